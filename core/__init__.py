@@ -1,0 +1,1 @@
+"""MineScan core: plain-Python logic (no Streamlit, no SQL, no Keras)."""

@@ -1,0 +1,230 @@
+"""MineScan's command line: ``python -m core.cli {demo,train,scan,evaluate,demo-models} ...``.
+
+The composition root: the only ``core`` module that may reach into ``models`` (lazily, so ``--help`` is fast).
+Errors meant for users print as one clear message with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from core import settings
+from core.bands import get_profile
+from core.errors import MineScanError
+
+
+def _progress_bar(label: str) -> Any:
+    def report(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        end = "\n" if done >= total else ""
+        print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} tiles", end=end, flush=True)
+
+    return report
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate the synthetic demo data."""
+    from core.synthetic import demo_is_complete, make_demo
+
+    out = Path(args.out) if args.out else settings.demo_dir()
+    if args.if_missing and demo_is_complete(out):
+        print(f"Demo data already present in {out}")
+        return 0
+    started = time.perf_counter()
+    paths = make_demo(out, seed=args.seed, size=args.size, progress=lambda msg: print(msg, flush=True))
+    print(f"Synthetic demo data written to {paths.root} in {time.perf_counter() - started:.0f} s")
+    print(f"  scene:    {paths.scene}\n  truth:    {paths.truth}\n  register: {paths.register}")
+    return 0
+
+
+def _load_scan_model(name_or_path: str) -> Any:
+    from core.scan import ScanModel
+    from models.bundle import load_bundle, resolve_model
+
+    loaded = load_bundle(resolve_model(name_or_path, settings.models_dir()))
+    return ScanModel(card=loaded.card, predict=loaded.predict)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """Scan one scene and write its candidate sites."""
+    from core.scan import ScanSettings, scan_scene
+    from core.site_io import SITE_FORMATS, write_sites
+
+    out = Path(args.out)
+    if out.suffix.lower() not in SITE_FORMATS:
+        raise MineScanError(f"--out {out.name}: use a .geojson or .csv file name")
+    discovery = _load_scan_model(args.model)
+    impact = None if args.impact_model.lower() == "none" else _load_scan_model(args.impact_model)
+    threshold = args.threshold if args.threshold is not None else discovery.card.threshold
+    scan_settings = ScanSettings(threshold=threshold, cells_per_tile=args.cells_per_tile)
+    result = scan_scene(Path(args.scene), discovery, impact, scan_settings, progress=_progress_bar("Scanning"))
+    metadata = {
+        "scene": result.scene.path.name,
+        "synthetic_scene": result.scene.synthetic,
+        "discovery_model": result.discovery.label,
+        "impact_model": result.impact.label if result.impact else None,
+        "threshold": threshold,
+    }
+    write_sites(out, result.sites, metadata)
+    print(
+        f"{len(result.sites)} candidate site(s) in {result.scene.path.name} "
+        f"({result.valid_area_km2:.0f} km² scanned in {result.seconds:.1f} s, {result.tiles} tiles, "
+        f"{result.positive_cells} positive cells, {result.dropped_no_ore_cells} dropped as 'no ore')"
+    )
+    for note in result.notes:
+        print(f"Note: {note}")
+    if result.scene.synthetic:
+        print("Note: this is the synthetic demo scene, not real imagery.")
+    print(f"Written to {out}")
+    if args.truth:
+        _print_evaluation(result, Path(args.truth))
+    return 0
+
+
+def _print_evaluation(result: Any, truth_path: Path) -> Any:
+    from core.evaluation import evaluate_sites, load_truth
+
+    evaluation = evaluate_sites(result.sites, load_truth(truth_path), result.valid_area_km2)
+    print(f"Against {truth_path.name}: {evaluation.summary()}")
+    if evaluation.missed:
+        print(f"  missed: {', '.join(evaluation.missed)}")
+    if evaluation.false_site_kinds:
+        print(f"  false sites on: {evaluation.false_site_kinds}")
+    return evaluation
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a model from patch folders or scenes with masks."""
+    from models.training import TrainConfig, train_model
+
+    if bool(args.patches) == bool(args.scenes):
+        raise MineScanError("give exactly one of --patches DIR (one subfolder per class) or --scenes DIR (img/, mask/)")
+    out = Path(args.out) if args.out else settings.models_dir() / args.name
+    config = TrainConfig(
+        kind=args.kind,
+        name=args.name,
+        out_dir=out,
+        bands=get_profile(args.profile).bands,
+        patches_dir=Path(args.patches) if args.patches else None,
+        scenes_dir=Path(args.scenes) if args.scenes else None,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        folds=args.folds,
+        seed=args.seed,
+        augment=args.augment,
+        threshold=args.threshold,
+        synthetic=args.synthetic,
+        version=args.version,
+        description=args.description,
+    )
+    result = train_model(config, progress=lambda msg: print(msg, flush=True))
+    print(f"Model saved in {result.folder}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Scan a scene and score the sites against a ground-truth GeoJSON."""
+    from core.scan import ScanSettings, scan_scene
+
+    discovery = _load_scan_model(args.model)
+    impact = None if args.impact_model.lower() == "none" else _load_scan_model(args.impact_model)
+    threshold = args.threshold if args.threshold is not None else discovery.card.threshold
+    result = scan_scene(
+        Path(args.scene), discovery, impact, ScanSettings(threshold=threshold), progress=_progress_bar("Scanning")
+    )
+    _print_evaluation(result, Path(args.truth))
+    return 0
+
+
+def cmd_demo_models(args: argparse.Namespace) -> int:
+    """Rebuild the shipped demo models: demo data, training of both models, evaluation on the demo scene."""
+    from models.demo_build import rebuild_demo_models
+
+    rebuild_demo_models(
+        demo_root=Path(args.demo) if args.demo else settings.demo_dir(),
+        models_root=settings.models_dir(),
+        epochs=args.epochs,
+        folds=args.folds,
+        progress=lambda msg: print(msg, flush=True),
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="python -m core.cli", description="MineScan command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="generate the synthetic demo data (scene, truth, register, training patches)")
+    p.add_argument("--out", help="folder (default: $MINESCAN_DATA/demo)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--size", type=int, default=3072, help="scene side in pixels (default 3072)")
+    p.add_argument("--if-missing", action="store_true", help="do nothing when the demo data is complete")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("train", help="train a discovery or impact model")
+    p.add_argument("--kind", choices=["discovery", "impact"], required=True)
+    p.add_argument("--name", required=True, help="model name; saved to models/<name>/ unless --out")
+    p.add_argument("--patches", help="folder with one subfolder of GeoTIFF patches per class")
+    p.add_argument("--scenes", help="folder with img/img_N.tif and mask/mask_N.tif (0/1 masks on the same grid)")
+    p.add_argument("--profile", default="s2_12", help="band profile: s2_12 (default) or rgb")
+    p.add_argument("--out", help="model folder to write")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--folds", type=int, default=10, help="cross-validation folds (0 = none)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--augment", action="store_true", help="random flips and 90-degree rotations")
+    p.add_argument("--threshold", type=float, default=0.6, help="P(mine) threshold stored in the card")
+    p.add_argument("--synthetic", action="store_true", help="mark the model as trained on synthetic data")
+    p.add_argument("--version", default="1")
+    p.add_argument("--description", default="")
+    p.set_defaults(func=cmd_train)
+
+    for name, func, helptext in (
+        ("scan", cmd_scan, "scan a GeoTIFF scene and write candidate sites (.geojson or .csv)"),
+        ("evaluate", cmd_evaluate, "scan a scene and score it against a ground-truth GeoJSON"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("scene", help="GeoTIFF scene")
+        p.add_argument("--model", default=settings.DEFAULT_DISCOVERY_MODEL, help="discovery model name or folder")
+        p.add_argument(
+            "--impact-model", default=settings.DEFAULT_IMPACT_MODEL, help="impact model name or folder, or 'none'"
+        )
+        p.add_argument("--threshold", type=float, help="P(mine) threshold (default: the model card's, 0.6)")
+        if name == "scan":
+            p.add_argument("--out", required=True, help="output file: .geojson or .csv")
+            p.add_argument("--truth", help="optional ground-truth GeoJSON to score the result against")
+            p.add_argument("--cells-per-tile", type=int, default=40, help="tile size in output cells (memory)")
+        else:
+            p.add_argument("--truth", required=True, help="ground-truth GeoJSON (e.g. the demo's truth.geojson)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("demo-models", help="rebuild the shipped demo models from freshly generated demo data")
+    p.add_argument("--demo", help="demo data folder (default: $MINESCAN_DATA/demo; generated if missing)")
+    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--folds", type=int, default=5)
+    p.set_defaults(func=cmd_demo_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; user errors print a message and return 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except MineScanError as err:
+        print(f"Error: {err.title}. {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        print(f"Error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

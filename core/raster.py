@@ -1,0 +1,255 @@
+"""Opening GeoTIFF scenes: band selection by name, reflectance scaling, nodata as a mask.
+
+This is the only module that opens rasters for reading.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from affine import Affine
+from rasterio.crs import CRS
+from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError
+from rasterio.windows import Window
+
+from core.bands import S2_12_BANDS, S2_13_BANDS, canonical_band_name
+from core.errors import BandMismatchError, InvalidSceneError, NoValidDataError
+
+#: Integer digital numbers are divided by this to give reflectance (Sentinel-2 L1C convention).
+DN_PER_REFLECTANCE = 10_000.0
+
+
+@dataclass(frozen=True)
+class SceneInfo:
+    """What a scan needs to know about a scene file, without its pixels."""
+
+    path: Path
+    width: int
+    height: int
+    crs: CRS
+    transform: Affine
+    bands: tuple[str, ...]
+    band_indexes: tuple[int, ...]
+    scale: float
+    nodata: float | None
+    dtype: str
+    file_bands: tuple[str, ...]
+    tags: dict[str, str]
+
+    @property
+    def pixel_size(self) -> tuple[float, float]:
+        """Pixel width and height in CRS units (both positive)."""
+        return abs(self.transform.a), abs(self.transform.e)
+
+    @property
+    def scene_id(self) -> str:
+        """A short identifier: the file name without extension."""
+        return self.path.stem
+
+    @property
+    def synthetic(self) -> bool:
+        """True for scenes MineScan generated itself (the demo)."""
+        return self.tags.get("MINESCAN_SYNTHETIC", "").lower() in ("1", "true", "yes")
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Pixels with their georeferencing: ``data`` is (rows, cols, bands) float32 reflectance."""
+
+    data: np.ndarray
+    valid: np.ndarray
+    transform: Affine
+    crs: CRS
+    bands: tuple[str, ...]
+
+
+def _describe_file_bands(names: tuple[str, ...]) -> str:
+    return ", ".join(n or "?" for n in names) if names else "no band names"
+
+
+def select_bands(file_descriptions: tuple[str | None, ...], needed: tuple[str, ...], source: str) -> tuple[int, ...]:
+    """Return the 1-based file band indexes holding ``needed``, matched by name, else by an unambiguous count.
+
+    Raises:
+        BandMismatchError: the file's bands cannot be matched; the message lists what it has and what is needed.
+    """
+    count = len(file_descriptions)
+    canon = tuple(canonical_band_name(d) for d in file_descriptions)
+    shown = tuple(d or "unnamed" for d in file_descriptions)
+    need_txt = ", ".join(needed)
+    named = [c for c in canon if c is not None]
+    if named:
+        duplicated = sorted({c for c in named if named.count(c) > 1 and c in needed})
+        if duplicated:
+            raise BandMismatchError(
+                f"{source} names band {duplicated[0]} more than once ({_describe_file_bands(shown)}), so it is "
+                f"ambiguous which to use. Re-export it with one band per name."
+            )
+        if all(b in canon for b in needed):
+            return tuple(canon.index(b) + 1 for b in needed)
+        if len(named) == count:
+            missing = [b for b in needed if b not in canon]
+            raise BandMismatchError(
+                f"{source} has {count} band(s) ({_describe_file_bands(shown)}) but lacks {', '.join(missing)}. "
+                f"The model needs {len(needed)}: {need_txt}."
+            )
+    # No usable names: fall back to position only where the count leaves no doubt.
+    if count == len(needed):
+        return tuple(range(1, count + 1))
+    for layout in (S2_13_BANDS, S2_12_BANDS):
+        if count == len(layout) and all(b in layout for b in needed):
+            return tuple(layout.index(b) + 1 for b in needed)
+    raise BandMismatchError(
+        f"{source} has {count} band(s) ({_describe_file_bands(shown)}); the model needs {len(needed)}: {need_txt}. "
+        f"Name the bands in the file (descriptions such as B2, B3, B4) or export exactly these bands in this order."
+    )
+
+
+def _check_georeferencing(src: rasterio.io.DatasetReader, source: str) -> None:
+    if src.crs is None:
+        raise InvalidSceneError(
+            f"{source} has no coordinate reference system, so detections could not be placed on a map. "
+            f"Export it as a georeferenced GeoTIFF (for example EPSG:4326 or a UTM zone)."
+        )
+    t = src.transform
+    if t == Affine.identity():
+        raise InvalidSceneError(f"{source} has no geotransform (pixel coordinates only). Export it georeferenced.")
+    if t.b != 0 or t.d != 0:
+        raise InvalidSceneError(
+            f"{source} is rotated (its geotransform has rotation terms). Warp it north-up first, "
+            f"for example with gdalwarp."
+        )
+    if t.a <= 0 or t.e >= 0:
+        raise InvalidSceneError(f"{source} is not north-up (pixel size {t.a}, {t.e}). Warp it north-up first.")
+
+
+def open_scene(path: Path | str, bands: tuple[str, ...]) -> SceneInfo:
+    """Open ``path`` and work out which of its bands hold ``bands``, without reading pixels.
+
+    Raises:
+        InvalidSceneError: missing, empty, unreadable, non-georeferenced or rotated file.
+        BandMismatchError: the needed bands cannot be found.
+    """
+    path = Path(path)
+    source = path.name
+    if not path.exists():
+        raise InvalidSceneError(f"{path} does not exist.")
+    if path.is_dir():
+        raise InvalidSceneError(f"{path} is a folder, not an image file.")
+    if path.stat().st_size == 0:
+        raise InvalidSceneError(f"{source} is an empty file (0 bytes): the download or export did not finish.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(path) as src:
+                _check_georeferencing(src, source)
+                if src.count == 0:
+                    raise InvalidSceneError(f"{source} holds no bands.")
+                descriptions = tuple(src.descriptions)
+                indexes = select_bands(descriptions, bands, source)
+                dtype = src.dtypes[indexes[0] - 1]
+                if any(src.dtypes[i - 1] != dtype for i in indexes):
+                    raise InvalidSceneError(f"{source} mixes data types across the needed bands; export one type.")
+                kind = np.dtype(dtype).kind
+                if kind not in "uif":
+                    raise InvalidSceneError(f"{source} has pixels of type {dtype}; expected integers or floats.")
+                return SceneInfo(
+                    path=path,
+                    width=src.width,
+                    height=src.height,
+                    crs=src.crs,
+                    transform=src.transform,
+                    bands=tuple(bands),
+                    band_indexes=indexes,
+                    scale=1.0 / DN_PER_REFLECTANCE if kind in "ui" else 1.0,
+                    nodata=src.nodata,
+                    dtype=dtype,
+                    file_bands=tuple(d or "" for d in descriptions),
+                    tags=dict(src.tags()),
+                )
+    except RasterioIOError as err:
+        raise InvalidSceneError(
+            f"{source} is not a readable GeoTIFF ({_gdal_reason(err)}). Check that it is an image file and "
+            f"that it was copied completely."
+        ) from None
+
+
+def _gdal_reason(err: Exception) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text[:200]
+
+
+class SceneReader:
+    """Reads windows of an opened scene as reflectance plus a validity mask; keeps the file open."""
+
+    def __init__(self, info: SceneInfo) -> None:
+        self.info = info
+        self._src: rasterio.io.DatasetReader | None = None
+
+    def __enter__(self) -> SceneReader:
+        try:
+            self._src = rasterio.open(self.info.path)
+        except RasterioIOError as err:
+            raise InvalidSceneError(f"{self.info.path.name} could not be reopened ({_gdal_reason(err)}).") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._src is not None:
+            self._src.close()
+            self._src = None
+
+    def read(self, row0: int, row1: int, col0: int, col1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(data, valid)`` for rows ``[row0, row1)`` and cols ``[col0, col1)``.
+
+        ``data`` is (rows, cols, bands) float32 reflectance with invalid pixels set to 0; ``valid`` is (rows, cols)
+        bool, False where any needed band is nodata, masked, NaN or infinite.
+
+        Raises:
+            InvalidSceneError: the pixels cannot be read (damaged or truncated file).
+        """
+        if self._src is None:
+            raise RuntimeError("SceneReader.read() called outside its 'with' block")
+        window = Window(col0, row0, col1 - col0, row1 - row0)
+        try:
+            raw = self._src.read(list(self.info.band_indexes), window=window, masked=True)
+        except (RasterioIOError, RasterioError) as err:
+            raise InvalidSceneError(
+                f"{self.info.path.name} is damaged: reading rows {row0}-{row1}, columns {col0}-{col1} failed "
+                f"({_gdal_reason(err)}). Export or download it again."
+            ) from None
+        mask = np.ma.getmaskarray(raw).any(axis=0)
+        data = np.ma.getdata(raw).astype(np.float32, copy=False)
+        if self.info.scale != 1.0:
+            data = data * np.float32(self.info.scale)
+        finite = np.isfinite(data).all(axis=0)
+        valid = ~mask & finite
+        out = np.moveaxis(data, 0, -1)
+        out = np.where(valid[..., None], out, np.float32(0.0)).astype(np.float32, copy=False)
+        return np.ascontiguousarray(out), valid
+
+
+@contextmanager
+def scene_reader(info: SceneInfo) -> Iterator[SceneReader]:
+    """Context manager yielding a :class:`SceneReader`."""
+    with SceneReader(info) as reader:
+        yield reader
+
+
+def read_scene(path: Path | str, bands: tuple[str, ...]) -> Scene:
+    """Read a whole (small) scene into memory.
+
+    Raises:
+        InvalidSceneError: as :func:`open_scene`, and :class:`NoValidDataError` when every pixel is nodata.
+    """
+    info = open_scene(path, bands)
+    with scene_reader(info) as reader:
+        data, valid = reader.read(0, info.height, 0, info.width)
+    if not valid.any():
+        raise NoValidDataError(f"{info.path.name}: every pixel is nodata (masked, NaN or the nodata value).")
+    return Scene(data=data, valid=valid, transform=info.transform, crs=info.crs, bands=info.bands)

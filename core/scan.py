@@ -1,0 +1,268 @@
+"""The wide-area scan: a scene file and two models in, a grid of P(mine) and candidate sites out.
+
+Tiles are read one at a time through rasterio windows, so memory depends on the tile size, not the scene size.
+The models are passed in as callables (``ScanModel``) so this module never imports Keras.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from affine import Affine
+
+from core.errors import InvalidSceneError, ModelBundleError, NoValidDataError
+from core.geo import pixel_size_m
+from core.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX, Tile, cell_bounds_px, output_cells, plan_tiles
+from core.model_card import ModelCard
+from core.raster import SceneInfo, open_scene, scene_reader
+from core.sites import Site, sites_from_grid
+
+#: Takes normalised input (N, H, W, bands) float32; returns softmax probabilities.
+Predict = Callable[[np.ndarray], np.ndarray]
+#: Called after each tile with (tiles done, tiles in all).
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ScanModel:
+    """A model as the scan sees it: its card and a prediction function."""
+
+    card: ModelCard
+    predict: Predict
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """Knobs of a scan. ``threshold`` is the P(mine) above which a cell is positive (the paper's 0.6)."""
+
+    threshold: float = 0.6
+    cells_per_tile: int = 40
+    max_window_nodata: float = 0.5
+    pixel_m_range: tuple[float, float] = (7.0, 14.0)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"threshold must be between 0 and 1 (exclusive); got {self.threshold}")
+        if self.cells_per_tile < 1:
+            raise ValueError(f"cells_per_tile must be >= 1; got {self.cells_per_tile}")
+        if not 0.0 <= self.max_window_nodata <= 1.0:
+            raise ValueError(f"max_window_nodata must be in [0, 1]; got {self.max_window_nodata}")
+
+
+@dataclass(frozen=True)
+class CellGrid:
+    """Per-cell results: ``p_mine`` (NaN where the cell touches nodata), impact probabilities where evaluated."""
+
+    p_mine: np.ndarray
+    impact: np.ndarray | None
+    cell_transform: Affine
+    crs_wkt: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything one scan produced."""
+
+    scene: SceneInfo
+    grid: CellGrid
+    sites: list[Site]
+    discovery: ModelCard
+    impact: ModelCard | None
+    settings: ScanSettings
+    seconds: float
+    tiles: int
+    positive_cells: int
+    dropped_no_ore_cells: int
+    valid_area_km2: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _band_positions(read_bands: tuple[str, ...], wanted: tuple[str, ...]) -> list[int]:
+    return [read_bands.index(b) for b in wanted]
+
+
+def _window_sums(mask: np.ndarray) -> np.ndarray:
+    """Summed-area table with a zero first row/column, for O(1) box counts."""
+    table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int64)
+    np.cumsum(np.cumsum(mask, axis=0, dtype=np.int64), axis=1, out=table[1:, 1:])
+    return table
+
+
+def _box_counts(table: np.ndarray, r0: np.ndarray, c0: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and areas of ``size`` boxes at (r0, c0), clipped to the table (the last cells' 201-px windows may
+    reach up to 12 px past the scene edge, where the network sees only the 'same' padding)."""
+    rows, cols = table.shape[0] - 1, table.shape[1] - 1
+    r1, c1 = np.minimum(r0 + size, rows), np.minimum(c0 + size, cols)
+    counts = (
+        table[r1[:, None], c1[None, :]]
+        - table[r0[:, None], c1[None, :]]
+        - table[r1[:, None], c0[None, :]]
+        + table[r0[:, None], c0[None, :]]
+    )
+    return counts, (r1 - r0)[:, None] * (c1 - c0)[None, :]
+
+
+def check_scene_for_scan(info: SceneInfo) -> None:
+    """Refuse scenes the models cannot read meaningfully: too small, or not ~10 m pixels.
+
+    Raises:
+        InvalidSceneError: with the sizes found and what is needed.
+    """
+    if info.width < WINDOW_PX or info.height < WINDOW_PX:
+        raise InvalidSceneError(
+            f"{info.path.name} is {info.width} x {info.height} px; a scan needs at least {WINDOW_PX} x {WINDOW_PX} px "
+            f"(one 2 x 2 km model window at 10 m). The file may have been cut short: export it again."
+        )
+    dx, dy = pixel_size_m(info.crs.to_wkt(), info.transform, info.width, info.height)
+    lo, hi = ScanSettings().pixel_m_range
+    if not (lo <= dx <= hi and lo <= dy <= hi):
+        raise InvalidSceneError(
+            f"{info.path.name} has pixels of about {dx:.1f} x {dy:.1f} m; the models work on 10 m Sentinel-2 pixels. "
+            f"Resample it to 10 m (for example gdalwarp -tr 10 10 in a UTM CRS)."
+        )
+
+
+def _check_models(discovery: ScanModel, impact: ScanModel | None) -> None:
+    if discovery.card.kind != "discovery":
+        raise ModelBundleError(
+            f"{discovery.card.name} is a {discovery.card.kind} model; the scan needs a discovery model"
+        )
+    discovery.card.class_index("mine")
+    if impact is not None:
+        if impact.card.kind != "impact":
+            raise ModelBundleError(f"{impact.card.name} is a {impact.card.kind} model, not an impact model")
+        impact.card.class_index("no_ore")
+
+
+def scan_scene(
+    path: Path | str,
+    discovery: ScanModel,
+    impact: ScanModel | None = None,
+    settings: ScanSettings | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Scan one scene: tiled FCN, nodata masking, impact filter on positive cells, clustering into sites.
+
+    Raises:
+        InvalidSceneError: unreadable, non-georeferenced, too small or wrongly scaled scene; missing bands.
+        NoValidDataError: no cell of the scene has enough valid pixels.
+        ModelBundleError: models of the wrong kind.
+    """
+    settings = settings or ScanSettings()
+    _check_models(discovery, impact)
+    started = time.perf_counter()
+    read_bands = discovery.card.bands + tuple(
+        b for b in (impact.card.bands if impact else ()) if b not in discovery.card.bands
+    )
+    info = open_scene(path, read_bands)
+    check_scene_for_scan(info)
+    tiles = plan_tiles(info.height, info.width, settings.cells_per_tile)
+    rows, cols = output_cells(info.height), output_cells(info.width)
+    p_mine = np.full((rows, cols), np.nan, dtype=np.float32)
+    impact_grid = np.full((rows, cols, len(impact.card.classes)), np.nan, np.float32) if impact else None
+    runner = _TileRunner(discovery, impact, settings, read_bands)
+    valid_px = 0
+    with scene_reader(info) as reader:
+        for done, tile in enumerate(tiles, start=1):
+            data, valid = reader.read(tile.rows.px0, tile.rows.px1, tile.cols.px0, tile.cols.px1)
+            valid_px += int(valid.sum())
+            runner.run(tile, data, valid, p_mine, impact_grid)
+            if progress is not None:
+                progress(done, len(tiles))
+    if not np.isfinite(p_mine).any():
+        raise NoValidDataError(
+            f"{info.path.name}: no 2 x 2 km window has enough valid pixels (nodata, masked clouds, NaN). "
+            f"Nothing was scanned; check the export's cloud mask and nodata value."
+        )
+    x0, y0 = cell_bounds_px(0)[0], cell_bounds_px(0)[0]
+    cell_transform = info.transform @ Affine.translation(x0, y0) @ Affine.scale(STRIDE_PX)
+    grid = CellGrid(p_mine=p_mine, impact=impact_grid, cell_transform=cell_transform, crs_wkt=info.crs.to_wkt())
+    sites = sites_from_grid(
+        grid.p_mine,
+        grid.impact,
+        cell_transform=grid.cell_transform,
+        crs_wkt=grid.crs_wkt,
+        threshold=settings.threshold,
+        impact_classes=impact.card.classes if impact else None,
+    )
+    positive = np.nan_to_num(p_mine, nan=0.0) > settings.threshold
+    dropped = int(positive.sum()) - sum(s.cell_count for s in sites)
+    dx, dy = pixel_size_m(info.crs.to_wkt(), info.transform, info.width, info.height)
+    notes = [] if impact else ["No impact model: sites are not rated for impact and 'no ore' cells are not filtered."]
+    return ScanResult(
+        scene=info,
+        grid=grid,
+        sites=[s.with_scene(info.scene_id, discovery.card, impact.card if impact else None) for s in sites],
+        discovery=discovery.card,
+        impact=impact.card if impact else None,
+        settings=settings,
+        seconds=time.perf_counter() - started,
+        tiles=len(tiles),
+        positive_cells=int(positive.sum()),
+        dropped_no_ore_cells=dropped,
+        valid_area_km2=valid_px * dx * dy / 1e6,
+        notes=notes,
+    )
+
+
+class _TileRunner:
+    """Runs both models on one tile and writes the tile's exact cells into the scene grids."""
+
+    def __init__(
+        self, discovery: ScanModel, impact: ScanModel | None, settings: ScanSettings, read_bands: tuple[str, ...]
+    ) -> None:
+        self.discovery = discovery
+        self.impact = impact
+        self.settings = settings
+        self.disc_pos = _band_positions(read_bands, discovery.card.bands)
+        self.imp_pos = _band_positions(read_bands, impact.card.bands) if impact else []
+        self.mine_idx = discovery.card.class_index("mine")
+
+    def run(
+        self, tile: Tile, data: np.ndarray, valid: np.ndarray, p_mine: np.ndarray, impact_grid: np.ndarray | None
+    ) -> None:
+        r, c = tile.rows, tile.cols
+        x = self.discovery.card.normalise(data[..., self.disc_pos], valid)
+        probs = np.asarray(self.discovery.predict(x[None]))[0]
+        n_r, n_c = r.cell1 - r.cell0, c.cell1 - c.cell0
+        block = probs[r.local0 : r.local0 + n_r, c.local0 : c.local0 + n_c, self.mine_idx].astype(np.float32)
+        # Pixel offsets, inside the tile, of each cell's 201-px window and of its 27-px footprint.
+        win_r = STRIDE_PX * np.arange(r.cell0, r.cell1) - r.px0
+        win_c = STRIDE_PX * np.arange(c.cell0, c.cell1) - c.px0
+        invalid = _window_sums(~valid)
+        win_bad, win_area = _box_counts(invalid, win_r, win_c, WINDOW_PX)
+        foot = int(cell_bounds_px(0)[0])
+        foot_bad, _ = _box_counts(invalid, win_r + foot, win_c + foot, STRIDE_PX)
+        block[(foot_bad > 0) | (win_bad > self.settings.max_window_nodata * win_area)] = np.nan
+        p_mine[r.cell0 : r.cell1, c.cell0 : c.cell1] = block
+        if self.impact is not None and impact_grid is not None:
+            self._run_impact(block, data, valid, win_r, win_c, impact_grid[r.cell0 : r.cell1, c.cell0 : c.cell1])
+
+    def _run_impact(
+        self,
+        block: np.ndarray,
+        data: np.ndarray,
+        valid: np.ndarray,
+        win_r: np.ndarray,
+        win_c: np.ndarray,
+        out: np.ndarray,
+    ) -> None:
+        assert self.impact is not None
+        rr, cc = np.nonzero(np.nan_to_num(block, nan=0.0) > self.settings.threshold)
+        if rr.size == 0:
+            return
+        half = IMPACT_PATCH_PX // 2
+        centre = WINDOW_PX // 2
+        r0 = win_r[rr] + centre - half
+        c0 = win_c[cc] + centre - half
+        offsets = np.arange(IMPACT_PATCH_PX)
+        ri = (r0[:, None] + offsets[None, :])[:, :, None]
+        ci = (c0[:, None] + offsets[None, :])[:, None, :]
+        patches = data[ri, ci][..., self.imp_pos]
+        patch_valid = valid[ri, ci]
+        x = self.impact.card.normalise(patches, patch_valid)
+        out[rr, cc] = np.asarray(self.impact.predict(x), dtype=np.float32)

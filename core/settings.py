@@ -1,0 +1,30 @@
+"""Where things live. Read from the environment at call time (never frozen at import)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DISCOVERY_MODEL = "demo_discovery"
+DEFAULT_IMPACT_MODEL = "demo_impact"
+
+
+def data_dir() -> Path:
+    """Folder for generated data and the store: ``$MINESCAN_DATA`` or ``<repo>/data``."""
+    return Path(os.environ.get("MINESCAN_DATA") or ROOT / "data")
+
+
+def demo_dir() -> Path:
+    """Folder of the synthetic demo data: ``<data>/demo``."""
+    return data_dir() / "demo"
+
+
+def models_dir() -> Path:
+    """Folder of saved models: ``$MINESCAN_MODELS`` or ``<repo>/models``."""
+    return Path(os.environ.get("MINESCAN_MODELS") or ROOT / "models")
+
+
+def shared_data_dir() -> Path:
+    """The real reference data beside the repository (``../shared/data``), or ``$MINESCAN_SHARED_DATA``."""
+    return Path(os.environ.get("MINESCAN_SHARED_DATA") or ROOT.parent / "shared" / "data")

@@ -1,0 +1,1 @@
+"""The DuckDB store (schema, migrations, queries) — built in the store issue."""

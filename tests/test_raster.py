@@ -1,0 +1,169 @@
+"""Reading scenes: band selection by name or unambiguous position, scaling, nodata, and bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+import rasterio.shutil
+from affine import Affine
+
+from core.bands import S2_12_BANDS, S2_13_BANDS, canonical_band_name
+from core.errors import BandMismatchError, InvalidSceneError, MineScanError, NoValidDataError
+from core.raster import open_scene, read_scene, scene_reader, select_bands
+from core.scan import scan_scene
+from tests.fakes import RGB, fake_discovery, write_tif
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("B02", "B2"), ("b2", "B2"), ("B8A", "B8A"), ("B08", "B8"), ("B12", "B12"), ("B02 (blue)", "B2"),
+     ("red", "B4"), ("SR_B4", "B4"), ("constant", None), ("", None), (None, None)],
+)
+def test_canonical_band_names(text: str | None, expected: str | None) -> None:
+    assert canonical_band_name(text) == expected
+
+
+def test_thirteen_named_bands_skip_b8a() -> None:
+    names = tuple(f"B{n:02d}" if n != "8A" else "B8A" for n in [1, 2, 3, 4, 5, 6, 7, 8, "8A", 9, 10, 11, 12])
+    assert select_bands(names, S2_12_BANDS, "f.tif") == (1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13)
+
+
+def test_unnamed_bands_by_unambiguous_count() -> None:
+    assert select_bands((None,) * 13, S2_12_BANDS, "f.tif") == (1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13)
+    assert select_bands((None,) * 12, RGB, "f.tif") == (2, 3, 4)
+    assert select_bands((None,) * 3, RGB, "f.tif") == (1, 2, 3)
+
+
+def test_ambiguous_count_lists_what_file_has_and_what_model_needs() -> None:
+    with pytest.raises(BandMismatchError) as err:
+        select_bands((None,) * 5, S2_12_BANDS, "five.tif")
+    text = str(err.value)
+    assert "five.tif has 5 band(s)" in text and "needs 12: B1, B2" in text
+
+
+def test_named_bands_missing_one_says_which() -> None:
+    with pytest.raises(BandMismatchError, match="lacks B4"):
+        select_bands(("B2", "B3", "B8"), RGB, "f.tif")
+
+
+def test_duplicated_band_name_is_refused() -> None:
+    with pytest.raises(BandMismatchError, match="names band B3 more than once"):
+        select_bands(("B2", "B3", "B3", "B4"), RGB, "f.tif")
+
+
+def test_integer_dn_become_reflectance_and_nodata_is_masked(tmp_path: Path) -> None:
+    data = np.full((3, 40, 50), 1500, np.uint16)
+    data[:, :, :5] = 0
+    path = write_tif(tmp_path / "dn.tif", data, nodata=0, descriptions=RGB)
+    scene = read_scene(path, RGB)
+    assert scene.data.shape == (40, 50, 3) and scene.data.dtype == np.float32
+    assert scene.data[0, 10] == pytest.approx([0.15, 0.15, 0.15])
+    assert not scene.valid[:, :5].any() and scene.valid[:, 5:].all()
+
+
+def test_float_is_reflectance_and_nan_is_nodata(tmp_path: Path) -> None:
+    data = np.full((3, 30, 30), 0.12, np.float32)
+    data[1, 3, 4] = np.nan
+    data[2, 5, 6] = np.inf
+    scene = read_scene(write_tif(tmp_path / "f.tif", data, descriptions=RGB), RGB)
+    assert scene.data[0, 0, 0] == pytest.approx(0.12)
+    assert not scene.valid[3, 4] and not scene.valid[5, 6] and scene.valid.sum() == 900 - 2
+    assert np.isfinite(scene.data).all()
+
+
+def test_real_l1c_13_bands_read_with_12_band_profile(shared_data: Path) -> None:
+    path = shared_data / "sentinel2_l1c_sample" / "T33UUU_20170216_L1C_13band_10m.tif"
+    info = open_scene(path, S2_12_BANDS)
+    assert info.file_bands == tuple(f"B{b}" if b == "8A" else f"B{int(b):02d}" for b in
+                                    ["1", "2", "3", "4", "5", "6", "7", "8", "8A", "9", "10", "11", "12"])
+    assert info.band_indexes == (1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13)
+    assert info.scale == pytest.approx(1e-4)
+    with scene_reader(info) as reader:
+        data, valid = reader.read(0, 64, 0, 64)
+    assert data.shape == (64, 64, 12) and valid.all()
+    assert 0.0 < float(np.median(data)) < 1.0
+    assert S2_13_BANDS[8] == "B8A"
+
+
+# --- The catalogue of bad files: each gives a specific message, never a traceback. ---
+
+def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    ok = np.full((3, 256, 256), 1000, np.uint16)
+    files: dict[str, tuple[Path, str]] = {}
+    files["no_crs"] = (write_tif(tmp_path / "nocrs.tif", ok, crs=None, descriptions=RGB), "no coordinate reference")
+    files["no_transform"] = (
+        write_tif(tmp_path / "notransform.tif", ok, crs=None, transform=Affine.identity(), descriptions=RGB),
+        "no coordinate reference",
+    )
+    files["rotated"] = (
+        write_tif(tmp_path / "rot.tif", ok, transform=Affine(10, 2, 600_000, 2, -10, 7_800_000), descriptions=RGB),
+        "rotated",
+    )
+    files["wrong_band_count"] = (write_tif(tmp_path / "two.tif", ok[:2]), "has 2 band(s)")
+    files["missing_named_band"] = (
+        write_tif(tmp_path / "b8.tif", ok, descriptions=("B2", "B3", "B8")), "lacks B4"
+    )
+    files["duplicate_band"] = (
+        write_tif(tmp_path / "dup.tif", np.concatenate([ok, ok[:1]]), descriptions=("B2", "B3", "B4", "B4")),
+        "more than once",
+    )
+    files["all_nodata"] = (
+        write_tif(tmp_path / "empty_pixels.tif", np.zeros_like(ok), nodata=0, descriptions=RGB), "valid pixels"
+    )
+    nan = np.full((3, 256, 256), np.nan, np.float32)
+    files["all_nan"] = (write_tif(tmp_path / "nan.tif", nan, descriptions=RGB), "valid pixels")
+    files["too_small"] = (write_tif(tmp_path / "small.tif", ok[:, :100, :], descriptions=RGB), "at least 201 x 201")
+    files["one_pixel"] = (write_tif(tmp_path / "one.tif", ok[:, :1, :1], descriptions=RGB), "1 x 1 px")
+    files["60m_pixels"] = (
+        write_tif(tmp_path / "coarse.tif", ok, transform=Affine(60, 0, 600_000, 0, -60, 7_800_000), descriptions=RGB),
+        "the models work on 10 m",
+    )
+    text = tmp_path / "notes.tif"
+    text.write_text("this is not an image\n")
+    files["not_a_raster"] = (text, "not a readable GeoTIFF")
+    zero = tmp_path / "zero.tif"
+    zero.write_bytes(b"")
+    files["empty_file"] = (zero, "empty file (0 bytes)")
+    files["missing"] = (tmp_path / "nowhere.tif", "does not exist")
+    files["folder"] = (tmp_path, "is a folder")
+    big = write_tif(tmp_path / "whole.tif", np.random.default_rng(0).integers(0, 9999, (3, 600, 600), np.uint16),
+                    descriptions=RGB)
+    cut = tmp_path / "truncated.tif"
+    cut.write_bytes(big.read_bytes()[: big.stat().st_size // 2])
+    files["truncated"] = (cut, "not a readable GeoTIFF")
+    # A cloud-optimised layout keeps the header first, so a cut file opens and fails while reading pixels.
+    cog = tmp_path / "whole_cog.tif"
+    rasterio.shutil.copy(big, cog, driver="COG", compress="NONE", blocksize=256)
+    cut_cog = tmp_path / "truncated_cog.tif"
+    cut_cog.write_bytes(cog.read_bytes()[: cog.stat().st_size // 2])
+    files["truncated_pixels"] = (cut_cog, "damaged")
+    return files
+
+
+BAD_CASES = ["no_crs", "no_transform", "rotated", "wrong_band_count", "missing_named_band", "duplicate_band",
+             "all_nodata", "all_nan", "too_small", "one_pixel", "60m_pixels", "not_a_raster", "empty_file", "missing",
+             "folder", "truncated", "truncated_pixels"]
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
+def test_bad_file_gives_specific_error(tmp_path: Path, case: str) -> None:
+    path, expected = _bad_files(tmp_path)[case]
+    with pytest.raises(MineScanError) as err:
+        scan_scene(path, fake_discovery())
+    assert expected in str(err.value)
+    assert isinstance(err.value, InvalidSceneError)
+
+
+def test_all_nodata_is_its_own_error(tmp_path: Path) -> None:
+    path, _ = _bad_files(tmp_path)["all_nodata"]
+    with pytest.raises(NoValidDataError):
+        scan_scene(path, fake_discovery())
+
+
+def test_real_truncated_export_is_refused_as_too_small(shared_data: Path) -> None:
+    path = shared_data / "malformed" / "tailings_img_23_truncated.tif"
+    with pytest.raises(InvalidSceneError, match=r"448 .*at least 201 x 201|48 x 448 px"):
+        scan_scene(path, fake_discovery())

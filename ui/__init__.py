@@ -1,0 +1,1 @@
+"""Streamlit-facing helpers: the only package besides pages/ that imports streamlit."""
