@@ -1,0 +1,96 @@
+"""The command line as a user runs it: files written, clear errors with exit status 2, no tracebacks."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.model_card import DISCOVERY_CLASSES, ModelCard
+from tests.fakes import RGB, write_tif
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder with one tiny random RGB discovery model called 'tiny'."""
+    import keras
+
+    from models.architectures import build_discovery_fcn
+    from models.bundle import save_bundle
+
+    root = tmp_path_factory.mktemp("models")
+    keras.utils.set_random_seed(0)
+    card = ModelCard(
+        name="tiny", version="0", kind="discovery", bands=RGB, mean=(0.1,) * 3, std=(0.05,) * 3,
+        classes=DISCOVERY_CLASSES, threshold=0.6, patch_size=201, created_at="2026-11-22T00:00:00Z", synthetic=True,
+    )
+    save_bundle(build_discovery_fcn(3, width=0.125), card, root / "tiny")
+    return root
+
+
+@pytest.fixture
+def scene(tmp_path: Path) -> Path:
+    data = np.random.default_rng(1).integers(300, 3000, size=(3, 500, 600), dtype=np.uint16)
+    return write_tif(tmp_path / "scene.tif", data, descriptions=RGB)
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".csv"])
+def test_scan_writes_sites(
+    models_dir: Path, scene: Path, tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("MINESCAN_MODELS", str(models_dir))
+    out = tmp_path / f"sites{suffix}"
+    code = main(["scan", str(scene), "--model", "tiny", "--impact-model", "none", "--threshold", "0.2",
+                 "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0 and out.is_file()
+    count = int(printed.split(" candidate site(s)")[0].split()[-1])
+    assert "No impact model" in printed
+    if suffix == ".geojson":
+        data = json.loads(out.read_text(encoding="utf-8"))
+        assert len(data["features"]) == count and data["metadata"]["discovery_model"] == "tiny v0 (synthetic demo)"
+        if count:
+            props = data["features"][0]["properties"]
+            assert {"lon", "lat", "area_km2", "p_max", "p_mean", "cell_count", "impact_class"} <= set(props)
+            assert props["impact_class"] == "not rated"
+    else:
+        with out.open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == count
+        if count:
+            assert -90 <= float(rows[0]["lat"]) <= 90 and rows[0]["outline_wkt"].startswith(("POLYGON", "MULTIPOLYGON"))
+
+
+def test_scan_of_a_bad_file_prints_a_message_and_exits_2(
+    models_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MINESCAN_MODELS", str(models_dir))
+    bad = write_tif(tmp_path / "nocrs.tif", np.ones((3, 300, 300), np.uint16), crs=None, descriptions=RGB)
+    out = tmp_path / "sites.geojson"
+    code = main(["scan", str(bad), "--model", "tiny", "--impact-model", "none", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert err.startswith("Error: This image can't be analysed.") and "no coordinate reference system" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_model_lists_the_available_ones(
+    models_dir: Path, scene: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MINESCAN_MODELS", str(models_dir))
+    code = main(["scan", str(scene), "--model", "nope", "--out", str(tmp_path / "x.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "nope" in err and "tiny" in err
+
+
+def test_wrong_output_extension_is_refused(
+    models_dir: Path, scene: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MINESCAN_MODELS", str(models_dir))
+    code = main(["scan", str(scene), "--model", "tiny", "--out", str(tmp_path / "sites.xlsx")])
+    assert code == 2 and ".geojson or .csv" in capsys.readouterr().err

@@ -1,0 +1,44 @@
+"""Tiled scanning gives exactly the whole-scene FCN grid, with a real Keras FCN (small random weights)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.bands import S2_12_BANDS
+from core.grid import output_cells
+from core.model_card import DISCOVERY_CLASSES, ModelCard
+from core.scan import ScanModel, ScanSettings, scan_scene
+from tests.fakes import write_tif
+
+
+@pytest.fixture(scope="module")
+def small_fcn() -> ScanModel:
+    import keras
+
+    from models.architectures import build_discovery_fcn
+
+    keras.utils.set_random_seed(3)
+    net = build_discovery_fcn(12, width=0.25)
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        return np.asarray(net(x, training=False))
+
+    card = ModelCard(
+        name="random-fcn", version="0", kind="discovery", bands=S2_12_BANDS, mean=(0.1,) * 12, std=(0.05,) * 12,
+        classes=DISCOVERY_CLASSES, threshold=0.5, patch_size=201, created_at="2026-11-22T00:00:00Z",
+    )
+    return ScanModel(card, predict)
+
+
+def test_tiled_grid_equals_whole_scene_grid(tmp_path: Path, small_fcn: ScanModel) -> None:
+    rng = np.random.default_rng(5)
+    data = rng.integers(200, 3000, size=(12, 730, 910), dtype=np.uint16)
+    path = write_tif(tmp_path / "noise.tif", data, descriptions=S2_12_BANDS)
+    whole_direct = small_fcn.predict(small_fcn.card.normalise(np.moveaxis(data, 0, -1) / 10_000.0)[None])[0, ..., 1]
+    assert whole_direct.shape == (output_cells(730), output_cells(910))
+    for cells_per_tile in (2, 5, 11):
+        tiled = scan_scene(path, small_fcn, settings=ScanSettings(cells_per_tile=cells_per_tile)).grid.p_mine
+        np.testing.assert_allclose(tiled, whole_direct, rtol=0, atol=1e-5)

@@ -1,0 +1,36 @@
+"""Reading the model cards and demo status for display (no Keras import: cards are JSON)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.errors import ModelBundleError
+from core.model_card import CARD_FILE, ModelCard
+
+
+def model_cards(models_dir: Path) -> list[ModelCard]:
+    """Cards of every model folder under ``models_dir`` that has a readable card."""
+    cards = []
+    for folder in sorted(p for p in models_dir.iterdir() if (p / CARD_FILE).is_file()) if models_dir.is_dir() else []:
+        try:
+            cards.append(ModelCard.load(folder))
+        except ModelBundleError:
+            continue
+    return cards
+
+
+def card_summary(card: ModelCard) -> dict[str, object]:
+    """The card fields a user reads first, flat."""
+    demo = card.metrics.get("demo_scene", {})
+    cv = card.metrics.get("cv_mean", {}) if isinstance(card.metrics.get("cv_mean"), dict) else {}
+    return {
+        "model": card.label,
+        "kind": card.kind,
+        "bands": ", ".join(card.bands),
+        "classes": ", ".join(card.classes),
+        "threshold": card.threshold,
+        "cross-validated accuracy": cv.get("accuracy", ""),
+        "demo recall": demo.get("recall", ""),
+        "demo false sites / 100 km²": demo.get("false_sites_per_100km2", ""),
+        "trained on": "synthetic demo data" if card.synthetic else "real data",
+    }
