@@ -71,9 +71,7 @@ def rebuild_demo_models(
         ),
         progress=progress,
     )
-    evaluation = evaluate_on_demo(
-        models_root / DEFAULT_DISCOVERY_MODEL, models_root / DEFAULT_IMPACT_MODEL, demo_root
-    )
+    evaluation = evaluate_on_demo(models_root / DEFAULT_DISCOVERY_MODEL, models_root / DEFAULT_IMPACT_MODEL, demo_root)
     note = "synthetic demo scene (seed 7), never used for training; both models; threshold from the card"
     for name in (DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL):
         record_evaluation(models_root / name, evaluation, note)

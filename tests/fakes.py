@@ -46,7 +46,9 @@ def write_tif(
     return path
 
 
-def card(kind: str = "discovery", bands: tuple[str, ...] = RGB, threshold: float = 0.6, name: str = "fake") -> ModelCard:
+def card(
+    kind: str = "discovery", bands: tuple[str, ...] = RGB, threshold: float = 0.6, name: str = "fake"
+) -> ModelCard:
     """A card whose statistics leave reflectance readable: mean 0.1, std 0.05."""
     return ModelCard(
         name=name,

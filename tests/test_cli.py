@@ -25,8 +25,17 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("models")
     keras.utils.set_random_seed(0)
     card = ModelCard(
-        name="tiny", version="0", kind="discovery", bands=RGB, mean=(0.1,) * 3, std=(0.05,) * 3,
-        classes=DISCOVERY_CLASSES, threshold=0.6, patch_size=201, created_at="2026-11-22T00:00:00Z", synthetic=True,
+        name="tiny",
+        version="0",
+        kind="discovery",
+        bands=RGB,
+        mean=(0.1,) * 3,
+        std=(0.05,) * 3,
+        classes=DISCOVERY_CLASSES,
+        threshold=0.6,
+        patch_size=201,
+        created_at="2026-11-22T00:00:00Z",
+        synthetic=True,
     )
     save_bundle(build_discovery_fcn(3, width=0.125), card, root / "tiny")
     return root
@@ -40,13 +49,18 @@ def scene(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("suffix", [".geojson", ".csv"])
 def test_scan_writes_sites(
-    models_dir: Path, scene: Path, tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch,
+    models_dir: Path,
+    scene: Path,
+    tmp_path: Path,
+    suffix: str,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("MINESCAN_MODELS", str(models_dir))
     out = tmp_path / f"sites{suffix}"
-    code = main(["scan", str(scene), "--model", "tiny", "--impact-model", "none", "--threshold", "0.2",
-                 "--out", str(out)])
+    code = main(
+        ["scan", str(scene), "--model", "tiny", "--impact-model", "none", "--threshold", "0.2", "--out", str(out)]
+    )
     printed = capsys.readouterr().out
     assert code == 0 and out.is_file()
     count = int(printed.split(" candidate site(s)")[0].split()[-1])

@@ -15,8 +15,16 @@ from core.sites import Site
 
 
 def _site(lon: float, lat: float, half: float = 0.0012) -> Site:
-    return Site(lon=lon, lat=lat, outline_wkt=box(lon - half, lat - half, lon + half, lat + half).wkt, area_km2=0.07,
-                p_max=0.9, p_mean=0.8, cell_count=1, cells=((0, 0),))
+    return Site(
+        lon=lon,
+        lat=lat,
+        outline_wkt=box(lon - half, lat - half, lon + half, lat + half).wkt,
+        area_km2=0.07,
+        p_max=0.9,
+        p_mean=0.8,
+        cell_count=1,
+        cells=((0, 0),),
+    )
 
 
 def _truth(tmp_path: Path) -> Path:
@@ -26,9 +34,17 @@ def _truth(tmp_path: Path) -> Path:
         ("C1", "irrigation_dam", False, box(-43.60, -20.25, -43.595, -20.245)),
         ("N1", "nodata", False, box(-43.50, -20.30, -43.45, -20.25)),
     ]
-    data = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"site_id": i, "kind": k, "target": t},
-         "geometry": json.loads(json.dumps(g.__geo_interface__))} for i, k, t, g in feats]}
+    data = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"site_id": i, "kind": k, "target": t},
+                "geometry": json.loads(json.dumps(g.__geo_interface__)),
+            }
+            for i, k, t, g in feats
+        ],
+    }
     path = tmp_path / "truth.geojson"
     path.write_text(json.dumps(data))
     return path

@@ -19,8 +19,19 @@ from tests.fakes import RGB, fake_discovery, write_tif
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("B02", "B2"), ("b2", "B2"), ("B8A", "B8A"), ("B08", "B8"), ("B12", "B12"), ("B02 (blue)", "B2"),
-     ("red", "B4"), ("SR_B4", "B4"), ("constant", None), ("", None), (None, None)],
+    [
+        ("B02", "B2"),
+        ("b2", "B2"),
+        ("B8A", "B8A"),
+        ("B08", "B8"),
+        ("B12", "B12"),
+        ("B02 (blue)", "B2"),
+        ("red", "B4"),
+        ("SR_B4", "B4"),
+        ("constant", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_canonical_band_names(text: str | None, expected: str | None) -> None:
     assert canonical_band_name(text) == expected
@@ -77,8 +88,10 @@ def test_float_is_reflectance_and_nan_is_nodata(tmp_path: Path) -> None:
 def test_real_l1c_13_bands_read_with_12_band_profile(shared_data: Path) -> None:
     path = shared_data / "sentinel2_l1c_sample" / "T33UUU_20170216_L1C_13band_10m.tif"
     info = open_scene(path, S2_12_BANDS)
-    assert info.file_bands == tuple(f"B{b}" if b == "8A" else f"B{int(b):02d}" for b in
-                                    ["1", "2", "3", "4", "5", "6", "7", "8", "8A", "9", "10", "11", "12"])
+    assert info.file_bands == tuple(
+        f"B{b}" if b == "8A" else f"B{int(b):02d}"
+        for b in ["1", "2", "3", "4", "5", "6", "7", "8", "8A", "9", "10", "11", "12"]
+    )
     assert info.band_indexes == (1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13)
     assert info.scale == pytest.approx(1e-4)
     with scene_reader(info) as reader:
@@ -89,6 +102,7 @@ def test_real_l1c_13_bands_read_with_12_band_profile(shared_data: Path) -> None:
 
 
 # --- The catalogue of bad files: each gives a specific message, never a traceback. ---
+
 
 def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     ok = np.full((3, 256, 256), 1000, np.uint16)
@@ -103,15 +117,14 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         "rotated",
     )
     files["wrong_band_count"] = (write_tif(tmp_path / "two.tif", ok[:2]), "has 2 band(s)")
-    files["missing_named_band"] = (
-        write_tif(tmp_path / "b8.tif", ok, descriptions=("B2", "B3", "B8")), "lacks B4"
-    )
+    files["missing_named_band"] = (write_tif(tmp_path / "b8.tif", ok, descriptions=("B2", "B3", "B8")), "lacks B4")
     files["duplicate_band"] = (
         write_tif(tmp_path / "dup.tif", np.concatenate([ok, ok[:1]]), descriptions=("B2", "B3", "B4", "B4")),
         "more than once",
     )
     files["all_nodata"] = (
-        write_tif(tmp_path / "empty_pixels.tif", np.zeros_like(ok), nodata=0, descriptions=RGB), "valid pixels"
+        write_tif(tmp_path / "empty_pixels.tif", np.zeros_like(ok), nodata=0, descriptions=RGB),
+        "valid pixels",
     )
     nan = np.full((3, 256, 256), np.nan, np.float32)
     files["all_nan"] = (write_tif(tmp_path / "nan.tif", nan, descriptions=RGB), "valid pixels")
@@ -129,8 +142,9 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     files["empty_file"] = (zero, "empty file (0 bytes)")
     files["missing"] = (tmp_path / "nowhere.tif", "does not exist")
     files["folder"] = (tmp_path, "is a folder")
-    big = write_tif(tmp_path / "whole.tif", np.random.default_rng(0).integers(0, 9999, (3, 600, 600), np.uint16),
-                    descriptions=RGB)
+    big = write_tif(
+        tmp_path / "whole.tif", np.random.default_rng(0).integers(0, 9999, (3, 600, 600), np.uint16), descriptions=RGB
+    )
     cut = tmp_path / "truncated.tif"
     cut.write_bytes(big.read_bytes()[: big.stat().st_size // 2])
     files["truncated"] = (cut, "not a readable GeoTIFF")
@@ -143,9 +157,25 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     return files
 
 
-BAD_CASES = ["no_crs", "no_transform", "rotated", "wrong_band_count", "missing_named_band", "duplicate_band",
-             "all_nodata", "all_nan", "too_small", "one_pixel", "60m_pixels", "not_a_raster", "empty_file", "missing",
-             "folder", "truncated", "truncated_pixels"]
+BAD_CASES = [
+    "no_crs",
+    "no_transform",
+    "rotated",
+    "wrong_band_count",
+    "missing_named_band",
+    "duplicate_band",
+    "all_nodata",
+    "all_nan",
+    "too_small",
+    "one_pixel",
+    "60m_pixels",
+    "not_a_raster",
+    "empty_file",
+    "missing",
+    "folder",
+    "truncated",
+    "truncated_pixels",
+]
 
 
 @pytest.mark.parametrize("case", BAD_CASES)

@@ -62,7 +62,9 @@ def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 def test_grid_shape_and_progress(tmp_path: Path) -> None:
     path = planted_scene(tmp_path, "p.tif", Affine(10, 0, 600_000, 0, -10, 7_800_000), "EPSG:32723", size=700)
     calls: list[tuple[int, int]] = []
-    result = scan_scene(path, fake_discovery(), settings=ScanSettings(cells_per_tile=4), progress=lambda d, t: calls.append((d, t)))
+    result = scan_scene(
+        path, fake_discovery(), settings=ScanSettings(cells_per_tile=4), progress=lambda d, t: calls.append((d, t))
+    )
     assert result.grid.p_mine.shape == (output_cells(700), output_cells(700)) == (19, 19)
     assert calls == [(k, 25) for k in range(1, 26)] and result.tiles == 25
 
@@ -128,8 +130,14 @@ def test_diagonal_cells_form_one_site_and_apart_cells_two(tmp_path: Path) -> Non
     grid[4, 5] = 0.8
     from core.sites import sites_from_grid
 
-    sites = sites_from_grid(grid, None, cell_transform=Affine(270, 0, 600_000, 0, -270, 7_800_000),
-                            crs_wkt="EPSG:32723", threshold=0.6, impact_classes=None)
+    sites = sites_from_grid(
+        grid,
+        None,
+        cell_transform=Affine(270, 0, 600_000, 0, -270, 7_800_000),
+        crs_wkt="EPSG:32723",
+        threshold=0.6,
+        impact_classes=None,
+    )
     assert sorted(s.cell_count for s in sites) == [1, 2]
     assert sites[0].p_max == pytest.approx(0.9)  # strongest first
 

@@ -27,8 +27,16 @@ def small_fcn() -> ScanModel:
         return np.asarray(net(x, training=False))
 
     card = ModelCard(
-        name="random-fcn", version="0", kind="discovery", bands=S2_12_BANDS, mean=(0.1,) * 12, std=(0.05,) * 12,
-        classes=DISCOVERY_CLASSES, threshold=0.5, patch_size=201, created_at="2026-11-22T00:00:00Z",
+        name="random-fcn",
+        version="0",
+        kind="discovery",
+        bands=S2_12_BANDS,
+        mean=(0.1,) * 12,
+        std=(0.05,) * 12,
+        classes=DISCOVERY_CLASSES,
+        threshold=0.5,
+        patch_size=201,
+        created_at="2026-11-22T00:00:00Z",
     )
     return ScanModel(card, predict)
 

@@ -1,0 +1,190 @@
+"""Model bundles: a folder holding ``model.keras`` (the network) and ``card.json`` (everything else).
+
+Keras and TensorFlow are imported only by :func:`save_bundle` and :func:`load_bundle`; listing and resolving model
+folders reads JSON only.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from core.errors import ModelBundleError
+from core.model_card import CARD_FILE, WEIGHTS_FILE, ModelCard
+
+if TYPE_CHECKING:
+    import keras
+
+#: Samples per forward pass in :meth:`LoadedModel.predict`; bounds memory for long lists of impact patches.
+PREDICT_CHUNK = 256
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A loaded bundle: its card and a compiled prediction function.
+
+    ``predict`` takes already normalised float32 ``(N, H, W, bands)`` input and returns softmax probabilities as
+    float32: ``(N, h, w, classes)`` for a discovery FCN, ``(N, classes)`` for the impact classifier.
+    """
+
+    card: ModelCard
+    model: Any
+    _forward: Callable[[Any], Any]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities for a batch of normalised patches or tiles.
+
+        Raises:
+            ValueError: ``x`` is not 4-D with the card's band count (and 21 x 21 px for an impact model).
+        """
+        x = np.asarray(x, dtype=np.float32)
+        bands = len(self.card.bands)
+        if x.ndim != 4 or x.shape[-1] != bands:
+            raise ValueError(f"{self.card.name} expects (N, H, W, {bands}) input; got shape {x.shape}")
+        fixed = self.model.input_shape[1:3]
+        if None not in fixed and tuple(x.shape[1:3]) != tuple(fixed):
+            raise ValueError(f"{self.card.name} expects {fixed[0]} x {fixed[1]} px patches; got {x.shape[1:3]}")
+        parts = [np.asarray(self._forward(x[i : i + PREDICT_CHUNK])) for i in range(0, max(len(x), 1), PREDICT_CHUNK)]
+        return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+def check_card_matches(model: keras.Model, card: ModelCard, source: str) -> None:
+    """Check that the card describes this network (bands, classes, kind, patch size).
+
+    Raises:
+        ModelBundleError: the first inconsistency found, naming both sides.
+    """
+    in_shape, out_shape = tuple(model.input_shape), tuple(model.output_shape)
+    if len(in_shape) != 4:
+        raise ModelBundleError(f"{source}: the network takes input of shape {in_shape}, not image patches")
+    if in_shape[-1] != len(card.bands):
+        raise ModelBundleError(
+            f"{source}: the network takes {in_shape[-1]} bands but the card lists {len(card.bands)} "
+            f"({', '.join(card.bands)})"
+        )
+    if out_shape[-1] != len(card.classes):
+        raise ModelBundleError(
+            f"{source}: the network outputs {out_shape[-1]} classes but the card lists {len(card.classes)} "
+            f"({', '.join(card.classes)})"
+        )
+    open_dims = in_shape[1:3] == (None, None)
+    if card.kind == "discovery":
+        if not open_dims or len(out_shape) != 4:
+            raise ModelBundleError(
+                f"{source}: the card says 'discovery' but the network is not fully convolutional "
+                f"(input {in_shape[1:3]}, output rank {len(out_shape)})"
+            )
+        cells = model.compute_output_shape((1, card.patch_size, card.patch_size, in_shape[-1]))[1:3]
+        if tuple(cells) != (1, 1):
+            raise ModelBundleError(
+                f"{source}: a {card.patch_size} px patch (the card's patch_size) gives {cells[0]} x {cells[1]} "
+                f"output cells, not 1 x 1"
+            )
+    else:
+        if open_dims or len(out_shape) != 2:
+            raise ModelBundleError(
+                f"{source}: the card says 'impact' but the network takes {in_shape[1:3]} px input and outputs "
+                f"rank {len(out_shape)}; an impact model takes fixed-size patches and outputs one row per patch"
+            )
+        if in_shape[1:3] != (card.patch_size, card.patch_size):
+            raise ModelBundleError(
+                f"{source}: the network takes {in_shape[1]} x {in_shape[2]} px patches but the card's patch_size "
+                f"is {card.patch_size}"
+            )
+
+
+def save_bundle(model: keras.Model, card: ModelCard, folder: Path) -> Path:
+    """Write ``folder/model.keras`` and ``folder/card.json`` after checking that they agree; return ``folder``.
+
+    Raises:
+        ModelBundleError: the card does not describe the model.
+    """
+    folder = Path(folder)
+    check_card_matches(model, card, card.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".partial.{WEIGHTS_FILE}"
+    model.save(partial)
+    os.replace(partial, folder / WEIGHTS_FILE)  # a crash mid-save never leaves a truncated model.keras
+    card.save(folder)
+    return folder
+
+
+def _compile_forward(model: keras.Model) -> Callable[[Any], Any]:
+    import tensorflow as tf
+
+    spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+
+    def forward(x: Any) -> Any:
+        return model(x, training=False)
+
+    compiled: Callable[[Any], Any] = tf.function(forward, reduce_retracing=True, input_signature=[spec])
+    return compiled
+
+
+def load_bundle(folder: Path) -> LoadedModel:
+    """Load a model folder and check its card against the network.
+
+    Raises:
+        ModelBundleError: missing folder or file, unreadable ``model.keras``, invalid card, or a card that does not
+            describe the network.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ModelBundleError(f"model folder {folder} does not exist")
+    weights = folder / WEIGHTS_FILE
+    if not weights.is_file():
+        raise ModelBundleError(f"{folder} has no {WEIGHTS_FILE}: a model folder holds {WEIGHTS_FILE} and {CARD_FILE}")
+    card = ModelCard.load(folder)
+    import keras
+
+    try:
+        model = keras.saving.load_model(weights, compile=False, safe_mode=True)
+    except (ValueError, OSError, KeyError, TypeError, zipfile.BadZipFile) as err:
+        raise ModelBundleError(
+            f"{weights} could not be read ({type(err).__name__}: {str(err)[:200]}). The file is damaged or not a "
+            f"Keras 3 model; copy or train it again."
+        ) from None
+    check_card_matches(model, card, str(folder))
+    return LoadedModel(card=card, model=model, _forward=_compile_forward(model))
+
+
+def list_models(models_dir: Path) -> list[ModelCard]:
+    """Cards of the model folders directly under ``models_dir``, sorted by name.
+
+    Folders without a readable, valid ``card.json`` are left out (load them by path to see why).
+    """
+    models_dir = Path(models_dir)
+    if not models_dir.is_dir():
+        return []
+    cards = []
+    for folder in sorted(p for p in models_dir.iterdir() if p.is_dir() and (p / CARD_FILE).is_file()):
+        try:
+            cards.append(ModelCard.load(folder))
+        except ModelBundleError:
+            continue
+    return sorted(cards, key=lambda c: (c.name, c.version))
+
+
+def resolve_model(name_or_path: str, models_dir: Path) -> Path:
+    """The model folder for a path to an existing folder or the name of a folder under ``models_dir``.
+
+    Raises:
+        ModelBundleError: neither exists; the message lists the models available under ``models_dir``.
+    """
+    as_path = Path(name_or_path).expanduser()
+    if as_path.is_dir():
+        return as_path
+    candidate = Path(models_dir) / name_or_path
+    if name_or_path and candidate.is_dir():
+        return candidate
+    names = sorted(p.parent.name for p in Path(models_dir).glob(f"*/{CARD_FILE}"))
+    available = ", ".join(names) if names else "none"
+    raise ModelBundleError(
+        f"no model {name_or_path!r}: it is neither a folder nor a model under {models_dir} (available: {available})"
+    )

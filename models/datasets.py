@@ -1,0 +1,98 @@
+"""Feeding patches to Keras batch by batch: centre crop, standardise, optionally augment.
+
+Only one batch is normalised at a time, so ``fit()`` never receives (or copies) the whole patch array.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from core.patch_stats import centre_slice
+
+
+def augment_batch(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Apply to each (H, W, bands) patch one random symmetry of the square: rotation by k x 90 degrees, maybe mirrored.
+
+    These keep overhead imagery realistic (no north-up assumption in the features); patches must be square.
+    """
+    out = np.empty_like(x)
+    turns = rng.integers(0, 4, size=len(x))
+    mirror = rng.integers(0, 2, size=len(x)).astype(bool)
+    for i, patch in enumerate(x):
+        patch = np.rot90(patch, k=int(turns[i]), axes=(0, 1))
+        out[i] = patch[:, ::-1] if mirror[i] else patch
+    return out
+
+
+class PatchBatches(keras.utils.PyDataset):
+    """Batches ``(x, y)`` of the patches at ``indices``, normalised with the given per-band ``mean`` and ``std``.
+
+    Args:
+        x: (N, P, P, bands) float32 reflectance; ``valid``: (N, P, P) bool, nodata pixels become 0 after
+            normalisation.
+        y: (N,) class indices; each batch's labels are reshaped to ``(batch, *label_shape)`` (``(1, 1)`` for an FCN
+            whose training patches give a 1 x 1 output grid).
+        crop: side of the centred window the model sees (None = whole patch).
+        shuffle: reshuffle the order at the start of every epoch (seeded, so runs repeat).
+        augment: random 90-degree rotations and mirroring, drawn per batch from ``seed``, the epoch and the batch.
+    """
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        valid: np.ndarray,
+        y: np.ndarray,
+        indices: np.ndarray,
+        mean: np.ndarray,
+        std: np.ndarray,
+        *,
+        batch_size: int = 16,
+        crop: int | None = None,
+        label_shape: tuple[int, ...] = (),
+        shuffle: bool = False,
+        augment: bool = False,
+        seed: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1; got {batch_size}")
+        self.x, self.valid, self.y = x, valid, y
+        self.indices = np.asarray(indices, dtype=np.int64)
+        self.mean = np.asarray(mean, dtype=np.float32)
+        self.std = np.asarray(std, dtype=np.float32)
+        self.batch_size = batch_size
+        self.rows, self.cols = centre_slice(x.shape[1], crop), centre_slice(x.shape[2], crop)
+        self.label_shape = label_shape
+        self.shuffle, self.augment, self.seed = shuffle, augment, seed
+        self.epoch = 0
+        self.order = self._order()
+
+    def _order(self) -> np.ndarray:
+        if not self.shuffle:
+            return self.indices
+        return np.random.default_rng([self.seed, self.epoch]).permutation(self.indices)
+
+    def __len__(self) -> int:
+        return -(-len(self.indices) // self.batch_size)
+
+    def __getitem__(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
+        # Sorted indices read the big array front to back; the order within a batch does not matter to the loss.
+        idx = np.sort(self.order[batch * self.batch_size : (batch + 1) * self.batch_size])
+        xb = self.x[idx, self.rows, self.cols]
+        xb -= self.mean
+        xb /= self.std
+        xb[~self.valid[idx, self.rows, self.cols]] = 0.0
+        np.nan_to_num(xb, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        if self.augment:
+            xb = augment_batch(xb, np.random.default_rng([self.seed, self.epoch, batch]))
+        yb = self.y[idx].reshape(len(idx), *self.label_shape)
+        return xb, yb
+
+    def on_epoch_end(self) -> None:
+        """Move to the next epoch: a new shuffle and new augmentations."""
+        self.epoch += 1
+        self.order = self._order()
