@@ -40,7 +40,8 @@ def cell_bounds_px(cell: int) -> tuple[float, float]:
 class AxisTile:
     """One tile along an axis: pixels ``[px0, px1)`` give exact cells ``[cell0, cell1)``.
 
-    ``local0`` is the index, in the tile's own output grid, of global cell ``cell0``.
+    ``local0`` is the index, in the tile's own output grid, of global cell ``cell0``. Tiles overlap; pixels
+    ``[own0, own1)`` are the ones this tile alone accounts for (they partition the axis), for pixel statistics.
     """
 
     px0: int
@@ -48,6 +49,8 @@ class AxisTile:
     cell0: int
     cell1: int
     local0: int
+    own0: int
+    own1: int
 
 
 def plan_axis(n_px: int, cells_per_tile: int) -> list[AxisTile]:
@@ -62,12 +65,19 @@ def plan_axis(n_px: int, cells_per_tile: int) -> list[AxisTile]:
     if cells_per_tile < 1:
         raise ValueError(f"cells_per_tile must be >= 1; got {cells_per_tile}")
     total = output_cells(n_px)
+    starts = list(range(0, total, cells_per_tile))
     tiles: list[AxisTile] = []
-    for cell0 in range(0, total, cells_per_tile):
+    for k, cell0 in enumerate(starts):
         cell1 = min(total, cell0 + cells_per_tile)
         px0 = max(0, STRIDE_PX * (cell0 - 1))
-        px1 = min(n_px, STRIDE_PX * (cell1 - 1) + WINDOW_PX + RECEPTIVE_RIGHT_PX)
-        tiles.append(AxisTile(px0=px0, px1=px1, cell0=cell0, cell1=cell1, local0=cell0 - px0 // STRIDE_PX))
+        last = k == len(starts) - 1
+        # The last tile runs to the scene edge (as the whole pass does) so that every pixel belongs to a tile.
+        px1 = n_px if last else min(n_px, STRIDE_PX * (cell1 - 1) + WINDOW_PX + RECEPTIVE_RIGHT_PX)
+        own0 = 0 if k == 0 else STRIDE_PX * cell0
+        own1 = n_px if last else STRIDE_PX * cell1
+        tiles.append(
+            AxisTile(px0=px0, px1=px1, cell0=cell0, cell1=cell1, local0=cell0 - px0 // STRIDE_PX, own0=own0, own1=own1)
+        )
     return tiles
 
 

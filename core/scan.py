@@ -169,7 +169,12 @@ def scan_scene(
     with scene_reader(info) as reader:
         for done, tile in enumerate(tiles, start=1):
             data, valid = reader.read(tile.rows.px0, tile.rows.px1, tile.cols.px0, tile.cols.px1)
-            valid_px += int(valid.sum())
+            valid_px += int(
+                valid[
+                    tile.rows.own0 - tile.rows.px0 : tile.rows.own1 - tile.rows.px0,
+                    tile.cols.own0 - tile.cols.px0 : tile.cols.own1 - tile.cols.px0,
+                ].sum()
+            )
             runner.run(tile, data, valid, p_mine, impact_grid)
             if progress is not None:
                 progress(done, len(tiles))

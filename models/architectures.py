@@ -7,17 +7,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES
 
 if TYPE_CHECKING:
     import keras
 
-#: Side of the patch for which the discovery FCN yields exactly one output cell.
-DISCOVERY_PATCH = 201
-#: Pixels between neighbouring output cells of the discovery FCN (three 3x3 poolings).
-DISCOVERY_STRIDE = 27
-#: Side of the impact classifier's input patch.
-IMPACT_PATCH = 21
+#: Patch sides and stride: one definition, in core.grid (201 px -> one cell, 27 px stride, 21 px impact patch).
+DISCOVERY_PATCH = WINDOW_PX
+DISCOVERY_STRIDE = STRIDE_PX
+IMPACT_PATCH = IMPACT_PATCH_PX
 
 
 def _filters(base: int, width: float) -> int:
@@ -63,8 +62,3 @@ def build_impact_cnn(n_bands: int, *, width: float = 1.0) -> keras.Model:
     x = layers.Dropout(0.5)(x)
     outputs = layers.Dense(len(IMPACT_CLASSES), activation="softmax", name="class_probabilities")(x)
     return keras.Model(inputs, outputs, name="impact_cnn")
-
-
-def discovery_grid_size(pixels: int) -> int:
-    """Number of FCN output cells along an axis of ``pixels`` (0 when shorter than one patch)."""
-    return max(0, ((pixels // 3) // 3) // 3 - 6)

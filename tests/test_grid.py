@@ -26,8 +26,11 @@ def test_tiles_cover_every_cell_once_with_enough_context(n_px: int, cells_per_ti
     tiles = plan_axis(n_px, cells_per_tile)
     covered = [c for t in tiles for c in range(t.cell0, t.cell1)]
     assert covered == list(range(output_cells(n_px)))
+    owned = [p for t in tiles for p in range(t.own0, t.own1)]
+    assert owned == list(range(n_px))  # each pixel counted once in statistics
     for t in tiles:
         assert t.px0 % STRIDE_PX == 0 and 0 <= t.px0 < t.px1 <= n_px
+        assert t.px0 <= t.own0 <= t.own1 <= t.px1
         assert t.px0 == 0 or STRIDE_PX * t.cell0 - 13 >= t.px0  # left receptive field inside the tile
         assert t.px1 == n_px or STRIDE_PX * (t.cell1 - 1) + WINDOW_PX + 1 <= t.px1  # right one too
         assert output_cells(t.px1 - t.px0) >= t.local0 + (t.cell1 - t.cell0)

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from core.errors import ModelBundleError
+from core.grid import output_cells as discovery_grid_size
 from core.model_card import CARD_FILE, DISCOVERY_CLASSES, IMPACT_CLASSES, WEIGHTS_FILE, ModelCard
-from models.architectures import build_discovery_fcn, build_impact_cnn, discovery_grid_size
+from models.architectures import build_discovery_fcn, build_impact_cnn
 from models.bundle import list_models, load_bundle, resolve_model, save_bundle
 
 BANDS3 = ("B2", "B3", "B4")

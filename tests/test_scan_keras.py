@@ -1,4 +1,4 @@
-"""Tiled scanning gives exactly the whole-scene FCN grid, with a real Keras FCN (small random weights)."""
+"""Scans with a real Keras FCN (small, random weights): tiling is exact, real 13-band files work."""
 
 from __future__ import annotations
 
@@ -50,3 +50,12 @@ def test_tiled_grid_equals_whole_scene_grid(tmp_path: Path, small_fcn: ScanModel
     for cells_per_tile in (2, 5, 11):
         tiled = scan_scene(path, small_fcn, settings=ScanSettings(cells_per_tile=cells_per_tile)).grid.p_mine
         np.testing.assert_allclose(tiled, whole_direct, rtol=0, atol=1e-5)
+
+
+def test_real_13_band_l1c_crop_scans_with_the_12_band_profile(shared_data: Path, small_fcn: ScanModel) -> None:
+    path = shared_data / "sentinel2_l1c_sample" / "T33UUU_20170216_L1C_13band_10m.tif"
+    result = scan_scene(path, small_fcn, settings=ScanSettings(cells_per_tile=20))
+    assert result.scene.band_indexes == (1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13)  # B8A (band 9) skipped by name
+    assert result.grid.p_mine.shape == (output_cells(768), output_cells(1536)) == (22, 50)
+    assert np.isfinite(result.grid.p_mine).all()  # the crop has no nodata
+    assert result.valid_area_km2 == pytest.approx(768 * 1536 * 100 / 1e6, rel=0.01)
