@@ -228,7 +228,7 @@ class SceneReader:
         if self.info.scale != 1.0:
             data = data * np.float32(self.info.scale)
         finite = np.isfinite(data).all(axis=0)
-        valid = ~mask & finite
+        valid = np.asarray(~mask & finite, dtype=bool)
         out = np.moveaxis(data, 0, -1)
         out = np.where(valid[..., None], out, np.float32(0.0)).astype(np.float32, copy=False)
         return np.ascontiguousarray(out), valid

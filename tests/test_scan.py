@@ -149,3 +149,20 @@ def test_threshold_is_a_setting(tmp_path: Path) -> None:
     assert strict.sites[0].cell_count == 2 and loose.sites[0].cell_count == 6  # only 1.0 cells; add 0.81 and 0.41 rows
     with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
         ScanSettings(threshold=1.5)
+
+
+def test_reads_are_bounded_by_the_tile_not_the_scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core import raster
+
+    path = planted_scene(tmp_path, "big.tif", Affine(10, 0, 600_000, 0, -10, 7_800_000), "EPSG:32723", size=1500)
+    shapes: list[tuple[int, int]] = []
+    original = raster.SceneReader.read
+
+    def spy(self: raster.SceneReader, row0: int, row1: int, col0: int, col1: int) -> tuple[np.ndarray, np.ndarray]:
+        shapes.append((row1 - row0, col1 - col0))
+        return original(self, row0, row1, col0, col1)
+
+    monkeypatch.setattr(raster.SceneReader, "read", spy)
+    result = scan_scene(path, fake_discovery(), settings=ScanSettings(cells_per_tile=8))
+    limit = 27 * 8 + 202 + 27  # cells, receptive field, and at most one stride of scene edge
+    assert len(shapes) == result.tiles > 1 and max(max(s) for s in shapes) <= limit < 1500

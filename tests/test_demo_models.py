@@ -1,0 +1,73 @@
+"""The shipped demo models on the demo scene: they find the planted mines and dams with few false sites.
+
+The scene is regenerated here from its seed (the generator is deterministic) and was never used for training.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core.bands import S2_12_BANDS
+from core.evaluation import Evaluation, evaluate_sites, load_truth
+from core.model_card import ModelCard
+from core.scan import ScanModel, ScanResult, ScanSettings, scan_scene
+from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, ROOT
+from core.synthetic import DemoPaths, make_demo_scene
+
+MODELS = ROOT / "models"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoPaths:
+    return make_demo_scene(tmp_path_factory.mktemp("demo"), seed=7, size=3072)
+
+
+@pytest.fixture(scope="module")
+def scan_and_score(demo: DemoPaths) -> tuple[ScanResult, Evaluation]:
+    from models.bundle import load_bundle
+
+    disc = load_bundle(MODELS / DEFAULT_DISCOVERY_MODEL)
+    imp = load_bundle(MODELS / DEFAULT_IMPACT_MODEL)
+    result = scan_scene(
+        demo.scene, ScanModel(disc.card, disc.predict), ScanModel(imp.card, imp.predict), ScanSettings()
+    )
+    return result, evaluate_sites(result.sites, load_truth(demo.truth), result.valid_area_km2)
+
+
+@pytest.mark.parametrize(("name", "kind"), [(DEFAULT_DISCOVERY_MODEL, "discovery"), (DEFAULT_IMPACT_MODEL, "impact")])
+def test_shipped_cards_say_synthetic_and_hold_their_metrics(name: str, kind: str) -> None:
+    card = ModelCard.load(MODELS / name)
+    assert card.kind == kind and card.bands == S2_12_BANDS and card.synthetic
+    assert "synthetic" in card.label and "SYNTHETIC" in card.description
+    assert card.threshold == pytest.approx(0.6)
+    assert {"recall", "false_sites_per_100km2"} <= set(card.metrics["demo_scene"])
+    assert (MODELS / name / "cv_report.md").is_file() and (MODELS / name / "model.keras").is_file()
+
+
+def test_demo_models_find_planted_sites(
+    scan_and_score: tuple[ScanResult, Evaluation], capsys: pytest.CaptureFixture[str]
+) -> None:
+    result, ev = scan_and_score
+    with capsys.disabled():
+        print(f"\n[demo scene] {ev.summary()}; missed {list(ev.missed)}; false sites on {ev.false_site_kinds}")
+    assert ev.targets >= 25
+    assert ev.recall >= 0.90, ev.summary()
+    assert ev.false_sites <= 3, ev.summary()  # "at most a few" over the ~940 km² scene
+    assert all(s.impact_class in ("high_impact", "low_impact") for s in result.sites)
+
+
+def test_card_reports_what_the_scan_measures(scan_and_score: tuple[ScanResult, Evaluation]) -> None:
+    _, ev = scan_and_score
+    recorded = ModelCard.load(MODELS / DEFAULT_DISCOVERY_MODEL).metrics["demo_scene"]
+    assert recorded["found"] == ev.found and recorded["targets"] == ev.targets
+    assert recorded["false_sites"] == ev.false_sites
+
+
+def test_nodata_blobs_yield_no_site(demo: DemoPaths, scan_and_score: tuple[ScanResult, Evaluation]) -> None:
+    import shapely
+
+    result, _ = scan_and_score
+    blobs = [shapely.from_wkt(f.outline_wkt) for f in load_truth(demo.truth) if f.kind == "nodata"]
+    assert blobs
+    for site in result.sites:
+        assert not any(shapely.from_wkt(site.outline_wkt).intersects(b) for b in blobs)
