@@ -151,6 +151,7 @@ def cmd_demo_models(args: argparse.Namespace) -> int:
         models_root=settings.models_dir(),
         epochs=args.epochs,
         folds=args.folds,
+        impact_epochs=args.impact_epochs,
         progress=lambda msg: print(msg, flush=True),
     )
     return 0
@@ -207,7 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-models", help="rebuild the shipped demo models from freshly generated demo data")
     p.add_argument("--demo", help="demo data folder (default: $MINESCAN_DATA/demo; generated if missing)")
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=15, help="discovery model epochs")
+    p.add_argument("--impact-epochs", type=int, default=30, help="impact model epochs (the paper's 30)")
     p.add_argument("--folds", type=int, default=5)
     p.set_defaults(func=cmd_demo_models)
     return parser

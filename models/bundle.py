@@ -109,10 +109,20 @@ def save_bundle(model: keras.Model, card: ModelCard, folder: Path) -> Path:
     check_card_matches(model, card, card.name)
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".partial.{WEIGHTS_FILE}"
-    model.save(partial)
+    _inference_copy(model).save(partial)
     os.replace(partial, folder / WEIGHTS_FILE)  # a crash mid-save never leaves a truncated model.keras
     card.save(folder)
     return folder
+
+
+def _inference_copy(model: keras.Model) -> keras.Model:
+    """The same network and weights without optimizer state (which would triple the file size)."""
+
+    if getattr(model, "optimizer", None) is None:
+        return model
+    copy = model.__class__.from_config(model.get_config())  # get_config leaves the compile state out
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _compile_forward(model: keras.Model) -> Callable[[Any], Any]:

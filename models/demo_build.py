@@ -43,18 +43,24 @@ def record_evaluation(model_dir: Path, evaluation: Evaluation, note: str) -> Mod
 
 
 def rebuild_demo_models(
-    demo_root: Path, models_root: Path, epochs: int, folds: int, progress: Callable[[str], None] = print
+    demo_root: Path,
+    models_root: Path,
+    epochs: int,
+    folds: int,
+    impact_epochs: int = 30,
+    progress: Callable[[str], None] = print,
 ) -> Evaluation:
     """Regenerate the demo data if needed, train both demo models on its training patches, evaluate them."""
     if not demo_is_complete(demo_root):
         make_demo(demo_root, progress=progress)
-    common = {"bands": S2_12_BANDS, "epochs": epochs, "folds": folds, "synthetic": True, "augment": True}
+    common = {"bands": S2_12_BANDS, "folds": folds, "synthetic": True, "augment": True}
     train_model(
         TrainConfig(
             kind="discovery",
             name=DEFAULT_DISCOVERY_MODEL,
             out_dir=models_root / DEFAULT_DISCOVERY_MODEL,
             patches_dir=demo_root / "patches" / "discovery",
+            epochs=epochs,
             description="Discovery FCN (METHOD.md model 1) trained on MineScan's SYNTHETIC demo scenes only.",
             **common,  # type: ignore[arg-type]
         ),
@@ -66,6 +72,7 @@ def rebuild_demo_models(
             name=DEFAULT_IMPACT_MODEL,
             out_dir=models_root / DEFAULT_IMPACT_MODEL,
             patches_dir=demo_root / "patches" / "impact",
+            epochs=impact_epochs,
             description="Impact CNN (METHOD.md model 2) trained on MineScan's SYNTHETIC demo scenes only.",
             **common,  # type: ignore[arg-type]
         ),

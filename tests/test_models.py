@@ -143,3 +143,18 @@ def test_resolve_and_list_models(tmp_path: Path) -> None:
     assert resolve_model(str(tmp_path / "beta"), tmp_path / "elsewhere") == tmp_path / "beta"
     with pytest.raises(ModelBundleError, match="available: alpha, beta, broken"):
         resolve_model("gamma", tmp_path)
+
+
+def test_saved_bundle_holds_no_optimizer_state(tmp_path: Path) -> None:
+    import keras
+
+    net = build_impact_cnn(12, width=0.25)
+    net.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy")
+    x = np.zeros((4, 21, 21, 12), np.float32)
+    net.fit(x, np.zeros(4, int), epochs=1, verbose=0)  # creates Adam's moment variables
+    card = _card("impact", bands=tuple(f"B{k}" for k in range(1, 13)))
+    save_bundle(net, card, tmp_path / "m")
+    weights_bytes = sum(w.size * 4 for w in net.get_weights())
+    assert (tmp_path / "m" / "model.keras").stat().st_size < 1.5 * weights_bytes + 50_000
+    loaded = load_bundle(tmp_path / "m")
+    np.testing.assert_allclose(loaded.predict(x), np.asarray(net(x, training=False)), atol=1e-6)

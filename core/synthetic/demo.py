@@ -159,7 +159,7 @@ def make_demo(
     *,
     seed: int = 7,
     size: int = 3072,
-    n_train_scenes: int = 4,
+    n_train_scenes: int = 6,
     train_size: int = 1536,
     n_discovery_per_class: int = 400,
     n_impact_per_class: int = 300,

@@ -130,19 +130,22 @@ def draw(rng: np.random.Generator, class_name: str, pickers: Sequence[Picker], n
 
 
 def discovery_spots(rng: np.random.Generator, index: SceneIndex, n_mine: int, n_not_mine: int) -> list[PatchSpot]:
-    """Mine patches centred in targets; not-mine patches half on confusers and look-alikes, half on background."""
+    """Mine patches centred in targets; not-mine patches two thirds on confusers and look-alikes, the rest anywhere."""
     size = DISCOVERY_PATCH_PX
     clear = NEGATIVE_CLEARANCE_PX
     mines = draw(rng, "mine", [feature_picker(index, ("open_pit_mine", "tailings_dam", "sand_pit"), size)], n_mine)
+    # Towns and bare or ploughed fields are where a mine detector cries wolf most, so they get the most turns.
     lookalikes = [
         feature_picker(index, ("irrigation_dam",), size),
         feature_picker(index, ("river_bank",), size),
         feature_picker(index, ("natural_lake",), size),
         cover_picker(index, (Cover.URBAN,), size, clear),
+        cover_picker(index, (Cover.URBAN, Cover.INDUSTRIAL), size, clear),
         cover_picker(index, (Cover.SOIL,), size, clear),
+        cover_picker(index, (Cover.SOIL, Cover.CROP), size, clear),
         cover_picker(index, (Cover.RIVER,), size, clear),
     ]
-    n_lookalike = n_not_mine // 2
+    n_lookalike = (2 * n_not_mine) // 3
     others = draw(rng, "not_mine", lookalikes, n_lookalike)
     others += draw(rng, "not_mine", [background_picker(index, size, clear)], n_not_mine - len(others))
     return mines + others
