@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
 
     p = sub.add_parser("demo-models", help="rebuild the shipped demo models from freshly generated demo data")
-    p.add_argument("--demo", help="demo data folder (default: $MINESCAN_DATA/demo; generated if missing)")
+    p.add_argument("--demo", help="demo data folder, regenerated (default: $MINESCAN_DATA/demo)")
     p.add_argument("--epochs", type=int, default=15, help="discovery model epochs")
     p.add_argument("--impact-epochs", type=int, default=30, help="impact model epochs (the paper's 30)")
     p.add_argument("--folds", type=int, default=5)

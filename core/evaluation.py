@@ -111,7 +111,7 @@ def evaluate_sites(sites: Sequence[Site], truth: Sequence[TruthFeature], scanned
     other_geoms = _project([t.outline_wkt for t in others], epsg)
     near = np.array([[sg.distance(tg) <= MATCH_DISTANCE_M for tg in target_geoms] for sg in site_geoms])
     near = near.reshape(len(site_geoms), len(target_geoms))
-    found = near.any(axis=0)
+    found = [bool(v) for v in near.any(axis=0)]
     false_idx = [i for i in range(len(sites)) if not near[i].any()]
     kinds: Counter[str] = Counter()
     for i in false_idx:
@@ -119,7 +119,7 @@ def evaluate_sites(sites: Sequence[Site], truth: Sequence[TruthFeature], scanned
         kinds[hits[0] if hits else "background"] += 1
     return Evaluation(
         targets=len(targets),
-        found=int(found.sum()),
+        found=sum(found),
         sites=len(sites),
         false_sites=len(false_idx),
         scanned_km2=scanned_km2,

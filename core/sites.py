@@ -119,7 +119,9 @@ def _site_from_cells(
     outline = shapely.union_all(squares)
     outline_ll = geometry_to_wgs84(crs_wkt, outline)
     # Centre: P-weighted mean of the cell centres, moved to the nearest cell centre if it falls outside the site.
-    cx, cy = cell_transform @ (cols + 0.5, rows + 0.5)
+    a, b, c, d, e, f = cell_transform[:6]
+    cx = a * (cols + 0.5) + b * (rows + 0.5) + c
+    cy = d * (cols + 0.5) + e * (rows + 0.5) + f
     wx, wy = float(np.average(cx, weights=probs)), float(np.average(cy, weights=probs))
     if not outline.contains(Point(wx, wy)):
         nearest = int(np.argmin((cx - wx) ** 2 + (cy - wy) ** 2))

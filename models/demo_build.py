@@ -12,7 +12,7 @@ from core.evaluation import Evaluation, evaluate_sites, load_truth
 from core.model_card import ModelCard
 from core.scan import ScanModel, ScanSettings, scan_scene
 from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL
-from core.synthetic import demo_is_complete, make_demo
+from core.synthetic import make_demo
 from models.bundle import load_bundle
 from models.training import TrainConfig, train_model
 
@@ -50,9 +50,8 @@ def rebuild_demo_models(
     impact_epochs: int = 30,
     progress: Callable[[str], None] = print,
 ) -> Evaluation:
-    """Regenerate the demo data if needed, train both demo models on its training patches, evaluate them."""
-    if not demo_is_complete(demo_root):
-        make_demo(demo_root, progress=progress)
+    """Regenerate the demo data (deterministic, ~30 s), train both demo models on its patches, evaluate them."""
+    make_demo(demo_root, progress=progress)
     common = {"bands": S2_12_BANDS, "folds": folds, "synthetic": True, "augment": True}
     train_model(
         TrainConfig(

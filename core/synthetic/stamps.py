@@ -63,7 +63,7 @@ class Stamp:
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, cols) of the stamp."""
-        return self.cover.shape  # type: ignore[return-value]
+        return self.cover.shape
 
 
 def blank_stamp(shape: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -113,7 +113,7 @@ def _overlap(canvas_shape: tuple[int, int], stamp: Stamp) -> tuple[slice, slice,
 
 def apply_stamp(canvas: Canvas, stamp: Stamp, site_value: int = 0) -> None:
     """Paint ``stamp`` onto ``canvas``; footprint pixels get ``site_value`` in the site layer when it is > 0."""
-    window = _overlap(canvas.cover.shape, stamp)  # type: ignore[arg-type]
+    window = _overlap(canvas.cover.shape, stamp)
     if window is None:
         return
     rows, cols, lrows, lcols = window
