@@ -109,10 +109,9 @@ def evaluate_sites(sites: Sequence[Site], truth: Sequence[TruthFeature], scanned
     site_geoms = _project([s.outline_wkt for s in sites], epsg)
     target_geoms = _project([t.outline_wkt for t in targets], epsg)
     other_geoms = _project([t.outline_wkt for t in others], epsg)
-    near = np.array([[sg.distance(tg) <= MATCH_DISTANCE_M for tg in target_geoms] for sg in site_geoms])
-    near = near.reshape(len(site_geoms), len(target_geoms))
-    found = [bool(v) for v in near.any(axis=0)]
-    false_idx = [i for i in range(len(sites)) if not near[i].any()]
+    near = [[sg.distance(tg) <= MATCH_DISTANCE_M for tg in target_geoms] for sg in site_geoms]
+    found = [any(row[j] for row in near) for j in range(len(targets))]
+    false_idx = [i for i, row in enumerate(near) if not any(row)]
     kinds: Counter[str] = Counter()
     for i in false_idx:
         hits = [o.kind for o, og in zip(others, other_geoms) if site_geoms[i].distance(og) <= MATCH_DISTANCE_M]
