@@ -108,3 +108,63 @@ def test_wrong_output_extension_is_refused(
     monkeypatch.setenv("MINESCAN_MODELS", str(models_dir))
     code = main(["scan", str(scene), "--model", "tiny", "--out", str(tmp_path / "sites.xlsx")])
     assert code == 2 and ".geojson or .csv" in capsys.readouterr().err
+
+
+def test_train_from_scenes_with_masks_then_scan_with_the_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Layout (b): img/img_N.tif + mask/mask_N.tif; a full-size RGB FCN, one epoch, no folds (seconds)."""
+    rng = np.random.default_rng(2)
+    for k in range(2):
+        img = rng.integers(500, 900, size=(3, 700, 700), dtype=np.uint16)
+        img[:, 80:200, 80:200] = 2600  # the 'tailings' in the top-left corner
+        mask = np.zeros((1, 700, 700), np.uint8)
+        mask[0, 80:200, 80:200] = 1
+        (tmp_path / "data" / "img").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "data" / "mask").mkdir(parents=True, exist_ok=True)
+        write_tif(tmp_path / "data" / "img" / f"img_{k}.tif", img, descriptions=RGB)
+        write_tif(tmp_path / "data" / "mask" / f"mask_{k}.tif", mask)
+    out = tmp_path / "models" / "rgb_test"
+    code = main(
+        [
+            "train",
+            "--kind",
+            "discovery",
+            "--name",
+            "rgb_test",
+            "--scenes",
+            str(tmp_path / "data"),
+            "--profile",
+            "rgb",
+            "--epochs",
+            "1",
+            "--folds",
+            "0",
+            "--out",
+            str(out),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "epoch 1/1" in printed and f"Model saved in {out}" in printed
+    card = ModelCard.load(out)
+    assert card.bands == RGB and card.kind == "discovery" and len(card.mean) == 3
+    assert (out / "cv_report.md").is_file() and (out / "model.keras").is_file()
+    monkeypatch.setenv("MINESCAN_MODELS", str(tmp_path / "models"))
+    sites = tmp_path / "sites.csv"
+    assert (
+        main(
+            [
+                "scan",
+                str(tmp_path / "data" / "img" / "img_0.tif"),
+                "--model",
+                str(out),
+                "--impact-model",
+                "none",
+                "--out",
+                str(sites),
+            ]
+        )
+        == 0
+    )
+    assert sites.is_file()
