@@ -39,3 +39,11 @@ def test_overview_with_an_empty_models_folder(tmp_path: Path, monkeypatch: pytes
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert any("No trained model" in i.value for i in at.info)
+
+
+def test_overview_shows_cross_validation_and_demo_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINESCAN_DATA", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    table = at.dataframe[0].value.set_index("kind")
+    assert " ± " in table.loc["discovery", "cross-validated accuracy"]
+    assert 0.9 <= float(table.loc["discovery", "demo recall"]) <= 1.0

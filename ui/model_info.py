@@ -22,14 +22,21 @@ def model_cards(models_dir: Path) -> list[ModelCard]:
 def card_summary(card: ModelCard) -> dict[str, object]:
     """The card fields a user reads first, flat."""
     demo = card.metrics.get("demo_scene", {})
-    cv = card.metrics.get("cv_mean", {}) if isinstance(card.metrics.get("cv_mean"), dict) else {}
+    cv = card.metrics.get("cross_validation", {}).get("summary", {})
+
+    def mean_sd(name: str) -> str:
+        if f"{name}_mean" not in cv:
+            return ""
+        return f"{cv[f'{name}_mean']:.3f} ± {cv.get(f'{name}_sd', 0.0):.3f}"
+
     return {
         "model": card.label,
         "kind": card.kind,
         "bands": ", ".join(card.bands),
         "classes": ", ".join(card.classes),
         "threshold": card.threshold,
-        "cross-validated accuracy": cv.get("accuracy", ""),
+        "cross-validated accuracy": mean_sd("accuracy"),
+        "cross-validated F1": mean_sd("f1"),
         "demo recall": demo.get("recall", ""),
         "demo false sites / 100 km²": demo.get("false_sites_per_100km2", ""),
         "trained on": "synthetic demo data" if card.synthetic else "real data",
