@@ -19,6 +19,7 @@ import keras
 import numpy as np
 
 from core.errors import TrainingDataError
+from core.settings import ROOT
 from core.metrics import FoldPlan, plan_folds
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES, ModelCard
 from core.patch_stats import band_statistics
@@ -252,7 +253,7 @@ def _training_summary(
     import tensorflow as tf
 
     return {
-        "data_source": str(config.data_source),
+        "data_source": _shown_path(config.data_source),
         "layout": "patch folder" if config.patches_dir else "scenes + masks",
         "n_patches": int(len(data.y)),
         "class_counts": data.class_counts(),
@@ -323,3 +324,11 @@ def train_model(config: TrainConfig, progress: Progress = print) -> TrainResult:
     report_json, report_md = write_reports(folder, report)
     progress(f"saved {folder} ({time.perf_counter() - started:.0f} s)")
     return TrainResult(card=card, folder=folder, report_json=report_json, report_md=report_md, plan=plan, folds=folds)
+
+
+def _shown_path(path: Path) -> str:
+    """The path relative to the repository when inside it, so cards do not carry one machine's folders."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
