@@ -19,11 +19,11 @@ import keras
 import numpy as np
 
 from core.errors import TrainingDataError
-from core.settings import ROOT
 from core.metrics import FoldPlan, plan_folds
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES, ModelCard
 from core.patch_stats import band_statistics
 from core.patches import PatchSet, cut_patches_from_scenes, load_patch_folder
+from core.settings import ROOT
 from models.architectures import DISCOVERY_PATCH, IMPACT_PATCH, build_discovery_fcn, build_impact_cnn
 from models.bundle import save_bundle
 from models.datasets import PatchBatches
