@@ -144,8 +144,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_demo_models(args: argparse.Namespace) -> int:
     """Rebuild the shipped demo models: demo data, training of both models, evaluation on the demo scene."""
-    from models.demo_build import rebuild_demo_models
+    from models.demo_build import evaluate_demo_models, rebuild_demo_models
 
+    if args.evaluate_only:
+        demo = Path(args.demo) if args.demo else settings.demo_dir()
+        evaluate_demo_models(demo, settings.models_dir(), progress=lambda msg: print(msg, flush=True))
+        return 0
     rebuild_demo_models(
         demo_root=Path(args.demo) if args.demo else settings.demo_dir(),
         models_root=settings.models_dir(),
@@ -211,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=15, help="discovery model epochs")
     p.add_argument("--impact-epochs", type=int, default=30, help="impact model epochs (the paper's 30)")
     p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--evaluate-only", action="store_true", help="re-score the shipped models, no training")
     p.set_defaults(func=cmd_demo_models)
     return parser
 

@@ -19,7 +19,7 @@ from core.geo import pixel_size_m
 from core.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX, Tile, cell_bounds_px, output_cells, plan_tiles
 from core.model_card import ModelCard
 from core.raster import SceneInfo, open_scene, scene_reader
-from core.sites import Site, sites_from_grid
+from core.sites import NO_ORE, Site, sites_from_grid
 
 #: Takes normalised input (N, H, W, bands) float32; returns softmax probabilities.
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -43,12 +43,18 @@ class ScanSettings:
     cells_per_tile: int = 40
     max_window_nodata: float = 0.5
     pixel_m_range: tuple[float, float] = (7.0, 14.0)
+    #: The impact model sees 21 px patches centred on the cell and shifted by this many pixels in each direction
+    #: (3 x 3 patches covering the cell's 27 px footprint); a cell is 'no ore' only if every patch says so.
+    #: 0 = the paper's single centre patch, which misses small pits lying off the cell centre.
+    impact_offset_px: int = 6
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"threshold must be between 0 and 1 (exclusive); got {self.threshold}")
         if self.cells_per_tile < 1:
             raise ValueError(f"cells_per_tile must be >= 1; got {self.cells_per_tile}")
+        if not 0 <= self.impact_offset_px <= (WINDOW_PX - IMPACT_PATCH_PX) // 2 - 1:
+            raise ValueError(f"impact_offset_px must be between 0 and 89; got {self.impact_offset_px}")
         if not 0.0 <= self.max_window_nodata <= 1.0:
             raise ValueError(f"max_window_nodata must be in [0, 1]; got {self.max_window_nodata}")
 
@@ -226,6 +232,7 @@ class _TileRunner:
         self.disc_pos = _band_positions(read_bands, discovery.card.bands)
         self.imp_pos = _band_positions(read_bands, impact.card.bands) if impact else []
         self.mine_idx = discovery.card.class_index("mine")
+        self.no_ore_idx = impact.card.class_index(NO_ORE) if impact else -1
 
     def run(
         self, tile: Tile, data: np.ndarray, valid: np.ndarray, p_mine: np.ndarray, impact_grid: np.ndarray | None
@@ -261,14 +268,18 @@ class _TileRunner:
         rr, cc = np.nonzero(np.nan_to_num(block, nan=0.0) > self.settings.threshold)
         if rr.size == 0:
             return
-        half = IMPACT_PATCH_PX // 2
-        centre = WINDOW_PX // 2
-        r0 = win_r[rr] + centre - half
-        c0 = win_c[cc] + centre - half
-        offsets = np.arange(IMPACT_PATCH_PX)
-        ri = (r0[:, None] + offsets[None, :])[:, :, None]
-        ci = (c0[:, None] + offsets[None, :])[:, None, :]
-        patches = data[ri, ci][..., self.imp_pos]
-        patch_valid = valid[ri, ci]
-        x = self.impact.card.normalise(patches, patch_valid)
-        out[rr, cc] = np.asarray(self.impact.predict(x), dtype=np.float32)
+        step = self.settings.impact_offset_px
+        shifts = [(dy, dx) for dy in (-step, 0, step) for dx in (-step, 0, step)] if step else [(0, 0)]
+        first = WINDOW_PX // 2 - IMPACT_PATCH_PX // 2
+        span = np.arange(IMPACT_PATCH_PX)
+        patches, patch_valid = [], []
+        for dy, dx in shifts:
+            ri = (win_r[rr] + first + dy)[:, None, None] + span[None, :, None]
+            ci = (win_c[cc] + first + dx)[:, None, None] + span[None, None, :]
+            patches.append(data[ri, ci][..., self.imp_pos])
+            patch_valid.append(valid[ri, ci])
+        x = self.impact.card.normalise(np.concatenate(patches), np.concatenate(patch_valid))
+        probs = np.asarray(self.impact.predict(x), dtype=np.float32).reshape(len(shifts), rr.size, -1)
+        # Keep, per cell, the patch with the most ore evidence: 'no ore' must hold over the whole footprint.
+        best = np.argmin(probs[..., self.no_ore_idx], axis=0)
+        out[rr, cc] = probs[best, np.arange(rr.size)]

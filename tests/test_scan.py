@@ -166,3 +166,18 @@ def test_reads_are_bounded_by_the_tile_not_the_scene(tmp_path: Path, monkeypatch
     result = scan_scene(path, fake_discovery(), settings=ScanSettings(cells_per_tile=8))
     limit = 27 * 8 + 202 + 27  # cells, receptive field, and at most one stride of scene edge
     assert len(shapes) == result.tiles > 1 and max(max(s) for s in shapes) <= limit < 1500
+
+
+def test_impact_looks_over_the_whole_cell_footprint(tmp_path: Path) -> None:
+    """A small ore spot off the cell centre: the paper's single centre patch misses it, the 3 x 3 patches don't."""
+    data = np.full((3, 800, 800), 800, np.uint16)
+    data[:, 400:460, 300:360] = 2500
+    data[1, 400:460, 300:360] = 500  # 'no ore' for the fake impact model ...
+    data[1, 429:432, 321:324] = 2500  # ... except a 3 px spot 6 px below and right of cell (12, 8)'s centre
+    path = write_tif(tmp_path / "spot.tif", data, descriptions=RGB)
+    paper = scan_scene(path, fake_discovery(), fake_impact(), ScanSettings(impact_offset_px=0))
+    footprint = scan_scene(path, fake_discovery(), fake_impact(), ScanSettings(impact_offset_px=6))
+    assert paper.sites == [] and paper.dropped_no_ore_cells == 4
+    assert [s.cells for s in footprint.sites] == [((12, 8),)] and footprint.sites[0].impact_class == "high_impact"
+    with pytest.raises(ValueError, match="impact_offset_px must be between 0 and 89; got 95"):
+        ScanSettings(impact_offset_px=95)
