@@ -30,14 +30,19 @@ def _progress_bar(label: str) -> Any:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the synthetic demo data."""
-    from core.synthetic import demo_is_complete, make_demo
+    from core.synthetic import DemoPaths, demo_is_complete, make_demo, make_demo_scene
 
     out = Path(args.out) if args.out else settings.demo_dir()
-    if args.if_missing and demo_is_complete(out):
+    present = DemoPaths.under(out).truth.is_file() if args.scene_only else demo_is_complete(out)
+    if args.if_missing and present:
         print(f"Demo data already present in {out}")
         return 0
     started = time.perf_counter()
-    paths = make_demo(out, seed=args.seed, size=args.size, progress=lambda msg: print(msg, flush=True))
+    if args.scene_only:
+        print(f"Generating the synthetic demo scene ({args.size} x {args.size} px) ...", flush=True)
+        paths = make_demo_scene(out, seed=args.seed, size=args.size)
+    else:
+        paths = make_demo(out, seed=args.seed, size=args.size, progress=lambda msg: print(msg, flush=True))
     print(f"Synthetic demo data written to {paths.root} in {time.perf_counter() - started:.0f} s")
     print(f"  scene:    {paths.scene}\n  truth:    {paths.truth}\n  register: {paths.register}")
     return 0
@@ -171,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--size", type=int, default=3072, help="scene side in pixels (default 3072)")
     p.add_argument("--if-missing", action="store_true", help="do nothing when the demo data is complete")
+    p.add_argument("--scene-only", action="store_true", help="only the scene, truth and register (no training data)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("train", help="train a discovery or impact model")
