@@ -174,3 +174,17 @@ def test_patch_batches_crop_normalise_and_augment() -> None:
     first = shuffled[0][1].copy()
     shuffled.on_epoch_end()
     assert sorted(first.tolist()) == list(range(10)) == sorted(shuffled[0][1].tolist())
+
+
+@pytest.mark.parametrize("kind", ["discovery", "impact"])
+def test_loss_treats_outputs_as_probabilities(kind: str, tmp_path: Path) -> None:
+    """The networks end in softmax: the loss of p(true class) = 0.8 must be -log(0.8), not a logits loss."""
+    from models.training import _build
+
+    config = TrainConfig(kind=kind, name="t", out_dir=tmp_path, bands=("B2", "B3", "B4"), patches_dir=tmp_path)  # type: ignore[arg-type]
+    model = _build(config)
+    n_classes = 2 if kind == "discovery" else 3
+    probs = np.full((1, n_classes), 0.2 / (n_classes - 1), np.float32)
+    probs[0, 1] = 0.8
+    loss = float(model.loss(np.array([1]), probs))
+    assert loss == pytest.approx(-np.log(0.8), rel=1e-5)
