@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from core.cli import main
-from core.model_card import DISCOVERY_CLASSES, ModelCard
+from core.model_card import ModelCard
 from tests.fakes import RGB, write_tif
+from tests.fakes import card as fake_card
 
 
 @pytest.fixture(scope="module")
@@ -24,19 +25,7 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("models")
     keras.utils.set_random_seed(0)
-    card = ModelCard(
-        name="tiny",
-        version="0",
-        kind="discovery",
-        bands=RGB,
-        mean=(0.1,) * 3,
-        std=(0.05,) * 3,
-        classes=DISCOVERY_CLASSES,
-        threshold=0.6,
-        patch_size=201,
-        created_at="2026-11-22T00:00:00Z",
-        synthetic=True,
-    )
+    card = fake_card("discovery", RGB, name="tiny")
     save_bundle(build_discovery_fcn(3, width=0.125), card, root / "tiny")
     return root
 

@@ -9,8 +9,8 @@ import pytest
 
 from core.bands import S2_12_BANDS
 from core.grid import output_cells
-from core.model_card import DISCOVERY_CLASSES, ModelCard
 from core.scan import ScanModel, ScanSettings, scan_scene
+from tests.fakes import card as fake_card
 from tests.fakes import write_tif
 
 
@@ -26,18 +26,7 @@ def small_fcn() -> ScanModel:
     def predict(x: np.ndarray) -> np.ndarray:
         return np.asarray(net(x, training=False))
 
-    card = ModelCard(
-        name="random-fcn",
-        version="0",
-        kind="discovery",
-        bands=S2_12_BANDS,
-        mean=(0.1,) * 12,
-        std=(0.05,) * 12,
-        classes=DISCOVERY_CLASSES,
-        threshold=0.5,
-        patch_size=201,
-        created_at="2026-11-22T00:00:00Z",
-    )
+    card = fake_card("discovery", S2_12_BANDS, threshold=0.5, name="random-fcn")
     return ScanModel(card, predict)
 
 
