@@ -1,0 +1,381 @@
+"""All SQL of MineScan. Functions take a connection and plain values and return plain values or DataFrames.
+
+Parameters are always bound. Reviews are append-only: there is no function that updates or deletes one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from core.errors import MineScanError
+from core.matching import MatchSettings, SiteMatch
+from core.register.model import RegisterImport
+from core.review import DECISIONS, REASONS
+from core.sites import Site
+from db.schema import migrate
+
+
+class StoreError(MineScanError):
+    """The store refused a change (a constraint, a missing row) or cannot be opened."""
+
+    title = "The store refused this change"
+
+
+def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the store at ``path`` and bring its schema up to date.
+
+    Raises:
+        StoreError: the file is locked by another process or is not a DuckDB database.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as err:
+        raise StoreError(
+            f"the store {path} cannot be opened: {str(err).splitlines()[0][:200]}. If the MineScan app or another "
+            f"command is using it, stop that first (DuckDB allows one writing process per file)."
+        ) from None
+    except duckdb.Error as err:
+        raise StoreError(f"{path} is not a MineScan store: {str(err).splitlines()[0][:200]}") from None
+    migrate(con)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing; DuckDB errors become :class:`StoreError` with the database's reason."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except duckdb.Error as err:
+        con.execute("ROLLBACK")
+        raise StoreError(_reason(err)) from None
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _returned_id(row: tuple[Any, ...] | None) -> int:
+    """The id an ``INSERT ... RETURNING id`` gave back."""
+    if row is None:
+        raise StoreError("the database returned no id for the new row")
+    return int(row[0])
+
+
+def _reason(err: duckdb.Error) -> str:
+    text = str(err).strip().splitlines()[0]
+    return text.split("Error: ", 1)[-1][:300]
+
+
+# --- scans and sites -------------------------------------------------------------------------------------------
+
+
+def start_scan(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scene_id: str,
+    scene_path: str,
+    scene_crs: str,
+    bounds_lonlat: tuple[float, float, float, float],
+    synthetic: bool,
+    discovery: tuple[str, str],
+    impact: tuple[str, str] | None,
+    params: dict[str, Any],
+    tiles_total: int,
+) -> int:
+    """Record a scan as running; return its id."""
+    west, south, east, north = bounds_lonlat
+    row = con.execute(
+        """INSERT INTO scan (scene_id, scene_path, scene_crs, west, south, east, north, synthetic,
+               discovery_model, discovery_version, impact_model, impact_version, params_json, status, tiles_total)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?) RETURNING id""",
+        [
+            scene_id,
+            scene_path,
+            scene_crs,
+            west,
+            south,
+            east,
+            north,
+            synthetic,
+            *discovery,
+            *(impact or ("", "")),
+            json.dumps(params),
+            tiles_total,
+        ],
+    ).fetchone()
+    return _returned_id(row)
+
+
+def update_scan_progress(con: duckdb.DuckDBPyConnection, scan_id: int, tiles_done: int) -> None:
+    """Record how many tiles a running scan has finished."""
+    con.execute("UPDATE scan SET tiles_done = ? WHERE id = ?", [tiles_done, scan_id])
+
+
+def finish_scan(
+    con: duckdb.DuckDBPyConnection, scan_id: int, *, valid_area_km2: float, sites_found: int, sites_new: int
+) -> None:
+    """Mark a scan finished with its totals."""
+    con.execute(
+        """UPDATE scan SET status = 'finished', finished_at = current_timestamp, valid_area_km2 = ?,
+               sites_found = ?, sites_new = ?, tiles_done = tiles_total WHERE id = ?""",
+        [valid_area_km2, sites_found, sites_new, scan_id],
+    )
+
+
+def fail_scan(con: duckdb.DuckDBPyConnection, scan_id: int, message: str) -> None:
+    """Mark a scan failed, keeping the reason."""
+    con.execute(
+        "UPDATE scan SET status = 'failed', finished_at = current_timestamp, message = ? WHERE id = ?",
+        [message[:1000], scan_id],
+    )
+
+
+def insert_sites(con: duckdb.DuckDBPyConnection, scan_id: int, sites: Sequence[Site]) -> int:
+    """Store the sites of a scan, all or nothing; sites already stored by an identical scan are skipped.
+
+    Returns:
+        The number of new sites.
+    """
+    rows = [
+        [
+            scan_id,
+            s.scene_id,
+            s.discovery_model,
+            s.discovery_version,
+            s.impact_model or "",
+            s.impact_version or "",
+            s.lon,
+            s.lat,
+            s.area_km2,
+            s.p_max,
+            s.p_mean,
+            s.cell_count,
+            s.impact_class,
+            json.dumps(dict(s.impact_probs)) if s.impact_probs else None,
+            s.outline_wkt,
+        ]
+        for s in sites
+    ]
+    before = _count(con, "SELECT count(*) FROM site")
+    with transaction(con):
+        if rows:
+            con.executemany(
+                """INSERT INTO site (scan_id, scene_id, discovery_model, discovery_version, impact_model,
+                       impact_version, lon, lat, area_km2, p_max, p_mean, cell_count, impact_class,
+                       impact_probs_json, outline_wkt)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                rows,
+            )
+    return _count(con, "SELECT count(*) FROM site") - before
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> int:
+    row = con.execute(sql, list(params)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def scans(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every scan, newest first."""
+    return con.execute("SELECT * FROM scan ORDER BY id DESC").df()
+
+
+def site_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Id, lon and lat of every site."""
+    return con.execute("SELECT id, lon, lat FROM site ORDER BY id").df()
+
+
+# --- registers ---------------------------------------------------------------------------------------------------
+
+
+def insert_register(con: duckdb.DuckDBPyConnection, imported: RegisterImport, kind: str) -> int:
+    """Store an imported register file as a new snapshot, all or nothing; return the snapshot id."""
+    report = imported.report()
+    with transaction(con):
+        row = con.execute(
+            """INSERT INTO register_snapshot (kind, source_file, file_format, snapshot_date, rows_read, imported,
+                   flagged, rejected, report_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+            [
+                kind,
+                imported.source_file,
+                imported.file_format,
+                imported.snapshot_date,
+                imported.rows_read,
+                len(imported.entries),
+                int(report["flagged"]["count"]),
+                len(imported.rejected),
+                json.dumps(report, ensure_ascii=False, default=str),
+            ],
+        ).fetchone()
+        snapshot_id = _returned_id(row)
+        rows = [
+            [
+                snapshot_id,
+                kind,
+                e.register_id,
+                e.name,
+                e.owner,
+                e.state,
+                e.municipality,
+                e.main_ore,
+                e.height_m,
+                e.volume_m3,
+                e.construction_method,
+                e.risk_category,
+                e.potential_damage,
+                e.emergency_level,
+                e.lon,
+                e.lat,
+                e.geometry_wkt,
+                json.dumps(e.raw, ensure_ascii=False),
+                ",".join(e.flags),
+                e.source_line,
+            ]
+            for e in imported.entries
+        ]
+        if rows:
+            con.executemany(
+                """INSERT INTO registered_site (snapshot_id, kind, register_id, name, owner, state, municipality,
+                       main_ore, height_m, volume_m3, construction_method, risk_category, potential_damage,
+                       emergency_level, lon, lat, geometry_wkt, raw_json, flags, source_line)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                rows,
+            )
+    return snapshot_id
+
+
+def snapshots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every imported register snapshot, newest first."""
+    return con.execute(
+        """SELECT id, kind, source_file, file_format, snapshot_date, imported_at, rows_read, imported, flagged,
+               rejected FROM register_snapshot ORDER BY id DESC"""
+    ).df()
+
+
+def snapshot_entries(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> pd.DataFrame:
+    """The entries of one snapshot."""
+    return con.execute("SELECT * FROM registered_site WHERE snapshot_id = ? ORDER BY id", [snapshot_id]).df()
+
+
+def current_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The entries that count now: the newest dam snapshot, and every mine and reference layer."""
+    return con.execute(
+        """SELECT r.* FROM registered_site r
+           WHERE r.snapshot_id = (SELECT max(id) FROM register_snapshot WHERE kind = 'dam') OR r.kind <> 'dam'
+           ORDER BY r.id"""
+    ).df()
+
+
+def replace_matches(
+    con: duckdb.DuckDBPyConnection, site_ids: Sequence[int], matches: Sequence[SiteMatch], settings: MatchSettings
+) -> None:
+    """Replace every stored match (derived data) with freshly computed ones, all or nothing."""
+    rows = [
+        [
+            int(i),
+            m.status,
+            m.nearest_dam,
+            m.nearest_dam_m,
+            m.nearest_mine,
+            m.nearest_mine_m,
+            m.inside_registered,
+            m.inside_reference,
+            settings.radius_m,
+            settings.off_target_radius_m,
+        ]
+        for i, m in zip(site_ids, matches, strict=True)
+    ]
+    with transaction(con):
+        con.execute("DELETE FROM site_match")
+        if rows:
+            con.executemany(
+                """INSERT INTO site_match (site_id, status, nearest_dam, nearest_dam_m, nearest_mine, nearest_mine_m,
+                       inside_registered, inside_reference, radius_m, off_target_radius_m)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                rows,
+            )
+
+
+# --- reviews -----------------------------------------------------------------------------------------------------
+
+
+def add_review(
+    con: duckdb.DuckDBPyConnection,
+    site_id: int,
+    reviewer: str,
+    decision: str,
+    reason: str | None = None,
+    note: str | None = None,
+    seconds_spent: float | None = None,
+) -> int:
+    """Append a decision on a site (earlier decisions stay in the history); return the review id.
+
+    Raises:
+        StoreError: unknown decision or reason code, empty reviewer, or a site that does not exist.
+    """
+    if decision not in DECISIONS:
+        raise StoreError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
+    if reason is not None and reason not in REASONS:
+        raise StoreError(f"unknown reason code {reason!r}; use one of {', '.join(REASONS)}")
+    if not reviewer or not reviewer.strip():
+        raise StoreError("a decision needs the reviewer's name")
+    if _count(con, "SELECT count(*) FROM site WHERE id = ?", [site_id]) == 0:
+        raise StoreError(f"there is no site {site_id} to review")
+    with transaction(con):
+        row = con.execute(
+            """INSERT INTO review (site_id, reviewer, decision, reason, note, seconds_spent)
+               VALUES (?, ?, ?, ?, ?, ?) RETURNING id""",
+            [site_id, reviewer.strip(), decision, reason, note, seconds_spent],
+        ).fetchone()
+    return _returned_id(row)
+
+
+def review_history(con: duckdb.DuckDBPyConnection, site_id: int) -> pd.DataFrame:
+    """Every decision on a site, oldest first."""
+    return con.execute("SELECT * FROM review WHERE site_id = ? ORDER BY decided_at, id", [site_id]).df()
+
+
+# --- exports -----------------------------------------------------------------------------------------------------
+
+EXPORT_SQL = """
+SELECT s.id AS site_id, s.scan_id, s.scene_id, s.lon, s.lat, s.area_km2, s.p_max, s.p_mean, s.cell_count,
+       s.impact_class, m.status AS match_status,
+       d.register_id AS nearest_dam_id, d.name AS nearest_dam_name, d.owner AS nearest_dam_owner,
+       m.nearest_dam_m, mi.register_id AS nearest_mine_id, m.nearest_mine_m,
+       coalesce(pr.register_id, pf.register_id) AS inside_polygon_id,
+       r.decision, r.reason, r.note, r.reviewer, r.decided_at,
+       s.discovery_model || ' v' || s.discovery_version AS discovery_model,
+       CASE WHEN s.impact_model = '' THEN '' ELSE s.impact_model || ' v' || s.impact_version END AS impact_model,
+       s.outline_wkt
+FROM site s
+LEFT JOIN site_match m ON m.site_id = s.id
+LEFT JOIN registered_site d ON d.id = m.nearest_dam
+LEFT JOIN registered_site mi ON mi.id = m.nearest_mine
+LEFT JOIN registered_site pr ON pr.id = m.inside_registered
+LEFT JOIN registered_site pf ON pf.id = m.inside_reference
+LEFT JOIN latest_review r ON r.site_id = s.id
+WHERE (CAST(? AS BIGINT) IS NULL OR s.scan_id = ?)
+  AND (CAST(? AS VARCHAR) IS NULL OR m.status = ?)
+  AND (CAST(? AS VARCHAR) IS NULL OR coalesce(r.decision, 'undecided') = ?)
+ORDER BY s.id
+"""
+
+
+def export_rows(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scan_id: int | None = None,
+    status: str | None = None,
+    decision: str | None = None,
+) -> pd.DataFrame:
+    """One row per site with its register match and latest decision; ``decision`` may be 'undecided'."""
+    return con.execute(EXPORT_SQL, [scan_id, scan_id, status, status, decision, decision]).df()

@@ -1,0 +1,130 @@
+"""The DuckDB schema as an append-only list of migrations. Never edit a released entry; append a new one."""
+
+from __future__ import annotations
+
+import duckdb
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE SEQUENCE scan_id_seq;
+    CREATE TABLE scan (
+        id BIGINT PRIMARY KEY DEFAULT nextval('scan_id_seq'),
+        scene_id VARCHAR NOT NULL,
+        scene_path VARCHAR NOT NULL,
+        scene_crs VARCHAR,
+        west DOUBLE, south DOUBLE, east DOUBLE, north DOUBLE,
+        synthetic BOOLEAN NOT NULL DEFAULT false,
+        discovery_model VARCHAR NOT NULL,
+        discovery_version VARCHAR NOT NULL,
+        impact_model VARCHAR NOT NULL DEFAULT '',
+        impact_version VARCHAR NOT NULL DEFAULT '',
+        params_json VARCHAR NOT NULL,
+        status VARCHAR NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+        tiles_done INTEGER NOT NULL DEFAULT 0,
+        tiles_total INTEGER,
+        valid_area_km2 DOUBLE,
+        sites_found INTEGER,
+        sites_new INTEGER,
+        message VARCHAR,
+        started_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        finished_at TIMESTAMP
+    );
+    CREATE SEQUENCE site_id_seq;
+    CREATE TABLE site (
+        id BIGINT PRIMARY KEY DEFAULT nextval('site_id_seq'),
+        scan_id BIGINT NOT NULL REFERENCES scan (id),
+        scene_id VARCHAR NOT NULL,
+        discovery_model VARCHAR NOT NULL,
+        discovery_version VARCHAR NOT NULL,
+        impact_model VARCHAR NOT NULL DEFAULT '',
+        impact_version VARCHAR NOT NULL DEFAULT '',
+        lon DOUBLE NOT NULL CHECK (lon BETWEEN -180 AND 180),
+        lat DOUBLE NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        area_km2 DOUBLE NOT NULL CHECK (area_km2 >= 0),
+        p_max DOUBLE NOT NULL CHECK (p_max BETWEEN 0 AND 1),
+        p_mean DOUBLE NOT NULL CHECK (p_mean BETWEEN 0 AND 1),
+        cell_count INTEGER NOT NULL CHECK (cell_count > 0),
+        impact_class VARCHAR,
+        impact_probs_json VARCHAR,
+        outline_wkt VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        UNIQUE (scene_id, discovery_model, discovery_version, impact_model, impact_version, lon, lat)
+    );
+    CREATE SEQUENCE snapshot_id_seq;
+    CREATE TABLE register_snapshot (
+        id BIGINT PRIMARY KEY DEFAULT nextval('snapshot_id_seq'),
+        kind VARCHAR NOT NULL CHECK (kind IN ('dam', 'mine', 'reference')),
+        source_file VARCHAR NOT NULL,
+        file_format VARCHAR NOT NULL,
+        snapshot_date DATE,
+        imported_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        rows_read INTEGER NOT NULL,
+        imported INTEGER NOT NULL,
+        flagged INTEGER NOT NULL,
+        rejected INTEGER NOT NULL,
+        report_json VARCHAR NOT NULL
+    );
+    CREATE SEQUENCE registered_site_id_seq;
+    CREATE TABLE registered_site (
+        id BIGINT PRIMARY KEY DEFAULT nextval('registered_site_id_seq'),
+        snapshot_id BIGINT NOT NULL REFERENCES register_snapshot (id),
+        kind VARCHAR NOT NULL CHECK (kind IN ('dam', 'mine', 'reference')),
+        register_id VARCHAR NOT NULL,
+        name VARCHAR, owner VARCHAR, state VARCHAR, municipality VARCHAR, main_ore VARCHAR,
+        height_m DOUBLE, volume_m3 DOUBLE,
+        construction_method VARCHAR, risk_category VARCHAR, potential_damage VARCHAR, emergency_level VARCHAR,
+        lon DOUBLE CHECK (lon BETWEEN -180 AND 180),
+        lat DOUBLE CHECK (lat BETWEEN -90 AND 90),
+        geometry_wkt VARCHAR,
+        raw_json VARCHAR NOT NULL,
+        flags VARCHAR NOT NULL DEFAULT '',
+        source_line INTEGER
+    );
+    CREATE TABLE site_match (
+        site_id BIGINT PRIMARY KEY REFERENCES site (id),
+        status VARCHAR NOT NULL CHECK (status IN ('registered', 'possibly_off_target', 'unregistered')),
+        nearest_dam BIGINT, nearest_dam_m DOUBLE,
+        nearest_mine BIGINT, nearest_mine_m DOUBLE,
+        inside_registered BIGINT,
+        inside_reference BIGINT,
+        radius_m DOUBLE NOT NULL,
+        off_target_radius_m DOUBLE NOT NULL,
+        matched_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    CREATE SEQUENCE review_id_seq;
+    CREATE TABLE review (
+        id BIGINT PRIMARY KEY DEFAULT nextval('review_id_seq'),
+        site_id BIGINT NOT NULL REFERENCES site (id),
+        reviewer VARCHAR NOT NULL CHECK (length(trim(reviewer)) > 0),
+        decision VARCHAR NOT NULL CHECK (decision IN ('confirmed', 'rejected', 'unsure')),
+        reason VARCHAR,
+        note VARCHAR,
+        seconds_spent DOUBLE CHECK (seconds_spent IS NULL OR seconds_spent >= 0),
+        decided_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    CREATE VIEW latest_review AS
+        SELECT * FROM review
+        QUALIFY row_number() OVER (PARTITION BY site_id ORDER BY decided_at DESC, id DESC) = 1;
+    """,
+)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations not yet applied, each in its own transaction; return the schema version."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    current = int(row[0]) if row and row[0] is not None else 0
+    if current > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the database is at schema version {current}, newer than this MineScan ({len(MIGRATIONS)}): upgrade"
+        )
+    for version, sql in enumerate(MIGRATIONS[current:], start=current + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version VALUES (?)", [version])
+            con.execute("COMMIT")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            raise
+    return len(MIGRATIONS)
