@@ -68,7 +68,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     impact = None if args.impact_model.lower() == "none" else _load_scan_model(args.impact_model)
     threshold = args.threshold if args.threshold is not None else discovery.card.threshold
     scan_settings = ScanSettings(threshold=threshold, cells_per_tile=args.cells_per_tile)
-    result = scan_scene(Path(args.scene), discovery, impact, scan_settings, progress=_progress_bar("Scanning"))
+    if args.db:
+        result = _scan_into_store(args, discovery, impact, scan_settings)
+    else:
+        result = scan_scene(Path(args.scene), discovery, impact, scan_settings, progress=_progress_bar("Scanning"))
     metadata = {
         "scene": result.scene.path.name,
         "synthetic_scene": result.scene.synthetic,
@@ -89,6 +92,68 @@ def cmd_scan(args: argparse.Namespace) -> int:
     print(f"Written to {out}")
     if args.truth:
         _print_evaluation(result, Path(args.truth))
+    return 0
+
+
+def _match_settings(args: argparse.Namespace) -> Any:
+    from core.matching import MatchSettings
+
+    return MatchSettings(radius_m=args.radius, off_target_radius_m=args.off_target_radius)
+
+
+def _open_store(args: argparse.Namespace) -> Any:
+    from db.repository import connect
+
+    path = Path(args.db) if args.db and args.db is not True else settings.db_path()
+    print(f"Store: {path}")
+    return connect(path)
+
+
+def _scan_into_store(args: argparse.Namespace, discovery: Any, impact: Any, scan_settings: Any) -> Any:
+    from db.workflows import scan_into_store
+
+    con = _open_store(args)
+    stored = scan_into_store(
+        con, Path(args.scene), discovery, impact, scan_settings, _match_settings(args), _progress_bar("Scanning")
+    )
+    counts = con.execute(
+        "SELECT status, count(*) FROM site_match JOIN site ON site.id = site_id WHERE scan_id = ? GROUP BY status",
+        [stored.scan_id],
+    ).fetchall()
+    print(f"Stored as scan {stored.scan_id}: {stored.new_sites} new site(s); by register status: {dict(counts)}")
+    return stored.result
+
+
+def cmd_registry(args: argparse.Namespace) -> int:
+    """Import a register or layer file into the store and redo the matching."""
+    from db.workflows import import_register
+
+    con = _open_store(args)
+    snapshot_id, imported = import_register(con, Path(args.file), args.kind, _match_settings(args))
+    print(imported.report_text())
+    print(f"Stored as register snapshot {snapshot_id} ({args.kind}); every site was matched again.")
+    if args.diff_with:
+        _print_register_diff(con, int(args.diff_with), snapshot_id)
+    return 0
+
+
+def _print_register_diff(con: Any, old_id: int, new_id: int) -> None:
+    from core.register import diff_snapshots
+    from db.repository import snapshot_register_entries
+
+    diff = diff_snapshots(snapshot_register_entries(con, old_id), snapshot_register_entries(con, new_id))
+    print(diff.summary())
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export sites with their register match and latest decision."""
+    from core.exports import write_export
+    from db.repository import export_rows
+
+    con = _open_store(args)
+    rows = export_rows(con, scan_id=args.scan, status=args.status, decision=args.decision)
+    path = write_export(rows, Path(args.out), args.format)
+    print(f"{len(rows)} site(s) written to {path} ({args.format})")
     return 0
 
 
@@ -166,6 +231,13 @@ def cmd_demo_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_radius_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--radius", type=float, default=1000.0, help="registered within this many metres (default 1000)")
+    p.add_argument(
+        "--off-target-radius", type=float, default=3000.0, help="possibly off target up to this distance (3000)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m core.cli", description="MineScan command line")
@@ -210,11 +282,34 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--threshold", type=float, help="P(mine) threshold (default: the model card's, 0.6)")
         if name == "scan":
             p.add_argument("--out", required=True, help="output file: .geojson or .csv")
+            p.add_argument(
+                "--db", nargs="?", const=True, help="also store the scan and its sites (default store: $MINESCAN_DB)"
+            )
+            _add_radius_options(p)
             p.add_argument("--truth", help="optional ground-truth GeoJSON to score the result against")
             p.add_argument("--cells-per-tile", type=int, default=40, help="tile size in output cells (memory)")
         else:
             p.add_argument("--truth", required=True, help="ground-truth GeoJSON (e.g. the demo's truth.geojson)")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("registry", help="register files: import an ANM/SIGBM export or another layer")
+    rsub = p.add_subparsers(dest="registry_command", required=True)
+    p = rsub.add_parser("import", help="import a register or layer file into the store and redo the matching")
+    p.add_argument("file", help="SIGBM .xlsx/.csv/.tsv, or a GeoJSON, GeoPackage, shapefile or lat/lon CSV layer")
+    p.add_argument("--kind", choices=["dam", "mine", "reference"], default="dam")
+    p.add_argument("--db", help="store file (default: $MINESCAN_DB or data/minescan.duckdb)")
+    p.add_argument("--diff-with", help="an earlier snapshot id: print what changed (added, removed, moved, risk)")
+    _add_radius_options(p)
+    p.set_defaults(func=cmd_registry)
+
+    p = sub.add_parser("export", help="export sites with their register match and latest decision")
+    p.add_argument("--db", help="store file (default: $MINESCAN_DB or data/minescan.duckdb)")
+    p.add_argument("--format", choices=["csv", "geojson", "kml", "gpkg"], default="csv")
+    p.add_argument("--scan", type=int, help="only this scan id")
+    p.add_argument("--status", choices=["registered", "possibly_off_target", "unregistered"])
+    p.add_argument("--decision", choices=["confirmed", "rejected", "unsure", "undecided"])
+    p.add_argument("--out", required=True, help="output file")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo-models", help="rebuild the shipped demo models from freshly generated demo data")
     p.add_argument("--demo", help="demo data folder, regenerated (default: $MINESCAN_DATA/demo)")

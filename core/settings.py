@@ -28,3 +28,8 @@ def models_dir() -> Path:
 def shared_data_dir() -> Path:
     """The real reference data beside the repository (``../shared/data``), or ``$MINESCAN_SHARED_DATA``."""
     return Path(os.environ.get("MINESCAN_SHARED_DATA") or ROOT.parent / "shared" / "data")
+
+
+def db_path() -> Path:
+    """The store: ``$MINESCAN_DB`` or ``<data>/minescan.duckdb``."""
+    return Path(os.environ.get("MINESCAN_DB") or data_dir() / "minescan.duckdb")

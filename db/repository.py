@@ -16,7 +16,7 @@ import pandas as pd
 
 from core.errors import MineScanError
 from core.matching import MatchSettings, SiteMatch
-from core.register.model import RegisterImport
+from core.register.model import RegisterEntry, RegisterImport
 from core.review import DECISIONS, REASONS
 from core.sites import Site
 from db.schema import migrate
@@ -264,6 +264,22 @@ def snapshots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def snapshot_entries(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> pd.DataFrame:
     """The entries of one snapshot."""
     return con.execute("SELECT * FROM registered_site WHERE snapshot_id = ? ORDER BY id", [snapshot_id]).df()
+
+
+def snapshot_register_entries(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> list[RegisterEntry]:
+    """The entries of one snapshot as records (for diffs between snapshots)."""
+    rows = snapshot_entries(con, snapshot_id)
+    if rows.empty and _count(con, "SELECT count(*) FROM register_snapshot WHERE id = ?", [snapshot_id]) == 0:
+        raise StoreError(f"there is no register snapshot {snapshot_id}")
+    fields = RegisterEntry.__dataclass_fields__
+    out = []
+    for row in rows.to_dict("records"):
+        values = {k: (None if pd.isna(v) else v) for k, v in row.items() if k in fields}
+        values["raw"] = json.loads(row["raw_json"])
+        values["flags"] = tuple(f for f in str(row["flags"] or "").split(",") if f)
+        values["source_line"] = int(row["source_line"] or 0)
+        out.append(RegisterEntry(**values))
+    return out
 
 
 def current_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
