@@ -132,8 +132,12 @@ def cmd_registry(args: argparse.Namespace) -> int:
     snapshot_id, imported = import_register(con, Path(args.file), args.kind, _match_settings(args))
     print(imported.report_text())
     print(f"Stored as register snapshot {snapshot_id} ({args.kind}); every site was matched again.")
-    if args.diff_with:
-        _print_register_diff(con, int(args.diff_with), snapshot_id)
+    from db.repository import previous_snapshot_id
+
+    old_id = int(args.diff_with) if args.diff_with else previous_snapshot_id(con, snapshot_id)
+    if old_id is not None and args.kind == "dam":
+        print(f"Changes since snapshot {old_id}:")
+        _print_register_diff(con, old_id, snapshot_id)
     return 0
 
 
@@ -298,7 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="SIGBM .xlsx/.csv/.tsv, or a GeoJSON, GeoPackage, shapefile or lat/lon CSV layer")
     p.add_argument("--kind", choices=["dam", "mine", "reference"], default="dam")
     p.add_argument("--db", help="store file (default: $MINESCAN_DB or data/minescan.duckdb)")
-    p.add_argument("--diff-with", help="an earlier snapshot id: print what changed (added, removed, moved, risk)")
+    p.add_argument(
+        "--diff-with",
+        help="snapshot id to compare with (default: the previous dam snapshot): added, removed, moved, risk",
+    )
     _add_radius_options(p)
     p.set_defaults(func=cmd_registry)
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from core.errors import MineScanError
 from core.matching import MatchSettings, SiteMatch
-from core.register.model import RegisterEntry, RegisterImport
+from core.register import RegisterEntry, RegisterImport
 from core.review import DECISIONS, REASONS
 from core.sites import Site
 from db.schema import migrate
@@ -253,6 +253,16 @@ def insert_register(con: duckdb.DuckDBPyConnection, imported: RegisterImport, ki
     return snapshot_id
 
 
+def previous_snapshot_id(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> int | None:
+    """The snapshot of the same kind imported just before ``snapshot_id``, if any."""
+    row = con.execute(
+        """SELECT max(p.id) FROM register_snapshot p JOIN register_snapshot s ON s.kind = p.kind
+           WHERE s.id = ? AND p.id < s.id""",
+        [snapshot_id],
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
 def snapshots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every imported register snapshot, newest first."""
     return con.execute(
@@ -274,7 +284,7 @@ def snapshot_register_entries(con: duckdb.DuckDBPyConnection, snapshot_id: int) 
     fields = RegisterEntry.__dataclass_fields__
     out = []
     for row in rows.to_dict("records"):
-        values = {k: (None if pd.isna(v) else v) for k, v in row.items() if k in fields}
+        values: dict[str, Any] = {k: (None if pd.isna(v) else v) for k, v in row.items() if k in fields}
         values["raw"] = json.loads(row["raw_json"])
         values["flags"] = tuple(f for f in str(row["flags"] or "").split(",") if f)
         values["source_line"] = int(row["source_line"] or 0)

@@ -13,7 +13,7 @@ from core.geo import to_wgs84
 from core.grid import plan_tiles
 from core.matching import MatchSettings, PointLayer, PolygonLayer, match_sites
 from core.raster import SceneInfo, open_scene
-from core.register.model import RegisterImport
+from core.register import RegisterImport, read_layer, read_register
 from core.scan import Progress, ScanModel, ScanResult, ScanSettings, check_scene_for_scan, scan_scene
 from db import repository
 
@@ -94,8 +94,6 @@ def import_register(
     """Read a register or layer file, store it as a snapshot (all or nothing) and redo the matching."""
     if kind not in ("dam", "mine", "reference"):
         raise ValueError(f"kind must be dam, mine or reference; got {kind!r}")
-    from core.register import read_layer, read_register
-
     suffix = Path(path).suffix.lower()
     if kind == "dam" and suffix in (".xlsx", ".csv", ".tsv", ".txt"):
         imported = read_register(Path(path))

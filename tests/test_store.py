@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import box
 
 from core.matching import MatchSettings
-from core.register.model import RegisterEntry, RegisterImport
+from core.register import RegisterEntry, RegisterImport
 from core.sites import Site
 from db import repository
 from db.repository import StoreError

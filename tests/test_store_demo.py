@@ -99,3 +99,22 @@ def test_cli_import_scan_export(
     back = pd.read_csv(csv_path, encoding="utf-8-sig")
     assert back["site_id"].tolist() == [site_id] and back["note"].iloc[0] == 'Novo, "sem registro";\nverificar'
     assert back["match_status"].iloc[0] == "unregistered"
+
+
+def test_real_register_snapshots_import_and_the_diff_is_printed(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "real.duckdb")
+    sigbm = shared_data / "sigbm"
+    assert main(["registry", "import", str(sigbm / "sigbm_download_2022-05-05.xlsx"), "--db", db]) == 0
+    first = capsys.readouterr().out
+    assert main(["registry", "import", str(sigbm / "sigbm_download_2025-10-17.xlsx"), "--db", db]) == 0
+    second = capsys.readouterr().out
+    with capsys.disabled():
+        print("\n[registry import 2025]\n" + second)
+    assert "912" in first and "916" in second and "negative_height" in second
+    assert "Changes since snapshot 1" in second and "104" in second and "100" in second
+    con = repository.connect(db)
+    snaps = repository.snapshots(con)
+    assert snaps["imported"].tolist() == [916, 912] and str(snaps["snapshot_date"].iloc[0])[:10] == "2025-10-17"
+    assert len(repository.current_register(con)) == 916  # only the newest dam snapshot counts

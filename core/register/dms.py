@@ -1,0 +1,129 @@
+"""Coordinates written as degrees-minutes-seconds text (``-20°06'36.060''``) or decimal degrees (``-20,11``)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Every mark exports use for degrees, minutes and seconds, mapped to one spelling each.
+_MARKS = str.maketrans(
+    {
+        "º": "°",
+        "˚": "°",
+        "′": "'",
+        "’": "'",
+        "‘": "'",
+        "´": "'",
+        "`": "'",
+        "″": '"',
+        "”": '"',
+        "“": '"',
+    }
+)
+_DMS = re.compile(
+    r"""^(?P<sign>[+-])?\s*
+    (?P<deg>\d+(?:[.,]\d+)?)\s*(?:°|d|\s)\s*
+    (?:(?P<min>\d+(?:[.,]\d+)?)\s*(?:'|m)?\s*)?
+    (?:(?P<sec>\d+(?:[.,]\d+)?)\s*(?:"|''|s)?\s*)?$""",
+    re.VERBOSE,
+)
+_DECIMAL = re.compile(r"^(?P<sign>[+-])?\s*(?P<deg>\d+(?:[.,]\d+)?)\s*°?$")
+_NEGATIVE_WORDS = ("sul", "south", "oeste", "west")
+_POSITIVE_WORDS = ("norte", "north", "leste", "east")
+_NEGATIVE_LETTERS = {"S", "W", "O"}
+_POSITIVE_LETTERS = {"N", "E", "L"}
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def hemisphere_sign(text: str | None) -> int | None:
+    """-1 for South/West (``S``, ``W``, ``O``, ``"Sul do Equador"``), +1 for North/East, None when not stated."""
+    if text is None or not text.strip():
+        return None
+    plain = _plain(text).strip()
+    if any(word in plain for word in _NEGATIVE_WORDS):
+        return -1
+    if any(word in plain for word in _POSITIVE_WORDS):
+        return 1
+    letter = plain.upper()
+    if letter in _NEGATIVE_LETTERS:
+        return -1
+    if letter in _POSITIVE_LETTERS:
+        return 1
+    raise ValueError(f"hemisphere '{text}' is not N, S, E, W or 'Norte/Sul do Equador'")
+
+
+def _split_hemisphere(text: str) -> tuple[str, int | None]:
+    """Take a hemisphere letter off either end of the text (``20°S``, ``S 20°``)."""
+    match = re.match(r"^\s*([NSEWOL])\b\s*(.*)$", text, re.IGNORECASE) or re.match(
+        r"^(.*?)\s*([NSEWOL])\s*$", text, re.IGNORECASE
+    )
+    if match is None:
+        return text, None
+    groups = match.groups()
+    letter, rest = (groups[0], groups[1]) if len(groups[0]) == 1 and groups[0].isalpha() else (groups[1], groups[0])
+    return rest, hemisphere_sign(letter)
+
+
+def _number(part: str | None) -> float:
+    return float(part.replace(",", ".")) if part else 0.0
+
+
+def parse_dms(text: str, hemisphere: str | None = None, *, allow_overflow: bool = False) -> float:
+    """Degrees from DMS text or decimal degrees; South and West are negative.
+
+    The sign comes from, in order: a hemisphere letter in the text, the ``hemisphere`` argument (a letter or
+    ``"Sul do Equador"``/``"Norte do Equador"``), a leading minus. Quote variants (``''``, ``"``, ``”``, ``″``,
+    ``′``, ``’``) and spaces between the parts are accepted. ``allow_overflow`` reads minutes or seconds from 60
+    to 99 as carried over (``34'60"`` = ``35'00"``), a slip found in the real exports.
+
+    Raises:
+        ValueError: the text is not a coordinate, or minutes/seconds are 60 or more (the message quotes the text).
+    """
+    if text is None or not str(text).strip():
+        raise ValueError("empty coordinate")
+    body = str(text).strip().translate(_MARKS).replace("''", '"').strip('"').strip()
+    body = body.replace("\u00a0", " ")
+    try:
+        body, text_sign = _split_hemisphere(body)
+    except ValueError as exc:
+        raise ValueError(f"'{text}' is not a coordinate: {exc}") from None
+    match = _DECIMAL.match(body) or _DMS.match(body + ("" if "°" in body or " " in body else " "))
+    if match is None or not match.group("deg"):
+        raise ValueError(f"'{text}' is not a coordinate")
+    parts = match.groupdict()
+    minutes, seconds = _number(parts.get("min")), _number(parts.get("sec"))
+    if minutes >= (100 if allow_overflow else 60) or seconds >= (100 if allow_overflow else 60):
+        raise ValueError(f"'{text}' is not a coordinate: minutes and seconds must be below 60")
+    if (parts.get("min") or parts.get("sec")) and "." in parts["deg"].replace(",", "."):
+        raise ValueError(f"'{text}' is not a coordinate: decimal degrees followed by minutes")
+    magnitude = _number(parts["deg"]) + minutes / 60 + seconds / 3600
+    sign = text_sign or hemisphere_sign(hemisphere) or (-1 if parts.get("sign") == "-" else 1)
+    value = sign * magnitude
+    if magnitude > 180:
+        raise ValueError(f"'{text}' is not a coordinate: more than 180 degrees")
+    return value
+
+
+def parse_lat(text: str, hemisphere: str | None = None, *, allow_overflow: bool = False) -> float:
+    """Latitude from DMS or decimal text (see :func:`parse_dms`), checked to lie within ±90°.
+
+    Raises:
+        ValueError: not a coordinate, or beyond the poles.
+    """
+    value = parse_dms(text, hemisphere, allow_overflow=allow_overflow)
+    if abs(value) > 90:
+        raise ValueError(f"'{text}' is not a latitude: beyond ±90°")
+    return value
+
+
+def parse_lon_brazil(text: str, *, allow_overflow: bool = False) -> float:
+    """Longitude from DMS or decimal text; West unless the text says East, as every Brazilian longitude is.
+
+    Raises:
+        ValueError: not a coordinate, or beyond ±180°.
+    """
+    return parse_dms(text, "W", allow_overflow=allow_overflow)
