@@ -118,3 +118,13 @@ def test_real_register_snapshots_import_and_the_diff_is_printed(
     snaps = repository.snapshots(con)
     assert snaps["imported"].tolist() == [916, 912] and str(snaps["snapshot_date"].iloc[0])[:10] == "2025-10-17"
     assert len(repository.current_register(con)) == 916  # only the newest dam snapshot counts
+
+
+def test_real_reference_layer_imports_as_polygons(shared_data: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "layers.duckdb")
+    layer = shared_data / "mining_areas" / "amazon_mining_watch_2024_brazil.geojson"
+    assert main(["registry", "import", str(layer), "--kind", "reference", "--db", db]) == 0
+    con = repository.connect(db)
+    stored = repository.current_register(con)
+    assert len(stored) == 2094 and set(stored["kind"]) == {"reference"}
+    assert stored["geometry_wkt"].str.startswith(("POLYGON", "MULTIPOLYGON")).all()
