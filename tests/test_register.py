@@ -19,7 +19,6 @@ from core.register import (
     read_register,
 )
 from core.register.model import RegisterEntry, RegisterImport
-from core.settings import shared_data_dir
 
 SIGBM_2025 = "sigbm_download_2025-10-17.xlsx"
 SIGBM_2022 = "sigbm_download_2022-05-05.xlsx"
@@ -28,12 +27,9 @@ ANM_2019 = "anm_dams_2019_brazildam.tsv"
 
 
 @pytest.fixture(scope="module")
-def real_data() -> Path:
-    """``../shared/data`` or skip: the real registers are not part of the repository."""
-    root = shared_data_dir()
-    if not (root / "README.md").is_file():
-        pytest.skip(f"real data folder {root} is absent; real-register tests skipped")
-    return root
+def real_data(shared_data: Path) -> Path:
+    """``../shared/data`` (the session fixture skips when it is absent)."""
+    return shared_data
 
 
 @pytest.fixture(scope="module")
