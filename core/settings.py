@@ -33,3 +33,8 @@ def shared_data_dir() -> Path:
 def db_path() -> Path:
     """The store: ``$MINESCAN_DB`` or ``<data>/minescan.duckdb``."""
     return Path(os.environ.get("MINESCAN_DB") or data_dir() / "minescan.duckdb")
+
+
+def scenes_dir() -> Path:
+    """The imagery folder the scan page lists: ``$MINESCAN_SCENES`` or ``<data>/scenes``."""
+    return Path(os.environ.get("MINESCAN_SCENES") or data_dir() / "scenes")

@@ -377,6 +377,8 @@ SELECT s.id AS site_id, s.scan_id, s.scene_id, s.lon, s.lat, s.area_km2, s.p_max
        s.impact_class, m.status AS match_status,
        d.register_id AS nearest_dam_id, d.name AS nearest_dam_name, d.owner AS nearest_dam_owner,
        m.nearest_dam_m, mi.register_id AS nearest_mine_id, m.nearest_mine_m,
+       d.state AS nearest_dam_state, d.main_ore AS nearest_dam_ore, d.risk_category AS nearest_dam_risk,
+       d.potential_damage AS nearest_dam_damage,
        coalesce(pr.register_id, pf.register_id) AS inside_polygon_id,
        r.decision, r.reason, r.note, r.reviewer, r.decided_at,
        s.discovery_model || ' v' || s.discovery_version AS discovery_model,
@@ -405,3 +407,36 @@ def export_rows(
 ) -> pd.DataFrame:
     """One row per site with its register match and latest decision; ``decision`` may be 'undecided'."""
     return con.execute(EXPORT_SQL, [scan_id, scan_id, status, status, decision, decision]).df()
+
+
+# --- app views -----------------------------------------------------------------------------------------------------
+
+
+def scan_scene_path(con: duckdb.DuckDBPyConnection, scan_id: int) -> str | None:
+    """The scene file a scan read."""
+    row = con.execute("SELECT scene_path FROM scan WHERE id = ?", [scan_id]).fetchone()
+    return str(row[0]) if row else None
+
+
+def has_sites(con: duckdb.DuckDBPyConnection) -> bool:
+    """True once any scan stored a site."""
+    return _count(con, "SELECT count(*) FROM site") > 0
+
+
+def status_decision_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Number of sites per register status and latest decision ('undecided' when none)."""
+    return con.execute(
+        """SELECT coalesce(m.status, 'not matched') AS status, coalesce(r.decision, 'undecided') AS decision,
+                  count(*) AS sites
+           FROM site s LEFT JOIN site_match m ON m.site_id = s.id LEFT JOIN latest_review r ON r.site_id = s.id
+           GROUP BY ALL ORDER BY ALL"""
+    ).df()
+
+
+def reviewer_throughput(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Decisions per reviewer and day, with the median seconds spent."""
+    return con.execute(
+        """SELECT CAST(decided_at AS DATE) AS day, reviewer, count(*) AS decisions,
+                  median(seconds_spent) AS median_seconds
+           FROM review GROUP BY ALL ORDER BY day, reviewer"""
+    ).df()

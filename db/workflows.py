@@ -15,6 +15,7 @@ from core.matching import MatchSettings, PointLayer, PolygonLayer, match_sites
 from core.raster import SceneInfo, open_scene
 from core.register import RegisterImport, read_layer, read_register
 from core.scan import Progress, ScanModel, ScanResult, ScanSettings, check_scene_for_scan, scan_scene
+from core.synthetic import DemoPaths, make_demo_scene
 from db import repository
 
 
@@ -131,3 +132,20 @@ def rematch(con: duckdb.DuckDBPyConnection, settings: MatchSettings) -> int:
     )
     repository.replace_matches(con, sites["id"].tolist(), matches, settings)
     return len(matches)
+
+
+def set_up_demo(
+    con: duckdb.DuckDBPyConnection,
+    demo_root: Path,
+    discovery: ScanModel,
+    impact: ScanModel | None,
+    progress: Progress | None = None,
+) -> StoredScan:
+    """One click for a new user: make the synthetic demo scene if missing, import its register once, scan it."""
+    paths = DemoPaths.under(demo_root)
+    if not paths.truth.is_file():
+        make_demo_scene(demo_root)
+    known = repository.snapshots(con)
+    if not (known["source_file"] == paths.register.name).any():
+        import_register(con, paths.register, "dam", MatchSettings())
+    return scan_into_store(con, paths.scene, discovery, impact, ScanSettings(), MatchSettings(), progress)

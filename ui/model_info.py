@@ -41,3 +41,14 @@ def card_summary(card: ModelCard) -> dict[str, object]:
         "demo false sites / 100 km²": demo.get("false_sites_per_100km2", ""),
         "trained on": "synthetic demo data" if card.synthetic else "real data",
     }
+
+
+def scene_choices(demo_dir: Path, scenes_dir: Path) -> dict[str, Path]:
+    """Scenes a user can pick: the demo scene (labelled synthetic) and GeoTIFFs in the imagery folder."""
+    out: dict[str, Path] = {}
+    if (demo_dir / "scene.tif").is_file():
+        out["Demo scene (synthetic, not real imagery)"] = demo_dir / "scene.tif"
+    if scenes_dir.is_dir():
+        for path in sorted(scenes_dir.glob("*.tif*")):
+            out[path.name] = path
+    return out

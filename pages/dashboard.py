@@ -1,0 +1,65 @@
+"""Managers' dashboard: sites by status and decision, confirmed unregistered sites, throughput, queue progress."""
+
+import streamlit as st
+
+from db import repository
+from ui import resources
+
+st.title("Dashboard")
+con = resources.db()
+counts = repository.status_decision_counts(con)
+if counts.empty:
+    st.info("No candidate sites yet.")
+    st.stop()
+total = int(counts["sites"].sum())
+decided = int(counts.loc[counts["decision"] != "undecided", "sites"].sum())
+confirmed_unreg = int(
+    counts.loc[(counts["decision"] == "confirmed") & (counts["status"] == "unregistered"), "sites"].sum()
+)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Candidate sites", total)
+m2.metric("Decided", decided, f"{decided / total:.0%} of the queue")
+m3.metric("Confirmed unregistered", confirmed_unreg)
+m4.metric(
+    "Unregistered, undecided",
+    int(counts.loc[(counts["decision"] == "undecided") & (counts["status"] == "unregistered"), "sites"].sum()),
+)
+st.subheader("Sites by register status and decision")
+st.bar_chart(counts, x="status", y="sites", color="decision", stack=True)
+st.progress(decided / total, text=f"Queue progress: {decided} of {total} decided")
+rows = repository.export_rows(con, decision="confirmed")
+unreg = rows[rows["match_status"] != "registered"]
+st.subheader("Confirmed sites no register explains")
+if unreg.empty:
+    st.caption("None confirmed yet.")
+else:
+    by = unreg.assign(impact=unreg["impact_class"].fillna("not rated"), state=unreg["nearest_dam_state"].fillna("?"))
+    st.bar_chart(
+        by.groupby(["state", "impact"]).size().rename("sites").reset_index(),
+        x="state",
+        y="sites",
+        color="impact",
+        stack=True,
+    )
+    st.caption("State is that of the nearest registered dam. Registered dams near confirmed sites:")
+    st.dataframe(
+        unreg[
+            [
+                "site_id",
+                "match_status",
+                "nearest_dam_name",
+                "nearest_dam_owner",
+                "nearest_dam_m",
+                "nearest_dam_risk",
+                "nearest_dam_damage",
+            ]
+        ],
+        hide_index=True,
+    )
+throughput = repository.reviewer_throughput(con)
+st.subheader("Reviewer throughput")
+if throughput.empty:
+    st.caption("No decisions yet.")
+else:
+    st.bar_chart(throughput, x="day", y="decisions", color="reviewer", stack=True)
+    st.dataframe(throughput, hide_index=True)

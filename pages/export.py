@@ -1,0 +1,43 @@
+"""Export: sites with their register match and latest decision, as CSV, GeoJSON, KML or GeoPackage."""
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import streamlit as st
+
+from core.exports import EXPORT_FORMATS, export_filename, write_export
+from db import repository
+from ui import resources
+
+MIME = {
+    "csv": "text/csv",
+    "geojson": "application/geo+json",
+    "kml": "application/vnd.google-earth.kml+xml",
+    "gpkg": "application/geopackage+sqlite3",
+}
+
+st.title("Export decisions")
+con = resources.db()
+scans = repository.scans(con)
+c1, c2, c3 = st.columns(3)
+scan = c1.selectbox(
+    "Scan", [None, *scans["id"].tolist()], format_func=lambda s: "All scans" if s is None else f"Scan {s}"
+)
+status = c2.selectbox(
+    "Register status",
+    [None, "unregistered", "possibly_off_target", "registered"],
+    format_func=lambda s: "Any" if s is None else s,
+)
+decision = c3.selectbox(
+    "Decision", [None, "confirmed", "rejected", "unsure", "undecided"], format_func=lambda s: "Any" if s is None else s
+)
+rows = repository.export_rows(con, scan_id=scan, status=status, decision=decision)
+st.write(f"{len(rows)} site(s) match.")
+stamp = datetime.now(UTC).strftime("%Y%m%dT%H%MZ")
+folder = Path(tempfile.mkdtemp(prefix="minescan_export_"))
+for column, fmt in zip(st.columns(len(EXPORT_FORMATS)), EXPORT_FORMATS, strict=True):
+    name = export_filename(fmt, stamp)
+    data = write_export(rows, folder / name, fmt).read_bytes()
+    column.download_button(f"Download {fmt.upper()}", data, file_name=name, mime=MIME[fmt], key=f"dl_{fmt}")
+st.dataframe(rows.drop(columns=["outline_wkt"]), hide_index=True)

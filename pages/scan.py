@@ -1,0 +1,68 @@
+"""Scan page: choose a scene and the models, run the scan into the store, see what was found."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from core import settings
+from core.errors import MineScanError
+from core.matching import MatchSettings
+from core.scan import ScanSettings
+from db.workflows import scan_into_store
+from ui import resources, state
+from ui.model_info import card_summary, model_cards, scene_choices
+
+st.title("Scan a scene")
+choices = scene_choices(settings.demo_dir(), settings.scenes_dir())
+source = st.radio("Scene", ["From the imagery folder", "Upload a GeoTIFF"], horizontal=True)
+scene: Path | None = None
+if source == "From the imagery folder":
+    if choices:
+        label = st.selectbox("Scene file", list(choices))
+        scene = choices[label] if label else None
+    else:
+        st.warning(f"No GeoTIFF in `{settings.scenes_dir()}` and no demo scene yet (`./run cli demo`).")
+else:
+    upload = st.file_uploader("GeoTIFF with the bands the model needs", type=["tif", "tiff"])
+    if upload is not None:
+        folder = Path(tempfile.mkdtemp(prefix="minescan_upload_"))
+        scene = folder / Path(upload.name).name
+        scene.write_bytes(upload.getvalue())
+
+cards = model_cards(settings.models_dir())
+discovery_names = [c.name for c in cards if c.kind == "discovery"]
+impact_names = ["none"] + [c.name for c in cards if c.kind == "impact"]
+col1, col2, col3 = st.columns(3)
+discovery_name = col1.selectbox("Discovery model", discovery_names)
+impact_name = col2.selectbox("Impact model", impact_names, index=1 if len(impact_names) > 1 else 0)
+threshold = col3.slider("P(mine) threshold", 0.05, 0.95, 0.6, 0.05)
+with st.expander("Model cards"):
+    st.dataframe([card_summary(c) for c in cards if c.name in (discovery_name, impact_name)], hide_index=True)
+
+if st.button("Run the scan", type="primary", disabled=scene is None or not discovery_name):
+    bar = st.progress(0.0, text="Starting…")
+    try:
+        stored = scan_into_store(
+            resources.db(),
+            scene,  # type: ignore[arg-type]
+            resources.scan_model(discovery_name),
+            None if impact_name == "none" else resources.scan_model(impact_name),
+            ScanSettings(threshold=threshold),
+            MatchSettings(),
+            progress=lambda done, total: bar.progress(done / total, text=f"Tile {done} of {total}"),
+        )
+    except MineScanError as err:
+        resources.show_error(err)
+        st.stop()
+    st.session_state[state.LAST_SCAN] = stored.scan_id
+    result = stored.result
+    st.success(
+        f"Scan {stored.scan_id}: {len(result.sites)} candidate sites ({stored.new_sites} new) in "
+        f"{result.valid_area_km2:.0f} km², {result.seconds:.1f} s."
+    )
+    if result.scene.synthetic:
+        st.caption("This is the synthetic demo scene, not real imagery.")
+    for note in result.notes:
+        st.caption(note)
+    st.page_link("pages/triage.py", label="Review these sites in the triage queue", icon="🗺️")

@@ -1,0 +1,109 @@
+"""Triage: the ranked queue of candidate sites, the map, the evidence for one site, and the decision."""
+
+import time
+
+import streamlit as st
+
+from core.chips import site_chips
+from core.errors import MineScanError
+from core.queue import RANKING_EXPLAINED, filter_sites, next_site, rank_queue
+from core.review import REASONS
+from core.scene_preview import scene_overview
+from db import repository
+from ui import resources, state
+from ui.maps import triage_deck
+
+st.title("Triage queue")
+con = resources.db()
+rows = repository.export_rows(con)
+if rows.empty:
+    st.info("No candidate sites yet: run a scan (or set up the demo on the Overview page).")
+    st.page_link("pages/scan.py", label="Scan a scene", icon="🛰️")
+    st.stop()
+
+f1, f2, f3, f4, f5 = st.columns(5)
+scan_ids = sorted(rows["scan_id"].unique().tolist(), reverse=True)
+scan_id = f1.selectbox("Scan", scan_ids, index=0)
+states = f2.multiselect("State (of nearest dam)", sorted(rows["nearest_dam_state"].dropna().unique()))
+statuses = f3.multiselect("Register status", ["unregistered", "possibly_off_target", "registered"])
+impacts = f4.multiselect("Impact", ["high_impact", "low_impact", "not rated"])
+decided_choice = f5.radio("Show", ["Undecided", "Decided", "All"], horizontal=True)
+decided = {"Undecided": False, "Decided": True, "All": None}[decided_choice]
+ranked = rank_queue(
+    filter_sites(rows, scan_id=scan_id, states=states, statuses=statuses, impacts=impacts, decided=decided)
+)
+st.caption(f"**Order.** {RANKING_EXPLAINED}")
+if ranked.empty:
+    st.success("Nothing left in this view: every site here is decided (choose 'All' to see them).")
+    st.stop()
+
+ids = ranked["site_id"].tolist()
+current = st.session_state.get(state.SELECTED_SITE)
+if current not in ids:
+    current = next_site(ranked, None) or ids[0]
+labels = {
+    int(r.site_id): f"#{r.rank} · site {r.site_id} · {r.match_status} · {r.impact_class or 'not rated'}"
+    for r in ranked.itertuples()
+}
+current = st.selectbox("Site", ids, index=ids.index(current), format_func=lambda i: labels[int(i)])
+st.session_state[state.SELECTED_SITE] = current
+shown = st.session_state.get(state.SITE_SHOWN_AT)
+if not shown or shown[0] != current:
+    st.session_state[state.SITE_SHOWN_AT] = (current, time.monotonic())
+site = ranked.set_index("site_id").loc[current]
+scene_path = repository.scan_scene_path(con, int(site["scan_id"]))
+
+left, right = st.columns([3, 2])
+with left:
+    overview = st.cache_data(scene_overview, show_spinner=False)(scene_path) if scene_path else None
+    st.pydeck_chart(triage_deck(ranked, repository.current_register(con), overview, int(current)), height=520)
+    st.dataframe(
+        ranked[["rank", "site_id", "match_status", "impact_class", "p_max", "area_km2", "nearest_dam_m", "decision"]],
+        hide_index=True,
+        height=220,
+    )
+with right:
+    st.subheader(f"Site {current}: {site['match_status'].replace('_', ' ')}")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("P(mine) max", f"{site['p_max']:.2f}")
+    m2.metric("Area", f"{site['area_km2']:.2f} km²")
+    m3.metric("Impact", site["impact_class"] or "not rated")
+    if site["nearest_dam_id"] is not None and site["nearest_dam_m"] == site["nearest_dam_m"]:
+        st.write(
+            f"Nearest registered dam: **{site['nearest_dam_name']}** (id {site['nearest_dam_id']}), "
+            f"{site['nearest_dam_m']:,.0f} m away · owner {site['nearest_dam_owner']} · ore {site['nearest_dam_ore']} "
+            f"· risk {site['nearest_dam_risk']} · potential damage {site['nearest_dam_damage']}"
+        )
+    else:
+        st.write("No registered dam in the store.")
+    if scene_path:
+        try:
+            chips = st.cache_data(site_chips, show_spinner=False)(
+                scene_path, float(site["lon"]), float(site["lat"]), outline_wkt=site["outline_wkt"]
+            )
+            for col, chip in zip(st.columns(len(chips)), chips, strict=True):
+                col.image(chip.rgb, caption=f"{chip.title} · bar {chip.scale_m} m")
+        except (MineScanError, ValueError) as err:
+            st.warning(f"No image chip: {err}")
+    history = repository.review_history(con, int(current))
+    if not history.empty:
+        st.caption("History: " + "; ".join(f"{h.decision} by {h.reviewer}" for h in history.itertuples()))
+    reason = st.selectbox("Reason", list(REASONS), format_func=lambda k: REASONS[k], key=f"reason_{current}")
+    note = st.text_area("Note", key=f"note_{current}")
+    reviewer = st.session_state.get(state.REVIEWER, "").strip()
+    if not reviewer:
+        st.warning("Enter your name in the sidebar to record decisions.")
+    b1, b2, b3 = st.columns(3)
+    clicked = [
+        d
+        for d, b in (("confirmed", b1), ("rejected", b2), ("unsure", b3))
+        if b.button(d.capitalize(), disabled=not reviewer, key=f"{d}_{current}", use_container_width=True)
+    ]
+    if clicked:
+        seconds = time.monotonic() - st.session_state[state.SITE_SHOWN_AT][1]
+        repository.add_review(con, int(current), reviewer, clicked[0], reason, note or None, round(seconds, 1))
+        st.session_state[state.FLASH] = f"Site {current}: {clicked[0]} ({REASONS[reason]})."
+        st.session_state[state.SELECTED_SITE] = next_site(ranked, int(current))
+        st.rerun()
+if st.session_state.get(state.FLASH):
+    st.toast(st.session_state.pop(state.FLASH))

@@ -1,0 +1,289 @@
+"""Pure map builders: site and register rows -> pydeck.Deck (no Streamlit calls here).
+
+Every text shown in a tooltip is HTML-escaped here, before it reaches the deck: deck.gl puts tooltips in the page
+with ``innerHTML``, and register names come from outside files. Raw text columns are never passed to a layer.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import pydeck
+import shapely
+
+from core.scene_preview import SceneOverview
+
+STATUS_COLOURS: dict[str, list[int]] = {
+    "unregistered": [220, 38, 38, 210],
+    "possibly_off_target": [245, 158, 11, 210],
+    "registered": [22, 163, 74, 210],
+}
+UNKNOWN_STATUS_COLOUR: list[int] = [148, 163, 184, 210]
+DECIDED_ALPHA = 90
+DECIDED_LINE: list[int] = [255, 255, 255, 255]
+SELECTED_LINE: list[int] = [255, 221, 0, 255]
+REGISTER_COLOURS: dict[str, list[int]] = {
+    "dam": [37, 99, 235, 230],
+    "mine": [147, 51, 234, 230],
+    "reference": [100, 116, 139, 200],
+}
+RISK_COLOURS: dict[str, list[int]] = {
+    "Alta": [220, 38, 38, 230],
+    "Média": [245, 158, 11, 230],
+    "Baixa": [22, 163, 74, 230],
+}
+TOOLTIP: dict[str, Any] = {
+    "html": "{tooltip_html}",
+    "style": {"backgroundColor": "#1f2937", "color": "white", "fontSize": "12px", "maxWidth": "320px"},
+}
+# pydeck turns every string argument into a JavaScript accessor unless it is wrapped in quotes.
+_PIXELS = '"pixels"'
+_METRES = '"meters"'
+_FALLBACK_VIEW = pydeck.ViewState(latitude=-19.9, longitude=-43.9, zoom=5)
+
+
+def _esc(value: object) -> str:
+    """Escaped text for HTML; missing values become an em dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "—"
+    return html.escape(str(value), quote=True)
+
+
+def _rows_html(pairs: Iterable[tuple[str, object]]) -> str:
+    return "<br/>".join(f"<b>{html.escape(label)}</b>: {_esc(value)}" for label, value in pairs)
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _site_colour(status: object, decided: bool) -> list[int]:
+    colour = list(STATUS_COLOURS.get(str(status), UNKNOWN_STATUS_COLOUR))
+    if decided:
+        colour[3] = DECIDED_ALPHA
+    return colour
+
+
+def _site_tooltip(row: pd.Series) -> str:
+    return _rows_html(
+        [
+            ("Site", row.get("site_id")),
+            ("Status", str(row.get("match_status") or "").replace("_", " ")),
+            ("Decision", row.get("decision") if not _is_missing(row.get("decision")) else "undecided"),
+            ("Impact", row.get("impact_class")),
+            ("P(max)", f"{float(row['p_max']):.2f}" if not _is_missing(row.get("p_max")) else None),
+            ("Area", f"{float(row['area_km2']):.3f} km²" if not _is_missing(row.get("area_km2")) else None),
+            ("Nearest dam", row.get("nearest_dam_name")),
+        ]
+    )
+
+
+def _register_tooltip(row: pd.Series) -> str:
+    return _rows_html(
+        [
+            (str(row.get("kind") or "register").capitalize(), row.get("name")),
+            ("Register id", row.get("register_id")),
+            ("Owner", row.get("owner")),
+            ("Municipality", row.get("municipality")),
+            ("Ore", row.get("main_ore")),
+            ("Risk category", row.get("risk_category")),
+            ("Potential damage", row.get("potential_damage")),
+        ]
+    )
+
+
+def _polygons(wkt: object) -> list[list[list[list[float]]]]:
+    """Rings ([exterior, *holes], each a list of [lon, lat]) of every polygon part of a WKT geometry."""
+    if _is_missing(wkt) or not str(wkt).strip():
+        return []
+    try:
+        geom = shapely.from_wkt(str(wkt))
+    except shapely.errors.GEOSException:
+        return []
+    out = []
+    for part in shapely.get_parts(geom):
+        if part.geom_type != "Polygon" or part.is_empty:
+            continue
+        rings = [part.exterior, *part.interiors]
+        out.append([[[float(x), float(y)] for x, y in ring.coords] for ring in rings])
+    return out
+
+
+def _site_records(sites: pd.DataFrame, selected_site_id: int | None) -> tuple[list[dict], list[dict]]:
+    points: list[dict[str, Any]] = []
+    outlines: list[dict[str, Any]] = []
+    for _, row in sites.iterrows():
+        decided = not _is_missing(row.get("decision"))
+        selected = selected_site_id is not None and row["site_id"] == selected_site_id
+        colour = _site_colour(row.get("match_status"), decided)
+        line = SELECTED_LINE if selected else DECIDED_LINE if decided else [0, 0, 0, 160]
+        tooltip = _site_tooltip(row)
+        area_m2 = float(row["area_km2"]) * 1e6 if not _is_missing(row.get("area_km2")) else 0.0
+        radius_m = max(60.0, math.sqrt(area_m2 / math.pi) * 0.35) * (1.8 if selected else 1.0)
+        points.append(
+            {
+                "site_id": int(row["site_id"]),
+                "lon": float(row["lon"]),
+                "lat": float(row["lat"]),
+                "fill": colour,
+                "line": line,
+                "line_px": 3 if selected else 1.5 if decided else 1,
+                "radius_m": radius_m,
+                "tooltip_html": tooltip,
+            }
+        )
+        for rings in _polygons(row.get("outline_wkt")):
+            fill = [*colour[:3], 40 if decided else 70]
+            outline_colour = SELECTED_LINE if selected else DECIDED_LINE if decided else colour
+            outlines.append({"polygon": rings, "fill": fill, "line": outline_colour, "tooltip_html": tooltip})
+    return points, outlines
+
+
+def _register_records(register: pd.DataFrame, colour_by: str) -> tuple[list[dict], list[dict]]:
+    points: list[dict[str, Any]] = []
+    polygons: list[dict[str, Any]] = []
+    for _, row in register.iterrows():
+        if colour_by == "risk":
+            colour = RISK_COLOURS.get(str(row.get("risk_category")), UNKNOWN_STATUS_COLOUR)
+        else:
+            colour = REGISTER_COLOURS.get(str(row.get("kind")), REGISTER_COLOURS["reference"])
+        tooltip = _register_tooltip(row)
+        if not (_is_missing(row.get("lon")) or _is_missing(row.get("lat"))):
+            points.append({"lon": float(row["lon"]), "lat": float(row["lat"]), "fill": colour, "tooltip_html": tooltip})
+        for rings in _polygons(row.get("geometry_wkt")):
+            polygons.append({"polygon": rings, "fill": [*colour[:3], 50], "line": colour, "tooltip_html": tooltip})
+    return points, polygons
+
+
+def overview_data_url(overview: SceneOverview) -> str:
+    """The overview as a ``data:image/png;base64,...`` URL for a BitmapLayer (no server, no network)."""
+    return "data:image/png;base64," + base64.b64encode(overview.png_bytes()).decode("ascii")
+
+
+def _bitmap_layer(overview: SceneOverview) -> pydeck.Layer:
+    west, south, east, north = overview.bounds_lonlat
+    return pydeck.Layer(
+        "BitmapLayer",
+        data=None,
+        id="scene-overview",
+        image=f'"{overview_data_url(overview)}"',
+        bounds=[west, south, east, north],
+        opacity=1.0,
+        pickable=False,
+    )
+
+
+def _polygon_layer(layer_id: str, records: list[dict], line_px: float) -> pydeck.Layer:
+    return pydeck.Layer(
+        "PolygonLayer",
+        data=records,
+        id=layer_id,
+        get_polygon="polygon",
+        get_fill_color="fill",
+        get_line_color="line",
+        line_width_units=_PIXELS,
+        get_line_width=line_px,
+        stroked=True,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+    )
+
+
+def _view_for(lons: list[float], lats: list[float], zoom_max: float = 15.0) -> pydeck.ViewState:
+    span = max(max(lons) - min(lons), (max(lats) - min(lats)) * 1.3, 0.005)
+    zoom = max(1.0, min(zoom_max, math.log2(360.0 / span) - 0.8))
+    return pydeck.ViewState(longitude=(max(lons) + min(lons)) / 2, latitude=(max(lats) + min(lats)) / 2, zoom=zoom)
+
+
+def _register_point_layer(layer_id: str, records: list[dict]) -> pydeck.Layer:
+    return pydeck.Layer(
+        "ScatterplotLayer",
+        data=records,
+        id=layer_id,
+        get_position="[lon, lat]",
+        get_fill_color="fill",
+        get_line_color=[255, 255, 255, 220],
+        stroked=True,
+        line_width_min_pixels=1,
+        get_radius=120,
+        radius_units=_METRES,
+        radius_min_pixels=4,
+        radius_max_pixels=14,
+        pickable=True,
+        auto_highlight=True,
+    )
+
+
+def triage_deck(
+    sites: pd.DataFrame, register: pd.DataFrame, overview: SceneOverview | None, selected_site_id: int | None
+) -> pydeck.Deck:
+    """Map of candidate sites over the scene image, with registered dams and mines.
+
+    Args:
+        sites: One row per site (site_id, lon, lat, area_km2, p_max, impact_class, match_status, decision,
+            outline_wkt, nearest_dam_name); ``decision`` null means undecided.
+        register: Register rows (id, kind, register_id, name, owner, municipality, main_ore, risk_category,
+            potential_damage, lon, lat, geometry_wkt).
+        overview: The scene picture used as the base map (no network basemap), or None.
+        selected_site_id: Site to centre on and highlight.
+    """
+    site_points, site_outlines = _site_records(sites, selected_site_id)
+    reg_points, reg_polygons = _register_records(register, colour_by="kind")
+    layers: list[pydeck.Layer] = []
+    if overview is not None:
+        layers.append(_bitmap_layer(overview))
+    layers.append(_polygon_layer("register-polygons", reg_polygons, 1.5))
+    layers.append(_polygon_layer("site-outlines", site_outlines, 2))
+    layers.append(_register_point_layer("register-points", reg_points))
+    layers.append(
+        pydeck.Layer(
+            "ScatterplotLayer",
+            data=site_points,
+            id="site-centres",
+            get_position="[lon, lat]",
+            get_fill_color="fill",
+            get_line_color="line",
+            get_line_width="line_px",
+            line_width_units=_PIXELS,
+            stroked=True,
+            get_radius="radius_m",
+            radius_units=_METRES,
+            radius_min_pixels=5,
+            pickable=True,
+            auto_highlight=True,
+        )
+    )
+    selected = [p for p in site_points if p["site_id"] == selected_site_id]
+    if selected:
+        view = pydeck.ViewState(longitude=selected[0]["lon"], latitude=selected[0]["lat"], zoom=14)
+    elif site_points:
+        view = _view_for([p["lon"] for p in site_points], [p["lat"] for p in site_points])
+    elif overview is not None:
+        w, s, e, n = overview.bounds_lonlat
+        view = _view_for([w, e], [s, n])
+    elif reg_points:
+        view = _view_for([p["lon"] for p in reg_points], [p["lat"] for p in reg_points])
+    else:
+        view = _FALLBACK_VIEW
+    return pydeck.Deck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
+
+
+def register_deck(register: pd.DataFrame) -> pydeck.Deck:
+    """Map of the register: dams coloured by risk category (Alta red, Média orange, Baixa green), mines purple."""
+    dams = register[register["kind"] == "dam"] if "kind" in register else register.iloc[0:0]
+    others = register[register["kind"] != "dam"] if "kind" in register else register
+    dam_points, dam_polygons = _register_records(dams, colour_by="risk")
+    other_points, other_polygons = _register_records(others, colour_by="kind")
+    points = other_points + dam_points
+    layers = [
+        _polygon_layer("register-polygons", other_polygons + dam_polygons, 1.5),
+        _register_point_layer("register-points", points),
+    ]
+    view = _view_for([p["lon"] for p in points], [p["lat"] for p in points], 12) if points else _FALLBACK_VIEW
+    return pydeck.Deck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
