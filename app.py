@@ -5,14 +5,14 @@ import streamlit as st
 from core import settings
 from ui import state
 
-st.set_page_config(page_title="MineScan", page_icon="⛏️", layout="wide")
+st.set_page_config(page_title="MineScan", page_icon=":material/landscape:", layout="wide")
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
-    st.Page("pages/scan.py", title="Scan", icon="🛰️"),
-    st.Page("pages/triage.py", title="Triage", icon="🗺️"),
-    st.Page("pages/register.py", title="Register", icon="📋"),
-    st.Page("pages/dashboard.py", title="Dashboard", icon="📊"),
-    st.Page("pages/export.py", title="Export", icon="⬇️"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/scan.py", title="Scan", icon=":material/satellite_alt:"),
+    st.Page("pages/triage.py", title="Triage", icon=":material/map:"),
+    st.Page("pages/register.py", title="Register", icon=":material/list_alt:"),
+    st.Page("pages/dashboard.py", title="Dashboard", icon=":material/bar_chart:"),
+    st.Page("pages/export.py", title="Export", icon=":material/download:"),
 ]
 nav = st.navigation(pages)
 with st.sidebar:

@@ -13,12 +13,14 @@ from db import repository
 from ui import resources, state
 from ui.maps import triage_deck
 
+IMPACT_LABELS = {"high_impact": "High", "low_impact": "Low"}
+
 st.title("Triage queue")
 con = resources.db()
 rows = repository.export_rows(con)
 if rows.empty:
     st.info("No candidate sites yet: run a scan (or set up the demo on the Overview page).")
-    st.page_link("pages/scan.py", label="Scan a scene", icon="🛰️")
+    st.page_link("pages/scan.py", label="Scan a scene", icon=":material/satellite_alt:")
     st.stop()
 
 f1, f2, f3, f4, f5 = st.columns(5)
@@ -61,13 +63,18 @@ with left:
         ranked[["rank", "site_id", "match_status", "impact_class", "p_max", "area_km2", "nearest_dam_m", "decision"]],
         hide_index=True,
         height=220,
+        column_config={
+            "p_max": st.column_config.NumberColumn("P(mine)", format="%.2f"),
+            "area_km2": st.column_config.NumberColumn("km²", format="%.2f"),
+            "nearest_dam_m": st.column_config.NumberColumn("nearest dam (m)", format="%.0f"),
+        },
     )
 with right:
     st.subheader(f"Site {current}: {site['match_status'].replace('_', ' ')}")
     m1, m2, m3 = st.columns(3)
     m1.metric("P(mine) max", f"{site['p_max']:.2f}")
     m2.metric("Area", f"{site['area_km2']:.2f} km²")
-    m3.metric("Impact", site["impact_class"] or "not rated")
+    m3.metric("Impact", IMPACT_LABELS.get(site["impact_class"], "Not rated"))
     if site["nearest_dam_id"] is not None and site["nearest_dam_m"] == site["nearest_dam_m"]:
         st.write(
             f"Nearest registered dam: **{site['nearest_dam_name']}** (id {site['nearest_dam_id']}), "
@@ -88,7 +95,14 @@ with right:
     history = repository.review_history(con, int(current))
     if not history.empty:
         st.caption("History: " + "; ".join(f"{h.decision} by {h.reviewer}" for h in history.itertuples()))
-    reason = st.selectbox("Reason", list(REASONS), format_func=lambda k: REASONS[k], key=f"reason_{current}")
+    reason = st.selectbox(
+        "Reason",
+        list(REASONS),
+        index=None,
+        format_func=lambda k: REASONS[k],
+        key=f"reason_{current}",
+        placeholder="What is it? (required to reject)",
+    )
     note = st.text_area("Note", key=f"note_{current}")
     reviewer = st.session_state.get(state.REVIEWER, "").strip()
     if not reviewer:
@@ -97,12 +111,17 @@ with right:
     clicked = [
         d
         for d, b in (("confirmed", b1), ("rejected", b2), ("unsure", b3))
-        if b.button(d.capitalize(), disabled=not reviewer, key=f"{d}_{current}", use_container_width=True)
+        if b.button(
+            d.capitalize(),
+            disabled=not reviewer or (d == "rejected" and reason is None),
+            key=f"{d}_{current}",
+            use_container_width=True,
+        )
     ]
     if clicked:
         seconds = time.monotonic() - st.session_state[state.SITE_SHOWN_AT][1]
         repository.add_review(con, int(current), reviewer, clicked[0], reason, note or None, round(seconds, 1))
-        st.session_state[state.FLASH] = f"Site {current}: {clicked[0]} ({REASONS[reason]})."
+        st.session_state[state.FLASH] = f"Site {current}: {clicked[0]}" + (f" ({REASONS[reason]})." if reason else ".")
         st.session_state[state.SELECTED_SITE] = next_site(ranked, int(current))
         st.rerun()
 if st.session_state.get(state.FLASH):

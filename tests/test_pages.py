@@ -176,3 +176,19 @@ def test_a_bad_scene_shows_the_core_error_and_stores_nothing(env: Path) -> None:
     assert "can't be analysed" in at.error[0].value and "not a readable GeoTIFF" in at.error[0].value
     con = repository.connect(env / "store.duckdb")
     assert repository.scans(con).empty
+
+
+def test_a_rejection_needs_a_reason(env: Path) -> None:
+    _filled(env)
+    at = _app("pages/triage.py")
+    at.session_state["reviewer"] = "bruno"
+    at.run()
+    shown = at.session_state["selected_site"]
+    reject = next(b for b in at.button if b.label == "Rejected")
+    assert reject.disabled
+    at.selectbox(key=f"reason_{shown}").select("irrigation_dam").run()
+    next(b for b in at.button if b.label == "Rejected").click().run()
+    assert not at.exception
+    con = repository.connect(env / "store.duckdb")
+    row = repository.export_rows(con).set_index("site_id").loc[shown]
+    assert (row["decision"], row["reason"], row["reviewer"]) == ("rejected", "irrigation_dam", "bruno")

@@ -124,7 +124,8 @@ def _site_records(sites: pd.DataFrame, selected_site_id: int | None) -> tuple[li
         line = SELECTED_LINE if selected else DECIDED_LINE if decided else [0, 0, 0, 160]
         tooltip = _site_tooltip(row)
         area_m2 = float(row["area_km2"]) * 1e6 if not _is_missing(row.get("area_km2")) else 0.0
-        radius_m = max(60.0, math.sqrt(area_m2 / math.pi) * 0.35) * (1.8 if selected else 1.0)
+        # A small marker beside the outline's own colour: it must not hide the site it marks.
+        radius_m = max(40.0, math.sqrt(area_m2 / math.pi) * 0.12) * (1.5 if selected else 1.0)
         points.append(
             {
                 "site_id": int(row["site_id"]),
@@ -254,14 +255,15 @@ def triage_deck(
             stroked=True,
             get_radius="radius_m",
             radius_units=_METRES,
-            radius_min_pixels=5,
+            radius_min_pixels=4,
+            radius_max_pixels=12,
             pickable=True,
             auto_highlight=True,
         )
     )
     selected = [p for p in site_points if p["site_id"] == selected_site_id]
     if selected:
-        view = pydeck.ViewState(longitude=selected[0]["lon"], latitude=selected[0]["lat"], zoom=14)
+        view = pydeck.ViewState(longitude=selected[0]["lon"], latitude=selected[0]["lat"], zoom=12.5)
     elif site_points:
         view = _view_for([p["lon"] for p in site_points], [p["lat"] for p in site_points])
     elif overview is not None:
