@@ -73,7 +73,7 @@ with right:
     st.subheader(f"Site {current}: {site['match_status'].replace('_', ' ')}")
     m1, m2, m3 = st.columns(3)
     m1.metric("P(mine) max", f"{site['p_max']:.2f}")
-    m2.metric("Area", f"{site['area_km2']:.2f} km²")
+    m2.metric("Area (km²)", f"{site['area_km2']:.2f}")
     m3.metric("Impact", IMPACT_LABELS.get(site["impact_class"], "Not rated"))
     if site["nearest_dam_id"] is not None and site["nearest_dam_m"] == site["nearest_dam_m"]:
         st.write(
