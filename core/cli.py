@@ -216,6 +216,26 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo_store(args: argparse.Namespace) -> int:
+    """Fill an empty store with the demo: scene (made if missing), its register, a scan with the demo models."""
+    from db.repository import has_sites
+    from db.workflows import set_up_demo
+
+    con = _open_store(args)
+    if has_sites(con):
+        print("The store already holds sites; nothing to do.")
+        return 0
+    stored = set_up_demo(
+        con,
+        settings.demo_dir(),
+        _load_scan_model(settings.DEFAULT_DISCOVERY_MODEL),
+        _load_scan_model(settings.DEFAULT_IMPACT_MODEL),
+        progress=_progress_bar("Scanning the synthetic demo scene"),
+    )
+    print(f"Demo ready: scan {stored.scan_id}, {len(stored.result.sites)} candidate sites (synthetic scene).")
+    return 0
+
+
 def cmd_demo_models(args: argparse.Namespace) -> int:
     """Rebuild the shipped demo models: demo data, training of both models, evaluation on the demo scene."""
     from models.demo_build import evaluate_demo_models, rebuild_demo_models
@@ -317,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--decision", choices=["confirmed", "rejected", "unsure", "undecided"])
     p.add_argument("--out", required=True, help="output file")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("demo-store", help="fill an empty store with the demo scan and register (what ./run app does)")
+    p.add_argument("--db", help="store file (default: $MINESCAN_DB or data/minescan.duckdb)")
+    p.set_defaults(func=cmd_demo_store)
 
     p = sub.add_parser("demo-models", help="rebuild the shipped demo models from freshly generated demo data")
     p.add_argument("--demo", help="demo data folder, regenerated (default: $MINESCAN_DATA/demo)")

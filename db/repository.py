@@ -440,3 +440,19 @@ def reviewer_throughput(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                   median(seconds_spent) AS median_seconds
            FROM review GROUP BY ALL ORDER BY day, reviewer"""
     ).df()
+
+
+def site_impact_probs(con: duckdb.DuckDBPyConnection, site_id: int) -> dict[str, float]:
+    """The impact model's mean probabilities for a site ({} when it was not rated)."""
+    row = con.execute("SELECT impact_probs_json FROM site WHERE id = ?", [site_id]).fetchone()
+    return dict(json.loads(row[0])) if row and row[0] else {}
+
+
+def scan_summary(con: duckdb.DuckDBPyConnection, scan_id: int) -> pd.DataFrame:
+    """Sites of one scan by register status and impact class."""
+    return con.execute(
+        """SELECT coalesce(m.status, 'not matched') AS status, coalesce(s.impact_class, 'not rated') AS impact,
+                  count(*) AS sites
+           FROM site s LEFT JOIN site_match m ON m.site_id = s.id WHERE s.scan_id = ? GROUP BY ALL ORDER BY ALL""",
+        [scan_id],
+    ).df()

@@ -9,6 +9,7 @@ from core import settings
 from core.errors import MineScanError
 from core.matching import MatchSettings
 from core.scan import ScanSettings
+from db import repository
 from db.workflows import scan_into_store
 from ui import resources, state
 from ui.model_info import card_summary, model_cards, scene_choices
@@ -61,6 +62,9 @@ if st.button("Run the scan", type="primary", disabled=scene is None or not disco
         f"Scan {stored.scan_id}: {len(result.sites)} candidate sites ({stored.new_sites} new) in "
         f"{result.valid_area_km2:.0f} km², {result.seconds:.1f} s."
     )
+    summary = repository.scan_summary(resources.db(), stored.scan_id)
+    if not summary.empty:
+        st.dataframe(summary.pivot_table(index="status", columns="impact", values="sites", fill_value=0))
     if result.scene.synthetic:
         st.caption("This is the synthetic demo scene, not real imagery.")
     for note in result.notes:

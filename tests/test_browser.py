@@ -172,7 +172,17 @@ def test_demo_triage_decide_export(app_url: str, tmp_path: Path) -> None:
         _go(page, "Dashboard")
         page.screenshot(path=str(SHOTS / "4_dashboard.png"), full_page=True)
         _go(page, "Register")
-        page.screenshot(path=str(SHOTS / "5_register.png"), full_page=True)
+        bad = tmp_path / "not_a_register.csv"
+        bad.write_text("nome;cidade\nfoo;bar\n", encoding="utf-8")
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
+        _idle(page)
+        page.get_by_role("button", name="Import").click()
+        _idle(page)
+        error = page.locator('[data-testid="stAlert"]', has_text="can't be imported")
+        error.wait_for()
+        assert "not_a_register.csv" in error.inner_text()
+        assert page.get_by_text("Current register: 12 entries").is_visible()  # the bad file stored nothing
+        page.screenshot(path=str(SHOTS / "5_register_bad_upload.png"), full_page=True)
         _go(page, "Export")
         page.screenshot(path=str(SHOTS / "6_export.png"), full_page=True)
         with page.expect_download() as download:

@@ -165,3 +165,14 @@ def test_demo_scene_only_then_if_missing_does_nothing(tmp_path: Path, capsys: py
     assert {p.name for p in out.iterdir()} == {"scene.tif", "truth.geojson", "anm_register_demo.csv"}
     assert main(["demo", "--out", str(out), "--size", "768", "--scene-only", "--if-missing"]) == 0
     assert "already present" in capsys.readouterr().out
+
+
+def test_demo_store_fills_an_empty_store_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MINESCAN_DATA", str(tmp_path / "data"))
+    db = str(tmp_path / "store.duckdb")
+    assert main(["demo-store", "--db", db]) == 0
+    assert "Demo ready" in capsys.readouterr().out
+    assert main(["demo-store", "--db", db]) == 0
+    assert "nothing to do" in capsys.readouterr().out
