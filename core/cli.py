@@ -236,6 +236,18 @@ def cmd_demo_store(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Time the streamed scan against a naive notebook-style pipeline on a synthetic scene; print the numbers."""
+    from models.benchmark import PHASES, run_benchmark
+
+    phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown:
+        raise MineScanError(f"unknown phase(s) {', '.join(unknown)}; use {', '.join(PHASES)}")
+    run_benchmark(args.size, phases, print_fn=lambda msg: print(msg, flush=True))
+    return 0
+
+
 def cmd_demo_models(args: argparse.Namespace) -> int:
     """Rebuild the shipped demo models: demo data, training of both models, evaluation on the demo scene."""
     from models.demo_build import evaluate_demo_models, rebuild_demo_models
@@ -337,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--decision", choices=["confirmed", "rejected", "unsure", "undecided"])
     p.add_argument("--out", required=True, help="output file")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("bench", help="benchmark the scan (km²/s, memory, FCN GFLOP/s) against a naive pipeline")
+    p.add_argument("--size", type=int, default=4096, help="scene side in pixels (9216 = the paper's 92 km tile)")
+    p.add_argument("--phases", default="streamed,naive,fcn", help="comma-separated: streamed, naive, fcn")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("demo-store", help="fill an empty store with the demo scan and register (what ./run app does)")
     p.add_argument("--db", help="store file (default: $MINESCAN_DB or data/minescan.duckdb)")

@@ -1,0 +1,221 @@
+"""Benchmark of the scan: the streamed MineScan pipeline against a naive one built like the published notebook.
+
+Every phase runs in its own Python process (``python -m models.benchmark PHASE SCENE``) so that each reports its
+own peak resident memory; ``run_benchmark`` starts them and prints one table. Numbers are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+
+from core.grid import output_cells, plan_tiles
+from core.matching import MatchSettings
+from core.scan import ScanModel, ScanSettings
+from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, ROOT
+from core.synthetic import generate_scene
+from core.synthetic.geotiff import write_bands
+
+PHASES = ("streamed", "naive", "fcn")
+_BLOCK_PX = 3072
+
+
+def make_bench_scene(folder: Path, size_px: int) -> Path:
+    """A ``size_px`` square synthetic 12-band scene, tiled from one generated block so memory stays small."""
+    block = generate_scene(11, min(size_px, _BLOCK_PX))
+    path = folder / f"bench_{size_px}.tif"
+    first = folder / "block.tif"
+    write_bands(first, block.dn, block.transform, block.crs, {"MINESCAN_SYNTHETIC": "true"})
+    with rasterio.open(first) as src:
+        profile = {**src.profile, "width": size_px, "height": size_px}
+    n = block.dn.shape[1]
+    with rasterio.open(path, "w", **profile) as dst:
+        for i, name in enumerate(block.bands, start=1):
+            dst.set_band_description(i, name)
+        dst.update_tags(MINESCAN_SYNTHETIC="true")
+        for row in range(0, size_px, n):
+            for col in range(0, size_px, n):
+                h, w = min(n, size_px - row), min(n, size_px - col)
+                dst.write(block.dn[:, :h, :w], window=Window(col, row, w, h))
+    first.unlink()
+    return path
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
+
+
+def _models() -> tuple[ScanModel, ScanModel, Any, Any]:
+    from models.bundle import load_bundle
+
+    d = load_bundle(ROOT / "models" / DEFAULT_DISCOVERY_MODEL)
+    i = load_bundle(ROOT / "models" / DEFAULT_IMPACT_MODEL)
+    return ScanModel(d.card, d.predict), ScanModel(i.card, i.predict), d, i
+
+
+def phase_streamed(scene: Path) -> dict[str, Any]:
+    """MineScan's path: tiles, batched impact model, clusters, store and matching."""
+    from db import repository
+    from db.workflows import scan_into_store
+
+    disc, imp, _, _ = _models()
+    with tempfile.TemporaryDirectory() as tmp:
+        con = repository.connect(Path(tmp) / "bench.duckdb")
+        started = time.perf_counter()
+        stored = scan_into_store(con, scene, disc, imp, ScanSettings(), MatchSettings())
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "sites": len(stored.result.sites), "km2": stored.result.valid_area_km2}
+
+
+def phase_naive(scene: Path) -> dict[str, Any]:
+    """Like the notebook: whole scene in memory, one prediction over it, the impact model once per positive cell."""
+    from core.raster import read_scene
+
+    _, _, d, i = _models()
+    started = time.perf_counter()
+    data = read_scene(scene, d.card.bands)
+    probs = np.asarray(d.model.predict(d.card.normalise(data.data, data.valid)[None], verbose=0))[0, ..., 1]
+    rows, cols = np.nonzero(probs > d.card.threshold)
+    kept = 0
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        r0, c0 = 27 * r + 90, 27 * c + 90
+        patch = i.card.normalise(data.data[r0 : r0 + 21, c0 : c0 + 21])[None]
+        kept += int(np.argmax(i.model.predict(patch, verbose=0)[0]) != 2)
+    seconds = time.perf_counter() - started
+    km2 = float(data.valid.sum()) * 100 / 1e6
+    return {
+        "seconds": seconds,
+        "sites": f"{kept} cells kept (no clustering)",
+        "km2": km2,
+        "positive_cells": int(rows.size),
+    }
+
+
+def fcn_gflop(model: Any, height: int, width: int) -> float:
+    """Multiply-adds x 2 of the FCN's convolutions on a ``height`` x ``width`` input, in GFLOP."""
+    total = 0.0
+    h, w = height, width
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "Conv2D":
+            k = layer.kernel_size[0]
+            if layer.padding == "valid":
+                h, w = h - k + 1, w - k + 1
+            total += 2.0 * k * k * layer.input.shape[-1] * layer.filters * h * w
+        elif kind == "MaxPooling2D":
+            h, w = h // layer.pool_size[0], w // layer.pool_size[1]
+    return total / 1e9
+
+
+def measure_peak_gflops(n: int = 2048, repeats: int = 8) -> float:
+    """This machine's float32 matrix-product rate with TensorFlow (the same kernels library as the FCN)."""
+    import tensorflow as tf
+
+    a = tf.random.normal((n, n))
+    b = tf.random.normal((n, n))
+    tf.linalg.matmul(a, b).numpy()
+    started = time.perf_counter()
+    for _ in range(repeats):
+        tf.linalg.matmul(a, b).numpy()
+    return 2.0 * n**3 * repeats / (time.perf_counter() - started) / 1e9
+
+
+def phase_fcn(scene: Path) -> dict[str, Any]:
+    """The FCN alone over the scan's tiles (read beforehand, not timed), and this machine's matmul peak."""
+    from core.raster import open_scene, scene_reader
+
+    _, _, d, _ = _models()
+    info = open_scene(scene, d.card.bands)
+    tiles = plan_tiles(info.height, info.width, ScanSettings().cells_per_tile)
+    gflop, seconds = 0.0, 0.0
+    with scene_reader(info) as reader:
+        for tile in tiles:
+            x, valid = reader.read(tile.rows.px0, tile.rows.px1, tile.cols.px0, tile.cols.px1)
+            batch = d.card.normalise(x, valid)[None]
+            if gflop == 0.0:
+                d.predict(batch)  # warm-up trace
+            started = time.perf_counter()
+            d.predict(batch)
+            seconds += time.perf_counter() - started
+            gflop += fcn_gflop(d.model, *tile.shape_px)
+    peak = measure_peak_gflops()
+    return {
+        "seconds": seconds,
+        "gflop": gflop,
+        "gflops": gflop / seconds,
+        "peak_gflops": peak,
+        "tiles": len(tiles),
+        "km2": info.width * info.height * 100 / 1e6,
+    }
+
+
+def run_phase(phase: str, scene: Path) -> dict[str, Any]:
+    """Run one phase in this process and add its peak memory."""
+    runners: dict[str, Callable[[Path], dict[str, Any]]] = {
+        "streamed": phase_streamed,
+        "naive": phase_naive,
+        "fcn": phase_fcn,
+    }
+    result = runners[phase](scene)
+    return {**result, "phase": phase, "peak_rss_mb": _peak_rss_mb()}
+
+
+def run_benchmark(
+    size_px: int, phases: tuple[str, ...] = PHASES, print_fn: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Build the scene, run every phase in its own process, print and return the numbers."""
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        print_fn(f"Building a {size_px} x {size_px} px synthetic 12-band scene ({size_px**2 * 1e-4:.0f} km²)...")
+        scene = make_bench_scene(Path(tmp), size_px)
+        for phase in phases:
+            print_fn(f"Running the {phase} phase...")
+            done = subprocess.run(
+                [sys.executable, "-m", "models.benchmark", phase, str(scene)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"benchmark phase {phase} failed:\n{done.stderr[-3000:]}")
+            results[phase] = json.loads(done.stdout.strip().splitlines()[-1])
+    print_fn(format_report(size_px, results))
+    return results
+
+
+def format_report(size_px: int, results: dict[str, Any]) -> str:
+    """The benchmark's numbers as a plain-text table."""
+    lines = [f"MineScan benchmark: {size_px} x {size_px} px, {output_cells(size_px) ** 2:,} output cells"]
+    for phase in ("streamed", "naive"):
+        if phase in results:
+            r = results[phase]
+            rate = r["km2"] / r["seconds"]
+            lines.append(
+                f"  {phase:9s} full scan: {r['seconds']:7.1f} s {rate:7.1f} km²/s {1e4 / rate:7.0f} s per 10,000 km²  "
+                f"peak RSS {r['peak_rss_mb']:7.0f} MB  sites {r['sites']}"
+            )
+    if "streamed" in results and "naive" in results:
+        lines.append(f"  streamed vs naive: {results['naive']['seconds'] / results['streamed']['seconds']:.2f}x faster")
+    if "fcn" in results:
+        f = results["fcn"]
+        lines.append(
+            f"  FCN alone: {f['gflop']:.0f} GFLOP in {f['seconds']:.1f} s = {f['gflops']:.1f} GFLOP/s; "
+            f"float32 matmul peak {f['peak_gflops']:.1f} GFLOP/s -> {f['gflops'] / f['peak_gflops']:.0%} of peak"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(json.dumps(run_phase(sys.argv[1], Path(sys.argv[2]))))
