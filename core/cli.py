@@ -202,6 +202,30 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_scenes(args: argparse.Namespace) -> int:
+    """Train a discovery FCN on whole scenes with masks (one label per output cell), evaluate it per site, save it."""
+    from models.scene_training import SceneTrainConfig, train_on_scenes
+
+    out = Path(args.out) if args.out else settings.models_dir() / args.name
+    config = SceneTrainConfig(
+        name=args.name,
+        out_dir=out,
+        bands=get_profile(args.profile).bands,
+        scenes_dir=Path(args.scenes),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        folds=args.folds,
+        seed=args.seed,
+        augment=not args.no_augment,
+        width=args.width,
+        version=args.version,
+        description=args.description,
+    )
+    card, folder = train_on_scenes(config, progress=lambda msg: print(msg, flush=True))
+    print(f"Model saved in {folder} (threshold {card.threshold:g}); report: {folder / 'evaluation_report.md'}")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Scan a scene and score the sites against a ground-truth GeoJSON."""
     from core.scan import ScanSettings, scan_scene
@@ -304,6 +328,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", default="1")
     p.add_argument("--description", default="")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "train-scenes", help="train a discovery model on whole scenes with tailings masks; per-site evaluation report"
+    )
+    p.add_argument("--scenes", required=True, help="folder with img/img_N.tif and mask/mask_N.tif")
+    p.add_argument("--name", required=True, help="model name; saved to models/<name>/ unless --out")
+    p.add_argument("--profile", default="rgb", help="band profile: rgb (default) or s2_12")
+    p.add_argument("--out", help="model folder to write")
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--batch-size", type=int, default=4, help="scenes per batch")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds by overlap group (0 = none)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--width", type=float, default=1.0, help="filter multiplier (1.0 = the paper's network)")
+    p.add_argument("--no-augment", action="store_true", help="no flips and 90-degree rotations")
+    p.add_argument("--version", default="1")
+    p.add_argument("--description", default="")
+    p.set_defaults(func=cmd_train_scenes)
 
     for name, func, helptext in (
         ("scan", cmd_scan, "scan a GeoTIFF scene and write candidate sites (.geojson or .csv)"),

@@ -190,7 +190,12 @@ def label_windows(mask: np.ndarray, settings: CutSettings) -> tuple[np.ndarray, 
     return positive, negative
 
 
-def _pair_scenes(img_dir: Path, mask_dir: Path) -> list[tuple[Path, Path]]:
+def pair_scenes(img_dir: Path, mask_dir: Path) -> list[tuple[Path, Path]]:
+    """``(img_N.tif, mask_N.tif)`` pairs; every image needs its mask.
+
+    Raises:
+        TrainingDataError: a missing folder, an image without mask, or no image at all.
+    """
     if not img_dir.is_dir() or not mask_dir.is_dir():
         raise TrainingDataError(f"expected an image folder {img_dir} and a mask folder {mask_dir}")
     pairs, missing = [], []
@@ -210,7 +215,12 @@ def _pair_scenes(img_dir: Path, mask_dir: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def _read_mask(img: SceneInfo, mask_path: Path, patch_size: int) -> np.ndarray:
+def read_mask(img: SceneInfo, mask_path: Path, patch_size: int) -> np.ndarray:
+    """The mask of scene ``img`` as a bool array (True = mine), checked to lie on the scene's grid.
+
+    Raises:
+        TrainingDataError: not one band, another size, CRS or geotransform, or a scene smaller than a patch.
+    """
     try:
         mask = open_scene(mask_path, ("mask",))
     except BandMismatchError:
@@ -267,10 +277,10 @@ def cut_patches_from_scenes(
     settings = CutSettings(
         patch_size, core_size, margin, positive_stride, negative_stride, min_valid_fraction, max_per_class, seed
     )
-    scenes = [(open_scene(img, bands), mask) for img, mask in _pair_scenes(Path(img_dir), Path(mask_dir))]
+    scenes = [(open_scene(img, bands), mask) for img, mask in pair_scenes(Path(img_dir), Path(mask_dir))]
     found = []  # (scene index, row, col, label) for every candidate window
     for s, (info, mask_path) in enumerate(scenes):
-        positive, negative = label_windows(_read_mask(info, mask_path, patch_size), settings)
+        positive, negative = label_windows(read_mask(info, mask_path, patch_size), settings)
         for origins, label in ((positive, 1), (negative, 0)):
             found.append(np.column_stack([np.full(len(origins), s), origins, np.full(len(origins), label)]))
     windows = np.concatenate(found).astype(np.int64)

@@ -14,6 +14,9 @@ from core.geo import geodesic_area_m2, geometry_to_wgs84, to_wgs84
 from core.model_card import ModelCard
 
 NO_ORE = "no_ore"
+#: What exports and the app say for a site without impact class, by cause.
+NOT_RATED_NO_MODEL = "not rated: scanned without an impact model"
+NOT_RATED_NO_DATA = "not rated: too little valid data for the impact model"
 
 
 @dataclass(frozen=True)

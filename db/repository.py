@@ -18,7 +18,7 @@ from core.errors import MineScanError
 from core.matching import MatchSettings, SiteMatch
 from core.register import RegisterEntry, RegisterImport
 from core.review import DECISIONS, REASONS
-from core.sites import Site
+from core.sites import NOT_RATED_NO_DATA, NOT_RATED_NO_MODEL, Site
 from db.schema import migrate
 
 
@@ -374,7 +374,10 @@ def review_history(con: duckdb.DuckDBPyConnection, site_id: int) -> pd.DataFrame
 
 EXPORT_SQL = """
 SELECT s.id AS site_id, s.scan_id, s.scene_id, s.lon, s.lat, s.area_km2, s.p_max, s.p_mean, s.cell_count,
-       s.impact_class, m.status AS match_status,
+       s.impact_class,
+       CASE WHEN s.impact_class IS NOT NULL THEN s.impact_class
+            WHEN s.impact_model = '' THEN CAST(? AS VARCHAR) ELSE CAST(? AS VARCHAR) END AS impact_rating,
+       m.status AS match_status,
        d.register_id AS nearest_dam_id, d.name AS nearest_dam_name, d.owner AS nearest_dam_owner,
        m.nearest_dam_m, mi.register_id AS nearest_mine_id, m.nearest_mine_m,
        d.state AS nearest_dam_state, d.main_ore AS nearest_dam_ore, d.risk_category AS nearest_dam_risk,
@@ -405,8 +408,12 @@ def export_rows(
     status: str | None = None,
     decision: str | None = None,
 ) -> pd.DataFrame:
-    """One row per site with its register match and latest decision; ``decision`` may be 'undecided'."""
-    return con.execute(EXPORT_SQL, [scan_id, scan_id, status, status, decision, decision]).df()
+    """One row per site with its register match and latest decision; ``decision`` may be 'undecided'.
+
+    ``impact_rating`` is the impact class, or says why a site has none (no impact model, or no valid patch).
+    """
+    params = [NOT_RATED_NO_MODEL, NOT_RATED_NO_DATA, scan_id, scan_id, status, status, decision, decision]
+    return con.execute(EXPORT_SQL, params).df()
 
 
 # --- app views -----------------------------------------------------------------------------------------------------

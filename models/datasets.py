@@ -5,6 +5,7 @@ Only one batch is normalised at a time, so ``fit()`` never receives (or copies) 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import keras
@@ -13,18 +14,28 @@ import numpy as np
 from core.patch_stats import centre_slice
 
 
-def augment_batch(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Apply to each (H, W, bands) patch one random symmetry of the square: rotation by k x 90 degrees, maybe mirrored.
+def augment_arrays(arrays: Sequence[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
+    """Apply to item ``i`` of every array the same random symmetry of the square: k x 90 degrees, maybe mirrored.
 
-    These keep overhead imagery realistic (no north-up assumption in the features); patches must be square.
+    Arrays are (N, H, W, ...) with square H x W: patches, and for example their (N, k, k) per-cell label grids.
+    These symmetries keep overhead imagery realistic (no north-up assumption in the features).
     """
-    out = np.empty_like(x)
-    turns = rng.integers(0, 4, size=len(x))
-    mirror = rng.integers(0, 2, size=len(x)).astype(bool)
-    for i, patch in enumerate(x):
-        patch = np.rot90(patch, k=int(turns[i]), axes=(0, 1))
-        out[i] = patch[:, ::-1] if mirror[i] else patch
-    return out
+    n = len(arrays[0])
+    turns = rng.integers(0, 4, size=n)
+    mirror = rng.integers(0, 2, size=n).astype(bool)
+    outs = []
+    for arr in arrays:
+        out = np.empty_like(arr)
+        for i, item in enumerate(arr):
+            item = np.rot90(item, k=int(turns[i]), axes=(0, 1))
+            out[i] = item[:, ::-1] if mirror[i] else item
+        outs.append(out)
+    return outs
+
+
+def augment_batch(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One random symmetry of the square per (H, W, bands) patch (see :func:`augment_arrays`)."""
+    return augment_arrays([x], rng)[0]
 
 
 class PatchBatches(keras.utils.PyDataset):

@@ -75,10 +75,12 @@ with right:
     m1.metric("P(mine) max", f"{site['p_max']:.2f}")
     m2.metric("Area (km²)", f"{site['area_km2']:.2f}")
     m3.metric("Impact", IMPACT_LABELS.get(site["impact_class"], "Not rated"))
+    if not isinstance(site["impact_class"], str):
+        st.caption(f"Impact {site['impact_rating']}.")
     probs = repository.site_impact_probs(con, int(current))
     st.caption(
         f"P(mine) max {site['p_max']:.2f}, mean {site['p_mean']:.2f} over {site['cell_count']} cells · impact: "
-        + (", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in probs.items()) if probs else "no impact rating")
+        + (", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in probs.items()) if probs else "none")
     )
     if site["nearest_dam_id"] is not None and site["nearest_dam_m"] == site["nearest_dam_m"]:
         st.write(

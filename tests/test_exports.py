@@ -32,7 +32,7 @@ def rows() -> pd.DataFrame:
     """Four sites: confirmed with an accented multi-line note, rejected with a formula note, undecided, unsure."""
     base = {
         "scan_id": 3, "scene_id": "S2B_23KPT_20260801", "area_km2": 0.42, "p_max": 0.97, "p_mean": 0.71,
-        "cell_count": 12, "impact_class": "high", "match_status": "unregistered", "nearest_dam_id": None,
+        "cell_count": 12, "impact_class": "high", "impact_rating": "high", "match_status": "unregistered", "nearest_dam_id": None,
         "nearest_dam_name": None, "nearest_dam_owner": None, "nearest_dam_m": None, "nearest_mine_id": "ANM-831",
         "nearest_mine_m": 2450.5, "inside_polygon_id": None, "decision": None, "reason": None, "note": None,
         "reviewer": None, "decided_at": pd.NaT, "discovery_model": "fcn-v3", "impact_model": "impact-v1",
@@ -48,7 +48,8 @@ def rows() -> pd.DataFrame:
          "note": NOTE_FORMULA, "reviewer": "=bob", "decided_at": when, "outline_wkt": TWO_SQUARES},
         {"site_id": 3, "lon": -43.56, "lat": -20.16},
         {"site_id": 4, "lon": -43.57, "lat": -20.17, "decision": "unsure", "reason": "unclear", "note": NOTE_SCRIPT,
-         "reviewer": "caio", "decided_at": when, "impact_class": None},
+         "reviewer": "caio", "decided_at": when, "impact_class": None,
+         "impact_rating": "not rated: scanned without an impact model"},
     ]  # fmt: skip
     return pd.DataFrame([{**base, **site} for site in sites])[list(EXPORT_COLUMNS)]
 

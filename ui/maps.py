@@ -75,7 +75,7 @@ def _site_tooltip(row: pd.Series) -> str:
             ("Site", row.get("site_id")),
             ("Status", str(row.get("match_status") or "").replace("_", " ")),
             ("Decision", row.get("decision") if not _is_missing(row.get("decision")) else "undecided"),
-            ("Impact", row.get("impact_class")),
+            ("Impact", row.get("impact_rating") or row.get("impact_class")),
             ("P(max)", f"{float(row['p_max']):.2f}" if not _is_missing(row.get("p_max")) else None),
             ("Area", f"{float(row['area_km2']):.3f} km²" if not _is_missing(row.get("area_km2")) else None),
             ("Nearest dam", row.get("nearest_dam_name")),

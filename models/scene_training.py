@@ -1,0 +1,322 @@
+"""Training the discovery FCN on whole scenes with tailings masks, one label per output cell.
+
+Cross-validation is by overlap group of scenes (:func:`core.scene_cells.overlap_groups`); each fold standardises
+with its own training scenes. The out-of-fold P(mine) grids of every scene are then scored the way an auditor
+would (:mod:`core.mask_evaluation`) at a range of thresholds, a threshold is recommended, and a final model trained
+on all scenes is saved with that threshold, its card, a report and the precision/recall picture.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from core.mask_evaluation import (
+    Targets,
+    cell_classification,
+    pool_scores,
+    recommend_threshold,
+    scene_truth,
+    score_grid,
+    threshold_curve,
+)
+from core.metrics import mean_sd, plan_folds
+from core.model_card import DISCOVERY_CLASSES, ModelCard
+from core.patch_stats import band_statistics
+from core.scene_cells import (
+    BACKGROUND,
+    MINE,
+    CellLabelSettings,
+    LabelledScenes,
+    load_labelled_scenes,
+    unscannable_cells,
+)
+from models.architectures import DISCOVERY_PATCH, build_discovery_fcn
+from models.bundle import save_bundle
+from models.datasets import augment_arrays
+from models.scene_report import write_scene_report
+from models.training import ProgressCallback, configure_runtime
+
+Progress = Callable[[str], None]
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
+
+if DISCOVERY_CLASSES.index("mine") != MINE or DISCOVERY_CLASSES.index("not_mine") != BACKGROUND:
+    raise ImportError("cell labels must equal the discovery model's class indices")
+
+
+@dataclass(frozen=True)
+class SceneTrainConfig:
+    """A discovery model trained on ``scenes_dir/img`` + ``scenes_dir/mask``; ``folds`` < 2 = no cross-validation."""
+
+    name: str
+    out_dir: Path
+    bands: tuple[str, ...]
+    scenes_dir: Path
+    epochs: int = 60
+    batch_size: int = 4
+    folds: int = 5
+    learning_rate: float = 1e-3
+    seed: int = 0
+    augment: bool = True
+    width: float = 1.0
+    clearance_px: int = 27
+    version: str = "1"
+    description: str = ""
+    targets: Targets = Targets()
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.folds < 0:
+            raise ValueError(
+                f"epochs and batch_size must be >= 1, folds >= 0; got {self.epochs}, {self.batch_size}, {self.folds}"
+            )
+
+
+class SceneBatches(keras.utils.PyDataset):
+    """Batches ``(x, labels, weights)`` of whole scenes: normalised pixels, per-cell labels, per-cell loss weights.
+
+    Ignored cells get weight 0; mine cells get ``mine_weight`` so that both classes weigh the same in the loss.
+    Augmentation applies the same symmetry to a scene and its label grid.
+    """
+
+    def __init__(
+        self,
+        data: LabelledScenes,
+        indices: np.ndarray,
+        mean: np.ndarray,
+        std: np.ndarray,
+        *,
+        batch_size: int,
+        mine_weight: float = 1.0,
+        shuffle: bool = False,
+        augment: bool = False,
+        seed: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.data, self.indices = data, np.asarray(indices, dtype=np.int64)
+        self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
+        self.batch_size, self.mine_weight = batch_size, mine_weight
+        self.shuffle, self.augment, self.seed = shuffle, augment, seed
+        self.epoch = 0
+        self.order = self._order()
+
+    def _order(self) -> np.ndarray:
+        if not self.shuffle:
+            return self.indices
+        return np.random.default_rng([self.seed, self.epoch]).permutation(self.indices)
+
+    def __len__(self) -> int:
+        return -(-len(self.indices) // self.batch_size)
+
+    def __getitem__(self, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        idx = self.order[batch * self.batch_size : (batch + 1) * self.batch_size]
+        xb = normalise(self.data.x[idx], self.data.valid[idx], self.mean, self.std)
+        labels = self.data.labels[idx]
+        if self.augment:
+            xb, labels = augment_arrays([xb, labels], np.random.default_rng([self.seed, self.epoch, batch]))
+        weights = np.where(labels == MINE, self.mine_weight, np.where(labels == BACKGROUND, 1.0, 0.0))
+        return xb, np.clip(labels, 0, 1).astype(np.int64), weights.astype(np.float32)
+
+    def on_epoch_end(self) -> None:
+        """Next epoch: new order, new augmentations."""
+        self.epoch += 1
+        self.order = self._order()
+
+
+def normalise(x: np.ndarray, valid: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """Standardise as the model card does at scan time: nodata becomes 0."""
+    out = (x - mean.astype(np.float32)) / std.astype(np.float32)
+    out[~valid] = 0.0
+    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32, copy=False)
+
+
+def _build(config: SceneTrainConfig, n_bands: int) -> keras.Model:
+    model = build_discovery_fcn(n_bands, width=config.width)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=False),
+        weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    return model
+
+
+def fit_scenes(
+    data: LabelledScenes, idx: np.ndarray, config: SceneTrainConfig, progress: Progress, label: str, seed: int
+) -> tuple[keras.Model, np.ndarray, np.ndarray]:
+    """Train a fresh FCN on the scenes ``idx`` with their own band statistics; return it, mean and std."""
+    mean, std = band_statistics(data.x, data.valid, idx)
+    labels = data.labels[idx]
+    n_mine, n_bg = int((labels == MINE).sum()), int((labels == BACKGROUND).sum())
+    keras.utils.set_random_seed(seed)
+    model = _build(config, len(data.bands))
+    batches = SceneBatches(
+        data,
+        idx,
+        mean,
+        std,
+        batch_size=config.batch_size,
+        mine_weight=n_bg / n_mine if n_mine else 1.0,
+        shuffle=True,
+        augment=config.augment,
+        seed=seed,
+    )
+    model.fit(batches, epochs=config.epochs, verbose=0, callbacks=[ProgressCallback(progress, label, config.epochs)])
+    return model, mean, std
+
+
+def predict_grids(
+    model: keras.Model, data: LabelledScenes, idx: np.ndarray, mean: np.ndarray, std: np.ndarray
+) -> np.ndarray:
+    """(n, k, k) P(mine) of the scenes ``idx``, NaN where the scan would leave a cell out (nodata)."""
+    mine = DISCOVERY_CLASSES.index("mine")
+    grids = []
+    for i in idx:
+        x = normalise(data.x[i : i + 1], data.valid[i : i + 1], mean, std)
+        p = np.asarray(model.predict(x, verbose=0))[0, ..., mine].astype(np.float32)
+        p[unscannable_cells(data.valid[i], CellLabelSettings().max_window_nodata)] = np.nan
+        grids.append(p)
+    return np.stack(grids)
+
+
+def cross_validate(
+    data: LabelledScenes, config: SceneTrainConfig, progress: Progress
+) -> tuple[np.ndarray, list[dict[str, Any]], str]:
+    """Out-of-fold P(mine) grids of every scene, per-fold records, and the split's description."""
+    has_mine = (data.labels == MINE).any(axis=(1, 2)).astype(np.int64)
+    plan = plan_folds(data.groups, has_mine, config.folds, config.seed)
+    if plan.method != "group":
+        raise ValueError(f"scenes must be split by overlap group; the split fell back to '{plan.method}': {plan.note}")
+    oof = np.full(data.labels.shape, np.nan, dtype=np.float32)
+    folds = []
+    for n, (train_idx, val_idx) in enumerate(plan.folds, start=1):
+        started = time.perf_counter()
+        label = f"fold {n}/{plan.k_used}"
+        progress(f"{label}: training on {len(train_idx)} scenes, validating on {len(val_idx)}")
+        model, mean, std = fit_scenes(data, train_idx, config, progress, label, config.seed + n)
+        oof[val_idx] = predict_grids(model, data, val_idx, mean, std)
+        cells = cell_classification(oof[val_idx], data.labels[val_idx], 0.5)
+        folds.append(
+            {
+                "fold": n,
+                "n_train_scenes": int(len(train_idx)),
+                "n_val_scenes": int(len(val_idx)),
+                "val_scenes": sorted(str(s) for s in data.names[val_idx]),
+                "cells_at_0.5": cells,
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+        )
+        progress(f"{label}: window accuracy {cells['accuracy']:.4f}, F1 {cells['f1']:.4f}")
+        keras.backend.clear_session()
+    note = f"{plan.k_used} folds by overlap group ({np.unique(data.groups).size} groups of {len(data.names)} scenes)"
+    return oof, folds, note
+
+
+def evaluate_out_of_fold(
+    data: LabelledScenes, oof: np.ndarray, folds: list[dict[str, Any]], targets: Targets
+) -> dict[str, Any]:
+    """Site-level curve, recommended threshold, and per-fold scores at it."""
+    truths = [scene_truth(m, (float(p[0]), float(p[1])), oof.shape[1:]) for m, p in zip(data.mask, data.pixel_m)]
+    curve = threshold_curve(list(oof), truths, THRESHOLDS)
+    threshold, why = recommend_threshold(curve, targets)
+    name_to_index = {str(n): i for i, n in enumerate(data.names)}
+    per_fold = []
+    for fold in folds:
+        idx = [name_to_index[n] for n in fold["val_scenes"]]
+        sites = pool_scores([score_grid(oof[i], truths[i], threshold) for i in idx])
+        cells = cell_classification(oof[idx], data.labels[idx], threshold)
+        per_fold.append({"fold": fold["fold"], "sites": sites, "cells": cells})
+    cells_05 = [f["cells_at_0.5"] for f in folds]
+    summary_05 = {k: mean_sd([c[k] for c in cells_05]) for k in ("accuracy", "precision", "recall", "f1")}
+    per_scene = [
+        {"scene": str(data.names[i]), **vars(score_grid(oof[i], truths[i], threshold))} for i in range(len(oof))
+    ]
+    cell_curve = [
+        {"threshold": t, **{k: v for k, v in cell_classification(oof, data.labels, t).items() if k != "confusion"}}
+        for t in THRESHOLDS
+    ]
+    return {
+        "recommended_threshold": threshold,
+        "why": why,
+        "targets": vars(targets),
+        "at_recommended": pool_scores([score_grid(g, t, threshold) for g, t in zip(oof, truths, strict=True)]),
+        "at_paper_threshold_0.6": pool_scores([score_grid(g, t, 0.6) for g, t in zip(oof, truths, strict=True)]),
+        "cells_at_recommended": cell_classification(oof, data.labels, threshold),
+        "cells_at_0.5_mean_sd": {k: {"mean": m, "sd": s} for k, (m, s) in summary_05.items()},
+        "per_fold": per_fold,
+        "curve": curve,
+        "cell_curve": cell_curve,
+        "per_scene": per_scene,
+    }
+
+
+def train_on_scenes(config: SceneTrainConfig, progress: Progress = print) -> tuple[ModelCard, Path]:
+    """Cross-validate, evaluate, train the final model on all scenes, save it with its report; return card, folder.
+
+    Raises:
+        TrainingDataError: unusable scenes or masks (see :func:`core.scene_cells.load_labelled_scenes`).
+    """
+    started = time.perf_counter()
+    configure_runtime(config.seed)
+    data = load_labelled_scenes(
+        config.scenes_dir / "img", config.scenes_dir / "mask", config.bands, CellLabelSettings(config.clearance_px)
+    )
+    progress(
+        f"{config.name}: {len(data.names)} scenes of {data.size} px, {np.unique(data.groups).size} overlap groups, "
+        f"cells {data.label_counts()}"
+    )
+    evaluation: dict[str, Any] = {}
+    folds: list[dict[str, Any]] = []
+    split = "no cross-validation"
+    if config.folds >= 2:
+        oof, folds, split = cross_validate(data, config, progress)
+        evaluation = evaluate_out_of_fold(data, oof, folds, config.targets)
+        progress(f"recommended threshold {evaluation['recommended_threshold']}: {evaluation['at_recommended']}")
+    model, mean, std = fit_scenes(data, np.arange(len(data.names)), config, progress, "final model", config.seed)
+    threshold = float(evaluation.get("recommended_threshold", 0.6))
+    training = {
+        "data_source": str(config.scenes_dir),
+        "layout": "whole scenes + masks, one label per FCN output cell",
+        "n_scenes": len(data.names),
+        "scene_size_px": data.size,
+        "n_groups": int(np.unique(data.groups).size),
+        "cell_labels": data.label_counts(),
+        "clearance_px": config.clearance_px,
+        "epochs": config.epochs,
+        "batch_size": config.batch_size,
+        "learning_rate": config.learning_rate,
+        "optimizer": "Adam",
+        "loss": "sparse categorical cross-entropy per cell, ignored cells weight 0, classes balanced",
+        "augment": config.augment,
+        "seed": config.seed,
+        "split": split,
+        "seconds": round(time.perf_counter() - started, 1),
+        "keras": keras.__version__,
+        "width": config.width,
+    }
+    card = ModelCard(
+        name=config.name,
+        version=config.version,
+        kind="discovery",
+        bands=tuple(config.bands),
+        mean=tuple(float(v) for v in mean),
+        std=tuple(float(v) for v in std),
+        classes=DISCOVERY_CLASSES,
+        threshold=threshold,
+        patch_size=DISCOVERY_PATCH,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        synthetic=False,
+        description=config.description,
+        training=training,
+        metrics={k: v for k, v in evaluation.items() if k not in ("curve", "cell_curve", "per_scene", "per_fold")},
+    )
+    folder = save_bundle(model, card, Path(config.out_dir))
+    write_scene_report(folder, card, {"training": training, "folds": folds, **evaluation})
+    progress(f"saved {folder} ({time.perf_counter() - started:.0f} s)")
+    return card, folder
