@@ -218,6 +218,8 @@ def cmd_train_scenes(args: argparse.Namespace) -> int:
         seed=args.seed,
         augment=not args.no_augment,
         width=args.width,
+        crop_px=args.crop,
+        balance_classes=args.balance,
         version=args.version,
         description=args.description,
     )
@@ -336,8 +338,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="model name; saved to models/<name>/ unless --out")
     p.add_argument("--profile", default="rgb", help="band profile: rgb (default) or s2_12")
     p.add_argument("--out", help="model folder to write")
-    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--batch-size", type=int, default=4, help="scenes per batch")
+    p.add_argument("--crop", type=int, default=None, help="train on random crops of this size (174 + 27 k px)")
+    p.add_argument("--balance", action="store_true", help="weigh mine cells so both classes count equally")
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds by overlap group (0 = none)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--width", type=float, default=1.0, help="filter multiplier (1.0 = the paper's network)")

@@ -151,7 +151,7 @@ class LabelledScenes:
 
 
 def _wgs84_bounds(info: SceneInfo) -> tuple[float, float, float, float]:
-    corners = [info.transform * (c, r) for c in (0, info.width) for r in (0, info.height)]
+    corners = [info.transform @ (c, r) for c in (0, info.width) for r in (0, info.height)]
     lon, lat = to_wgs84(info.crs.to_wkt(), np.array([p[0] for p in corners]), np.array([p[1] for p in corners]))
     return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 

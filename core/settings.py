@@ -8,6 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DISCOVERY_MODEL = "demo_discovery"
 DEFAULT_IMPACT_MODEL = "demo_impact"
+#: The discovery model trained on real Sentinel-2 RGB patches of Brazilian tailings (no impact model exists for it).
+REAL_RGB_MODEL = "tailings_rgb"
 
 
 def data_dir() -> Path:

@@ -35,7 +35,9 @@ from core.scene_cells import (
     MINE,
     CellLabelSettings,
     LabelledScenes,
+    cell_labels,
     load_labelled_scenes,
+    symmetric_size,
     unscannable_cells,
 )
 from models.architectures import DISCOVERY_PATCH, build_discovery_fcn
@@ -59,7 +61,7 @@ class SceneTrainConfig:
     out_dir: Path
     bands: tuple[str, ...]
     scenes_dir: Path
-    epochs: int = 60
+    epochs: int = 40
     batch_size: int = 4
     folds: int = 5
     learning_rate: float = 1e-3
@@ -67,11 +69,18 @@ class SceneTrainConfig:
     augment: bool = True
     width: float = 1.0
     clearance_px: int = 27
+    #: Training sees random crops of this many pixels (a cell-symmetric size), labelled anew from the mask: the
+    #: cell grid then falls on other pixels every time. None = always the whole scene.
+    crop_px: int | None = None
+    #: Weigh mine cells so that both classes count equally in the loss (else each cell counts once).
+    balance_classes: bool = False
     version: str = "1"
     description: str = ""
     targets: Targets = Targets()
 
     def __post_init__(self) -> None:
+        if self.crop_px is not None and symmetric_size(self.crop_px) != self.crop_px:
+            raise ValueError(f"crop_px must be 174 + 27 k (k >= 1), e.g. 201, 228, ..., 336; got {self.crop_px}")
         if self.epochs < 1 or self.batch_size < 1 or self.folds < 0:
             raise ValueError(
                 f"epochs and batch_size must be >= 1, folds >= 0; got {self.epochs}, {self.batch_size}, {self.folds}"
@@ -82,7 +91,8 @@ class SceneBatches(keras.utils.PyDataset):
     """Batches ``(x, labels, weights)`` of whole scenes: normalised pixels, per-cell labels, per-cell loss weights.
 
     Ignored cells get weight 0; mine cells get ``mine_weight`` so that both classes weigh the same in the loss.
-    Augmentation applies the same symmetry to a scene and its label grid.
+    Augmentation applies the same symmetry to a scene and its label grid. With ``crop`` each scene is cut at a
+    random offset (seeded) and its cells are labelled from the cropped mask with ``label_settings``.
     """
 
     def __init__(
@@ -94,6 +104,8 @@ class SceneBatches(keras.utils.PyDataset):
         *,
         batch_size: int,
         mine_weight: float = 1.0,
+        crop: int | None = None,
+        label_settings: CellLabelSettings | None = None,
         shuffle: bool = False,
         augment: bool = False,
         seed: int = 0,
@@ -103,6 +115,7 @@ class SceneBatches(keras.utils.PyDataset):
         self.data, self.indices = data, np.asarray(indices, dtype=np.int64)
         self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
         self.batch_size, self.mine_weight = batch_size, mine_weight
+        self.crop, self.label_settings = crop, label_settings or CellLabelSettings()
         self.shuffle, self.augment, self.seed = shuffle, augment, seed
         self.epoch = 0
         self.order = self._order()
@@ -117,12 +130,25 @@ class SceneBatches(keras.utils.PyDataset):
 
     def __getitem__(self, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         idx = self.order[batch * self.batch_size : (batch + 1) * self.batch_size]
-        xb = normalise(self.data.x[idx], self.data.valid[idx], self.mean, self.std)
-        labels = self.data.labels[idx]
+        if self.crop is None or self.crop >= self.data.size:
+            x, valid, labels = self.data.x[idx], self.data.valid[idx], self.data.labels[idx]
+        else:
+            x, valid, labels = self._random_crops(idx, np.random.default_rng([self.seed, self.epoch, batch, 1]))
+        xb = normalise(x, valid, self.mean, self.std)
         if self.augment:
             xb, labels = augment_arrays([xb, labels], np.random.default_rng([self.seed, self.epoch, batch]))
         weights = np.where(labels == MINE, self.mine_weight, np.where(labels == BACKGROUND, 1.0, 0.0))
         return xb, np.clip(labels, 0, 1).astype(np.int64), weights.astype(np.float32)
+
+    def _random_crops(self, idx: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        size = int(self.crop)  # type: ignore[arg-type]
+        offsets = rng.integers(0, self.data.size - size + 1, size=(len(idx), 2))
+        cuts = [(slice(r, r + size), slice(c, c + size)) for r, c in offsets]
+        x = np.stack([self.data.x[i][rs, cs] for i, (rs, cs) in zip(idx, cuts, strict=True)])
+        valid = np.stack([self.data.valid[i][rs, cs] for i, (rs, cs) in zip(idx, cuts, strict=True)])
+        masks = [self.data.mask[i][rs, cs] for i, (rs, cs) in zip(idx, cuts, strict=True)]
+        labels = np.stack([cell_labels(m, v, self.label_settings) for m, v in zip(masks, valid, strict=True)])
+        return x, valid, labels
 
     def on_epoch_end(self) -> None:
         """Next epoch: new order, new augmentations."""
@@ -162,7 +188,9 @@ def fit_scenes(
         mean,
         std,
         batch_size=config.batch_size,
-        mine_weight=n_bg / n_mine if n_mine else 1.0,
+        mine_weight=n_bg / n_mine if n_mine and config.balance_classes else 1.0,
+        crop=config.crop_px,
+        label_settings=CellLabelSettings(config.clearance_px),
         shuffle=True,
         augment=config.augment,
         seed=seed,
@@ -288,6 +316,8 @@ def train_on_scenes(config: SceneTrainConfig, progress: Progress = print) -> tup
         "n_groups": int(np.unique(data.groups).size),
         "cell_labels": data.label_counts(),
         "clearance_px": config.clearance_px,
+        "crop_px": config.crop_px,
+        "balance_classes": config.balance_classes,
         "epochs": config.epochs,
         "batch_size": config.batch_size,
         "learning_rate": config.learning_rate,

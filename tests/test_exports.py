@@ -32,7 +32,8 @@ def rows() -> pd.DataFrame:
     """Four sites: confirmed with an accented multi-line note, rejected with a formula note, undecided, unsure."""
     base = {
         "scan_id": 3, "scene_id": "S2B_23KPT_20260801", "area_km2": 0.42, "p_max": 0.97, "p_mean": 0.71,
-        "cell_count": 12, "impact_class": "high", "impact_rating": "high", "match_status": "unregistered", "nearest_dam_id": None,
+        "cell_count": 12, "impact_class": "high", "impact_rating": "high", "match_status": "unregistered",
+        "nearest_dam_id": None,
         "nearest_dam_name": None, "nearest_dam_owner": None, "nearest_dam_m": None, "nearest_mine_id": "ANM-831",
         "nearest_mine_m": 2450.5, "inside_polygon_id": None, "decision": None, "reason": None, "note": None,
         "reviewer": None, "decided_at": pd.NaT, "discovery_model": "fcn-v3", "impact_model": "impact-v1",

@@ -1,0 +1,88 @@
+"""The shipped real-data RGB model on real Sentinel-2 patches and the real 2025 ANM register.
+
+Needs ``../shared/data`` (skipped with the reason when it is absent).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.matching import REGISTERED, MatchSettings, PointLayer, nearest
+from core.scan import ScanModel, ScanSettings
+from core.settings import REAL_RGB_MODEL, models_dir
+from core.sites import NOT_RATED_NO_MODEL
+from db.repository import connect, export_rows
+from db.workflows import import_register, scan_into_store
+from models.bundle import load_bundle
+from models.scene_report import CURVE_PNG, REPORT_JSON, REPORT_MD
+
+REGISTER_2025 = "sigbm/sigbm_download_2025-10-17.xlsx"
+#: Measured share of register dams inside the scanned cells of a patch that a candidate site matches (see report).
+MIN_MATCHED_SHARE = 0.6
+
+
+@pytest.fixture(scope="module")
+def model_dir() -> Path:
+    return models_dir() / REAL_RGB_MODEL
+
+
+def _scanned_box(result: object) -> tuple[float, float, float, float]:
+    """West, south, east, north of the cells a scan scored (the patch minus its unscanned border)."""
+    grid = result.grid  # type: ignore[attr-defined]
+    rows, cols = grid.p_mine.shape
+    xs, ys = zip(*(grid.cell_transform @ (c, r) for c in (0, cols) for r in (0, rows)), strict=True)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def test_shipped_card_and_report_meet_what_the_card_claims(model_dir: Path) -> None:
+    model = load_bundle(model_dir)
+    card = model.card
+    assert card.bands == ("B2", "B3", "B4") and card.kind == "discovery" and not card.synthetic
+    report = json.loads((model_dir / REPORT_JSON).read_text(encoding="utf-8"))
+    assert card.threshold == report["recommended_threshold"]
+    assert report["training"]["n_scenes"] == 70 and report["training"]["augment"]
+    assert (model_dir / CURVE_PNG).is_file() and CURVE_PNG in (model_dir / REPORT_MD).read_text(encoding="utf-8")
+
+
+def test_registered_dams_in_scanned_real_patches_are_matched_to_candidate_sites(
+    shared_data: Path, model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = load_bundle(model_dir)
+    scan_model = ScanModel(model.card, model.predict)
+    settings, match = ScanSettings(threshold=model.card.threshold), MatchSettings()
+    con = connect(tmp_path / "store.duckdb")
+    _, register = import_register(con, shared_data / REGISTER_2025, "dam", match)
+    dams = [e for e in register.entries if e.lon is not None and e.lat is not None]
+    dam_lon = np.array([e.lon for e in dams], float)
+    dam_lat = np.array([e.lat for e in dams], float)
+    assert len(dams) == 916
+
+    expected = matched = 0
+    missed: list[str] = []
+    patches = sorted((shared_data / "tailings_seg" / "img").glob("img_*.tif"), key=lambda p: int(p.stem[4:]))
+    for path in patches:
+        stored = scan_into_store(con, path, scan_model, None, settings, match)
+        west, south, east, north = _scanned_box(stored.result)
+        inside = np.flatnonzero((dam_lon >= west) & (dam_lon <= east) & (dam_lat >= south) & (dam_lat <= north))
+        if inside.size == 0:
+            continue
+        rows = export_rows(con, scan_id=stored.scan_id)
+        sites = PointLayer(rows["site_id"].to_numpy(), rows["lon"].to_numpy(float), rows["lat"].to_numpy(float))
+        index, metres = nearest(dam_lon[inside], dam_lat[inside], sites)
+        for dam, i, m in zip(inside, index, metres, strict=True):
+            expected += 1
+            hit = i >= 0 and m <= match.radius_m and rows["match_status"].iloc[i] == REGISTERED
+            matched += int(hit)
+            if not hit:
+                missed.append(f"{dams[dam].register_id} in {path.name} ({m:.0f} m)")
+    share = matched / expected
+    with capsys.disabled():
+        print(f"\nregister dams inside scanned cells of real patches: {matched}/{expected} = {share:.1%} matched")
+    all_rows = export_rows(con)
+    assert set(all_rows["impact_rating"]) == {NOT_RATED_NO_MODEL}
+    assert expected >= 100, "most patches hold a register dam; fewer means the scanned extent is wrong"
+    assert share >= MIN_MATCHED_SHARE, f"only {share:.1%} matched; missed: {', '.join(missed[:20])}"
