@@ -36,8 +36,20 @@ discovery_names = [c.name for c in cards if c.kind == "discovery"]
 impact_names = ["none"] + [c.name for c in cards if c.kind == "impact"]
 col1, col2, col3 = st.columns(3)
 discovery_name = col1.selectbox("Discovery model", discovery_names)
-impact_name = col2.selectbox("Impact model", impact_names, index=1 if len(impact_names) > 1 else 0)
-threshold = col3.slider("P(mine) threshold", 0.05, 0.95, 0.6, 0.05)
+chosen = next((c for c in cards if c.name == discovery_name), None)
+# An impact model only fits a discovery model that reads its bands (the RGB model has none that fits).
+fitting = [c.name for c in cards if c.kind == "impact" and chosen and set(c.bands) <= set(chosen.bands)]
+impact_name = col2.selectbox(
+    "Impact model",
+    impact_names,
+    index=impact_names.index(fitting[0]) if fitting else 0,
+    key=f"impact_model_for_{discovery_name}",
+)
+threshold = col3.slider(
+    "P(mine) threshold", 0.05, 0.95, float(chosen.threshold) if chosen else 0.6, 0.05, key=f"threshold_{discovery_name}"
+)
+if impact_name == "none":
+    st.caption("No impact model: the sites will say 'not rated' for impact, and 'no ore' cells are not filtered.")
 with st.expander("Model cards"):
     st.dataframe([card_summary(c) for c in cards if c.name in (discovery_name, impact_name)], hide_index=True)
 
