@@ -7,7 +7,8 @@ The models are passed in as callables (``ScanModel``) so this module never impor
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from core.errors import InvalidSceneError, ModelBundleError, NoValidDataError
 from core.geo import pixel_size_m
 from core.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX, Tile, cell_bounds_px, output_cells, plan_tiles
 from core.model_card import ModelCard
+from core.prefetch import prefetched
 from core.raster import SceneInfo, open_scene, scene_reader
 from core.sites import NO_ORE, Site, sites_from_grid
 
@@ -47,6 +49,8 @@ class ScanSettings:
     #: (3 x 3 patches covering the cell's 27 px footprint); a cell is 'no ore' only if every patch says so.
     #: 0 = the paper's single centre patch, which misses small pits lying off the cell centre.
     impact_offset_px: int = 6
+    #: Tiles read ahead by a background thread while the model runs (0: read in the scan's own thread).
+    prefetch: int = 1
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -55,6 +59,8 @@ class ScanSettings:
             raise ValueError(f"cells_per_tile must be >= 1; got {self.cells_per_tile}")
         if not 0 <= self.impact_offset_px <= (WINDOW_PX - IMPACT_PATCH_PX) // 2 - 1:
             raise ValueError(f"impact_offset_px must be between 0 and 89; got {self.impact_offset_px}")
+        if self.prefetch < 0:
+            raise ValueError(f"prefetch must be >= 0; got {self.prefetch}")
         if not 0.0 <= self.max_window_nodata <= 1.0:
             raise ValueError(f"max_window_nodata must be in [0, 1]; got {self.max_window_nodata}")
 
@@ -172,9 +178,9 @@ def scan_scene(
     impact_grid = np.full((rows, cols, len(impact.card.classes)), np.nan, np.float32) if impact else None
     runner = _TileRunner(discovery, impact, settings, read_bands)
     valid_px = 0
-    with scene_reader(info) as reader:
-        for done, tile in enumerate(tiles, start=1):
-            data, valid = reader.read(tile.rows.px0, tile.rows.px1, tile.cols.px0, tile.cols.px1)
+    # closing(): on an error the reader thread stops now, not when the traceback is freed.
+    with closing(prefetched(lambda: _read_tiles(info, tiles), depth=settings.prefetch)) as stream:
+        for done, (tile, data, valid) in enumerate(stream, start=1):
             valid_px += int(
                 valid[
                     tile.rows.own0 - tile.rows.px0 : tile.rows.own1 - tile.rows.px0,
@@ -182,6 +188,7 @@ def scan_scene(
                 ].sum()
             )
             runner.run(tile, data, valid, p_mine, impact_grid)
+            del data, valid  # let the tile go before the next one arrives
             if progress is not None:
                 progress(done, len(tiles))
     if not np.isfinite(p_mine).any():
@@ -220,6 +227,14 @@ def scan_scene(
     )
 
 
+def _read_tiles(info: SceneInfo, tiles: list[Tile]) -> Iterator[tuple[Tile, np.ndarray, np.ndarray]]:
+    """Each tile's pixels and validity, in order, from one open reader."""
+    with scene_reader(info) as reader:
+        for tile in tiles:
+            data, valid = reader.read(tile.rows.px0, tile.rows.px1, tile.cols.px0, tile.cols.px1)
+            yield tile, data, valid
+
+
 class _TileRunner:
     """Runs both models on one tile and writes the tile's exact cells into the scene grids."""
 
@@ -238,7 +253,9 @@ class _TileRunner:
         self, tile: Tile, data: np.ndarray, valid: np.ndarray, p_mine: np.ndarray, impact_grid: np.ndarray | None
     ) -> None:
         r, c = tile.rows, tile.cols
-        x = self.discovery.card.normalise(data[..., self.disc_pos], valid)
+        # Skip the band gather (a copy of the tile) when the scene's bands are already the model's.
+        same_bands = self.disc_pos == list(range(data.shape[-1]))
+        x = self.discovery.card.normalise(data if same_bands else data[..., self.disc_pos], valid)
         probs = np.asarray(self.discovery.predict(x[None]))[0]
         n_r, n_c = r.cell1 - r.cell0, c.cell1 - c.cell0
         block = probs[r.local0 : r.local0 + n_r, c.local0 : c.local0 + n_c, self.mine_idx].astype(np.float32)

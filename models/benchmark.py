@@ -7,6 +7,7 @@ own peak resident memory; ``run_benchmark`` starts them and prints one table. Nu
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -29,6 +30,13 @@ from core.synthetic.geotiff import write_bands
 
 PHASES = ("streamed", "naive", "fcn")
 _BLOCK_PX = 3072
+#: What the naive pipeline holds per pixel at its peak: the scene as float32 twice (read, normalised) and the first
+#: convolution's 32 float32 channels twice (output, activation); plus the interpreter, TensorFlow and both models.
+#: At 4096 px this predicts 6.6 GB; 7.0 GB were measured.
+NAIVE_BYTES_PER_PX = 12 * 4 * 2 + 32 * 4 * 2
+BASE_BYTES = 700 * 2**20
+#: The naive phase is stopped after this long and reported as not finished.
+NAIVE_TIMEOUT_S = 20 * 60
 
 
 def make_bench_scene(folder: Path, size_px: int) -> Path:
@@ -78,10 +86,32 @@ def phase_streamed(scene: Path) -> dict[str, Any]:
     return {"seconds": seconds, "sites": len(stored.result.sites), "km2": stored.result.valid_area_km2}
 
 
+def naive_memory_bytes(size_px: int) -> int:
+    """Estimated peak memory of the naive pipeline on a ``size_px`` square scene."""
+    return size_px**2 * NAIVE_BYTES_PER_PX + BASE_BYTES
+
+
+def available_memory_bytes() -> int:
+    """Memory the kernel says new processes can use (``MemAvailable``), else physical memory."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
 def phase_naive(scene: Path) -> dict[str, Any]:
-    """Like the notebook: whole scene in memory, one prediction over it, the impact model once per positive cell."""
+    """Like the notebook: whole scene in memory, one prediction over it, the impact model once per positive cell.
+
+    The process's address space is capped at the memory available when it starts, so a scene too large for this
+    machine ends in a MemoryError here rather than in the kernel's out-of-memory killer picking some process.
+    """
     from core.raster import read_scene
 
+    limit = available_memory_bytes()
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     _, _, d, i = _models()
     started = time.perf_counter()
     data = read_scene(scene, d.card.bands)
@@ -180,19 +210,45 @@ def run_benchmark(
         print_fn(f"Building a {size_px} x {size_px} px synthetic 12-band scene ({size_px**2 * 1e-4:.0f} km²)...")
         scene = make_bench_scene(Path(tmp), size_px)
         for phase in phases:
+            if phase == "naive" and naive_memory_bytes(size_px) > available_memory_bytes():
+                results[phase] = {"not_run": _naive_too_big(size_px)}
+                print_fn(f"Not running the naive phase: {results[phase]['not_run']}")
+                continue
             print_fn(f"Running the {phase} phase...")
-            done = subprocess.run(
-                [sys.executable, "-m", "models.benchmark", phase, str(scene)],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode != 0:
-                raise RuntimeError(f"benchmark phase {phase} failed:\n{done.stderr[-3000:]}")
-            results[phase] = json.loads(done.stdout.strip().splitlines()[-1])
+            results[phase] = _run_phase_process(phase, scene)
     print_fn(format_report(size_px, results))
     return results
+
+
+def _naive_too_big(size_px: int) -> str:
+    need, have = naive_memory_bytes(size_px) / 2**30, available_memory_bytes() / 2**30
+    return (
+        f"the whole-scene pipeline needs about {need:.0f} GiB (scene as float32 twice + the first convolution's "
+        f"output twice), this machine has {have:.0f} GiB available"
+    )
+
+
+def _run_phase_process(phase: str, scene: Path) -> dict[str, Any]:
+    """One phase in its own process; the naive one may time out or run out of memory, which is reported."""
+    command = [sys.executable, "-m", "models.benchmark", phase, str(scene)]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=NAIVE_TIMEOUT_S if phase == "naive" else None,
+        )
+    except subprocess.TimeoutExpired:
+        return {"not_run": f"did not finish within {NAIVE_TIMEOUT_S // 60} min and was stopped"}
+    if done.returncode != 0:
+        out_of_memory = any(t in done.stderr for t in ("MemoryError", "ResourceExhaustedError", "OOM", "bad_alloc"))
+        if phase == "naive" and out_of_memory:
+            return {"not_run": f"ran out of memory ({available_memory_bytes() / 2**30:.0f} GiB available)"}
+        raise RuntimeError(f"benchmark phase {phase} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def format_report(size_px: int, results: dict[str, Any]) -> str:
@@ -201,12 +257,15 @@ def format_report(size_px: int, results: dict[str, Any]) -> str:
     for phase in ("streamed", "naive"):
         if phase in results:
             r = results[phase]
+            if "not_run" in r:
+                lines.append(f"  {phase:9s} full scan: not run: {r['not_run']}")
+                continue
             rate = r["km2"] / r["seconds"]
             lines.append(
                 f"  {phase:9s} full scan: {r['seconds']:7.1f} s {rate:7.1f} km²/s {1e4 / rate:7.0f} s per 10,000 km²  "
                 f"peak RSS {r['peak_rss_mb']:7.0f} MB  sites {r['sites']}"
             )
-    if "streamed" in results and "naive" in results:
+    if all(p in results and "not_run" not in results[p] for p in ("streamed", "naive")):
         lines.append(f"  streamed vs naive: {results['naive']['seconds'] / results['streamed']['seconds']:.2f}x faster")
     if "fcn" in results:
         f = results["fcn"]

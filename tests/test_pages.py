@@ -142,9 +142,11 @@ def test_overview_offers_the_demo_on_an_empty_store(env: Path) -> None:
     at = _app("pages/overview.py")
     assert any("store is empty" in i.value for i in at.info)
     assert at.button[0].label == "Set up the demo"
-    table = at.dataframe[0].value.set_index("kind")
-    assert " ± " in table.loc["discovery", "cross-validated accuracy"]
-    assert set(table["trained on"]) == {"synthetic demo data"}
+    table = at.dataframe[0].value.set_index("model")
+    demo = table[table["trained on"] == "synthetic demo data"]
+    assert set(demo["kind"]) == {"discovery", "impact"} and all(" ± " in v for v in demo["cross-validated accuracy"])
+    real = table[table["trained on"] == "real data"]
+    assert list(real["bands"]) == ["B2, B3, B4"] and real["real sites found (out of fold)"].iloc[0] == "60%"
 
 
 def test_deciding_moves_the_queue_on_and_reaches_the_export(env: Path) -> None:

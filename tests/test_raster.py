@@ -9,10 +9,11 @@ import pytest
 import rasterio
 import rasterio.shutil
 from affine import Affine
+from rasterio.windows import Window
 
 from core.bands import S2_12_BANDS, S2_13_BANDS, canonical_band_name
 from core.errors import BandMismatchError, InvalidSceneError, MineScanError, NoValidDataError
-from core.raster import open_scene, read_scene, scene_reader, select_bands
+from core.raster import READ_CACHE_MB, open_scene, read_scene, scene_reader, select_bands
 from core.scan import scan_scene
 from tests.fakes import RGB, fake_discovery, write_tif
 
@@ -197,3 +198,88 @@ def test_real_truncated_export_is_refused_as_too_small(shared_data: Path) -> Non
     path = shared_data / "malformed" / "tailings_img_23_truncated.tif"
     with pytest.raises(InvalidSceneError, match=r"448 .*at least 201 x 201|48 x 448 px"):
         scan_scene(path, fake_discovery())
+
+
+# --- The tile reader against rasterio's own masked read, for each way a file can declare invalid pixels. ---
+
+
+def _reference_read(
+    path: Path, indexes: tuple[int, ...], scale: float, window: Window
+) -> tuple[np.ndarray, np.ndarray]:
+    with rasterio.open(path) as src:
+        raw = src.read(list(indexes), window=window, masked=True)
+    data = np.ma.getdata(raw).astype(np.float32)
+    valid = ~np.ma.getmaskarray(raw).any(axis=0) & np.isfinite(data).all(axis=0)
+    if scale != 1.0:
+        data = data * np.float32(scale)
+    data = np.moveaxis(data, 0, -1)
+    data[~valid] = 0.0
+    return data, valid
+
+
+def _masked_files(tmp_path: Path) -> dict[str, Path]:
+    rng = np.random.default_rng(4)
+    dn = rng.integers(1, 4000, (13, 90, 110), dtype=np.uint16)
+    dn[:, 10:20, 30:50] = 0
+    dn[4, 50:55, 60:70] = 0  # nodata in one band only
+    names = tuple(f"B{b}" for b in ["1", "2", "3", "4", "5", "6", "7", "8", "8A", "9", "10", "11", "12"])
+    files = {"uint16_nodata_13_bands": write_tif(tmp_path / "u16.tif", dn, nodata=0, descriptions=names)}
+    files["uint16_no_nodata"] = write_tif(tmp_path / "plain.tif", dn[:3], descriptions=RGB)
+    fl = (dn[:3] / 10_000).astype(np.float32)
+    fl[0, 5, 5], fl[1, 6, 6], fl[2, 7, 7], fl[:, 60:64, 20:30] = np.nan, np.inf, -np.inf, -9999.0
+    files["float32_nodata_nan_inf"] = write_tif(tmp_path / "f32.tif", fl, nodata=-9999.0, descriptions=RGB)
+    files["int32_nodata"] = write_tif(tmp_path / "i32.tif", dn[:3].astype(np.int32) - 5, nodata=-5, descriptions=RGB)
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+        path = write_tif(tmp_path / "mask.tif", dn[:3], descriptions=RGB)
+        with rasterio.open(path, "r+") as dst:
+            mask = np.full((90, 110), 255, np.uint8)
+            mask[40:70, 0:25] = 0
+            dst.write_mask(mask)
+    files["uint16_internal_mask"] = path
+    alpha = np.concatenate([dn[:3], np.where(dn[:1] > 3500, 0, 255).astype(np.uint16)])
+    with rasterio.open(
+        tmp_path / "alpha.tif", "w", driver="GTiff", width=110, height=90, count=4, dtype="uint16", photometric="RGB",
+        alpha="YES", crs="EPSG:32723", transform=Affine(10, 0, 600_000, 0, -10, 7_800_000),
+    ) as dst:  # fmt: skip
+        dst.write(alpha)
+        for i, name in enumerate((*RGB, "alpha"), start=1):
+            dst.set_band_description(i, name)
+    files["uint16_alpha_band"] = tmp_path / "alpha.tif"
+    return files
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "uint16_nodata_13_bands",
+        "uint16_no_nodata",
+        "float32_nodata_nan_inf",
+        "int32_nodata",
+        "uint16_internal_mask",
+        "uint16_alpha_band",
+    ],
+)
+def test_tile_reader_matches_rasterio_masked_read(tmp_path: Path, case: str) -> None:
+    path = _masked_files(tmp_path)[case]
+    bands = S2_12_BANDS if "13_bands" in case else RGB
+    info = open_scene(path, bands)
+    with scene_reader(info) as reader:
+        for row0, row1, col0, col1 in [(0, 90, 0, 110), (7, 61, 13, 99), (40, 41, 0, 1)]:
+            data, valid = reader.read(row0, row1, col0, col1)
+            want_data, want_valid = _reference_read(
+                path, info.band_indexes, info.scale, Window(col0, row0, col1 - col0, row1 - row0)
+            )
+            assert data.shape == (row1 - row0, col1 - col0, len(bands)) and data.flags.c_contiguous
+            np.testing.assert_array_equal(valid, want_valid)
+            np.testing.assert_array_equal(data, want_data)
+    full = read_scene(path, bands)
+    assert 0 < full.valid.sum() < (full.valid.size if case != "uint16_no_nodata" else full.valid.size + 1)
+
+
+def test_the_reader_caps_gdal_s_block_cache_while_open(tmp_path: Path) -> None:
+    path = write_tif(tmp_path / "s.tif", np.full((3, 300, 300), 900, np.uint16), descriptions=RGB)
+    info = open_scene(path, RGB)
+    before = rasterio.env.get_gdal_config("GDAL_CACHEMAX")
+    with scene_reader(info):
+        assert rasterio.env.get_gdal_config("GDAL_CACHEMAX") == READ_CACHE_MB * 2**20
+    assert rasterio.env.get_gdal_config("GDAL_CACHEMAX") == before

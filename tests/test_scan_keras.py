@@ -36,8 +36,9 @@ def test_tiled_grid_equals_whole_scene_grid(tmp_path: Path, small_fcn: ScanModel
     path = write_tif(tmp_path / "noise.tif", data, descriptions=S2_12_BANDS)
     whole_direct = small_fcn.predict(small_fcn.card.normalise(np.moveaxis(data, 0, -1) / 10_000.0)[None])[0, ..., 1]
     assert whole_direct.shape == (output_cells(730), output_cells(910))
-    for cells_per_tile in (2, 5, 11):
-        tiled = scan_scene(path, small_fcn, settings=ScanSettings(cells_per_tile=cells_per_tile)).grid.p_mine
+    for cells_per_tile, prefetch in ((2, 0), (5, 1), (11, 2)):
+        settings = ScanSettings(cells_per_tile=cells_per_tile, prefetch=prefetch)
+        tiled = scan_scene(path, small_fcn, settings=settings).grid.p_mine
         np.testing.assert_allclose(tiled, whole_direct, rtol=0, atol=1e-5)
 
 

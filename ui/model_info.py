@@ -23,8 +23,12 @@ def card_summary(card: ModelCard) -> dict[str, object]:
     """The card fields a user reads first, flat."""
     demo = card.metrics.get("demo_scene", {})
     cv = card.metrics.get("cross_validation", {}).get("summary", {})
+    windows = card.metrics.get("cells_at_0.5_mean_sd", {})  # models trained on whole scenes (train-scenes)
+    sites = card.metrics.get("at_recommended", {})
 
     def mean_sd(name: str) -> str:
+        if name in windows:
+            return f"{windows[name]['mean']:.3f} ± {windows[name]['sd']:.3f}"
         if f"{name}_mean" not in cv:
             return ""
         return f"{cv[f'{name}_mean']:.3f} ± {cv.get(f'{name}_sd', 0.0):.3f}"
@@ -39,6 +43,7 @@ def card_summary(card: ModelCard) -> dict[str, object]:
         "cross-validated F1": mean_sd("f1"),
         "demo recall": demo.get("recall", ""),
         "demo false sites / 100 km²": demo.get("false_sites_per_100km2", ""),
+        "real sites found (out of fold)": f"{sites['site_recall']:.0%}" if "site_recall" in sites else "",
         "trained on": "synthetic demo data" if card.synthetic else "real data",
     }
 
