@@ -36,7 +36,8 @@ def prefetched(produce: Callable[[], Iterator[T]], depth: int = 1) -> Generator[
     ``produce`` is called in the thread and runs there entirely, so resources it opens (a raster file) are opened,
     used and closed by one thread. An exception in the producer is raised here, the same object with its message,
     when the consumer reaches that point. If the consumer stops early (an exception, ``break``), the producer is
-    told to stop and is closed before this generator returns. ``depth`` 0 runs ``produce`` in the caller's thread.
+    told to stop and is closed when this generator is closed: wrap it in ``contextlib.closing`` so that happens at
+    once, not when a traceback holding it is freed. ``depth`` 0 runs ``produce`` in the caller's thread.
 
     Raises:
         ValueError: ``depth`` < 0.

@@ -189,10 +189,11 @@ def _gdal_reason(err: Exception) -> str:
 #: Source types whose values, and so whose nodata value, float32 holds exactly: their mask is computed from the
 #: float32 pixels. Other types (int32, float64 ...) ask GDAL for the mask.
 _EXACT_IN_FLOAT32 = frozenset({"uint8", "int8", "uint16", "int16", "float32"})
-#: GDAL's block cache while a reader is open. GDAL's default (5 % of RAM, 1.2 GB on a 24 GB machine) fills up with
-#: decoded blocks over a large scene; a 1282 px tile of a 12-band uint16 file touches about 56 MB of blocks, and
-#: neighbouring tiles reuse them. See the README's performance section for the measurements behind this value.
-READ_CACHE_MB = 256
+#: GDAL's block cache while a reader is open. GDAL's default (5 % of RAM: 1.2 GB on a 24 GB machine) fills up
+#: with decoded blocks over a large scene, and was most of the scan's memory beyond 2 GB at 9216 px. A 1282 px tile
+#: of a 12-band uint16 file touches about 56 MB of blocks, so 128 MB lets the next tile along the row reuse the
+#: blocks they share; 256 or 384 MB (which also keep the rows the next tile row shares) measured no faster.
+READ_CACHE_MB = 128
 
 
 class SceneReader:

@@ -223,8 +223,8 @@ def run_benchmark(
 def _naive_too_big(size_px: int) -> str:
     need, have = naive_memory_bytes(size_px) / 2**30, available_memory_bytes() / 2**30
     return (
-        f"the whole-scene pipeline needs about {need:.0f} GiB (scene as float32 twice + the first convolution's "
-        f"output twice), this machine has {have:.0f} GiB available"
+        f"the whole-scene pipeline needs about {need:.1f} GiB (scene as float32 twice + the first convolution's "
+        f"output twice), this machine has {have:.1f} GiB available"
     )
 
 
@@ -245,7 +245,7 @@ def _run_phase_process(phase: str, scene: Path) -> dict[str, Any]:
     if done.returncode != 0:
         out_of_memory = any(t in done.stderr for t in ("MemoryError", "ResourceExhaustedError", "OOM", "bad_alloc"))
         if phase == "naive" and out_of_memory:
-            return {"not_run": f"ran out of memory ({available_memory_bytes() / 2**30:.0f} GiB available)"}
+            return {"not_run": f"ran out of memory ({available_memory_bytes() / 2**30:.1f} GiB available)"}
         raise RuntimeError(f"benchmark phase {phase} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result

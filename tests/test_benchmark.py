@@ -29,3 +29,16 @@ def test_bench_prints_rates_memory_and_the_ratio(capsys: pytest.CaptureFixture[s
 def test_unknown_phase_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--size", "512", "--phases", "streamed,warp"]) == 2
     assert "unknown phase(s) warp" in capsys.readouterr().err
+
+
+def test_naive_phase_too_big_for_this_machine_is_reported_not_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models import benchmark
+
+    monkeypatch.setattr(benchmark, "available_memory_bytes", lambda: 2**29)  # 0.5 GiB: less than TensorFlow alone
+    lines: list[str] = []
+    results = benchmark.run_benchmark(512, ("naive",), print_fn=lines.append)
+    need = benchmark.naive_memory_bytes(512) / 2**30
+    assert results["naive"] == {"not_run": lines[1].removeprefix("Not running the naive phase: ")}
+    report = lines[-1]
+    assert f"naive     full scan: not run: the whole-scene pipeline needs about {need:.1f} GiB" in report
+    assert "0.5 GiB available" in report and "streamed vs naive" not in report
