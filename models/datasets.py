@@ -38,7 +38,37 @@ def augment_batch(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return augment_arrays([x], rng)[0]
 
 
-class PatchBatches(keras.utils.PyDataset):
+class EpochBatches(keras.utils.PyDataset):
+    """The batching both training datasets share: ``indices`` in batches, reshuffled (seeded) every epoch."""
+
+    def __init__(self, indices: np.ndarray, batch_size: int, shuffle: bool, seed: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1; got {batch_size}")
+        self.indices = np.asarray(indices, dtype=np.int64)
+        self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
+        self.epoch = 0
+        self.order = self._order()
+
+    def _order(self) -> np.ndarray:
+        if not self.shuffle:
+            return self.indices
+        return np.random.default_rng([self.seed, self.epoch]).permutation(self.indices)
+
+    def batch_indices(self, batch: int) -> np.ndarray:
+        """The indices of batch ``batch`` in this epoch's order."""
+        return self.order[batch * self.batch_size : (batch + 1) * self.batch_size]
+
+    def __len__(self) -> int:
+        return -(-len(self.indices) // self.batch_size)
+
+    def on_epoch_end(self) -> None:
+        """Move to the next epoch: a new shuffle and new augmentations."""
+        self.epoch += 1
+        self.order = self._order()
+
+
+class PatchBatches(EpochBatches):
     """Batches ``(x, y)`` of the patches at ``indices``, normalised with the given per-band ``mean`` and ``std``.
 
     Args:
@@ -68,31 +98,17 @@ class PatchBatches(keras.utils.PyDataset):
         seed: int = 0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1; got {batch_size}")
+        super().__init__(indices, batch_size, shuffle, seed, **kwargs)
         self.x, self.valid, self.y = x, valid, y
-        self.indices = np.asarray(indices, dtype=np.int64)
         self.mean = np.asarray(mean, dtype=np.float32)
         self.std = np.asarray(std, dtype=np.float32)
-        self.batch_size = batch_size
         self.rows, self.cols = centre_slice(x.shape[1], crop), centre_slice(x.shape[2], crop)
         self.label_shape = label_shape
-        self.shuffle, self.augment, self.seed = shuffle, augment, seed
-        self.epoch = 0
-        self.order = self._order()
-
-    def _order(self) -> np.ndarray:
-        if not self.shuffle:
-            return self.indices
-        return np.random.default_rng([self.seed, self.epoch]).permutation(self.indices)
-
-    def __len__(self) -> int:
-        return -(-len(self.indices) // self.batch_size)
+        self.augment = augment
 
     def __getitem__(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
         # Sorted indices read the big array front to back; the order within a batch does not matter to the loss.
-        idx = np.sort(self.order[batch * self.batch_size : (batch + 1) * self.batch_size])
+        idx = np.sort(self.batch_indices(batch))
         xb = self.x[idx, self.rows, self.cols]
         xb -= self.mean
         xb /= self.std
@@ -102,8 +118,3 @@ class PatchBatches(keras.utils.PyDataset):
             xb = augment_batch(xb, np.random.default_rng([self.seed, self.epoch, batch]))
         yb = self.y[idx].reshape(len(idx), *self.label_shape)
         return xb, yb
-
-    def on_epoch_end(self) -> None:
-        """Move to the next epoch: a new shuffle and new augmentations."""
-        self.epoch += 1
-        self.order = self._order()

@@ -29,7 +29,7 @@ from core.mask_evaluation import (
 )
 from core.metrics import mean_sd, plan_folds
 from core.model_card import DISCOVERY_CLASSES, ModelCard
-from core.patch_stats import band_statistics
+from core.patch_stats import band_statistics, normalise_patches
 from core.scene_cells import (
     BACKGROUND,
     MINE,
@@ -42,7 +42,7 @@ from core.scene_cells import (
 )
 from models.architectures import DISCOVERY_PATCH, build_discovery_fcn
 from models.bundle import save_bundle
-from models.datasets import augment_arrays
+from models.datasets import EpochBatches, augment_arrays
 from models.scene_report import write_scene_report
 from models.training import ProgressCallback, configure_runtime
 
@@ -87,7 +87,7 @@ class SceneTrainConfig:
             )
 
 
-class SceneBatches(keras.utils.PyDataset):
+class SceneBatches(EpochBatches):
     """Batches ``(x, labels, weights)`` of whole scenes: normalised pixels, per-cell labels, per-cell loss weights.
 
     Ignored cells get weight 0; mine cells get ``mine_weight`` so that both classes weigh the same in the loss.
@@ -111,30 +111,19 @@ class SceneBatches(keras.utils.PyDataset):
         seed: int = 0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.data, self.indices = data, np.asarray(indices, dtype=np.int64)
+        super().__init__(indices, batch_size, shuffle, seed, **kwargs)
+        self.data = data
         self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
-        self.batch_size, self.mine_weight = batch_size, mine_weight
+        self.mine_weight, self.augment = mine_weight, augment
         self.crop, self.label_settings = crop, label_settings or CellLabelSettings()
-        self.shuffle, self.augment, self.seed = shuffle, augment, seed
-        self.epoch = 0
-        self.order = self._order()
-
-    def _order(self) -> np.ndarray:
-        if not self.shuffle:
-            return self.indices
-        return np.random.default_rng([self.seed, self.epoch]).permutation(self.indices)
-
-    def __len__(self) -> int:
-        return -(-len(self.indices) // self.batch_size)
 
     def __getitem__(self, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        idx = self.order[batch * self.batch_size : (batch + 1) * self.batch_size]
+        idx = self.batch_indices(batch)
         if self.crop is None or self.crop >= self.data.size:
             x, valid, labels = self.data.x[idx], self.data.valid[idx], self.data.labels[idx]
         else:
             x, valid, labels = self._random_crops(idx, np.random.default_rng([self.seed, self.epoch, batch, 1]))
-        xb = normalise(x, valid, self.mean, self.std)
+        xb = normalise_patches(x, valid, self.mean, self.std)
         if self.augment:
             xb, labels = augment_arrays([xb, labels], np.random.default_rng([self.seed, self.epoch, batch]))
         weights = np.where(labels == MINE, self.mine_weight, np.where(labels == BACKGROUND, 1.0, 0.0))
@@ -149,18 +138,6 @@ class SceneBatches(keras.utils.PyDataset):
         masks = [self.data.mask[i][rs, cs] for i, (rs, cs) in zip(idx, cuts, strict=True)]
         labels = np.stack([cell_labels(m, v, self.label_settings) for m, v in zip(masks, valid, strict=True)])
         return x, valid, labels
-
-    def on_epoch_end(self) -> None:
-        """Next epoch: new order, new augmentations."""
-        self.epoch += 1
-        self.order = self._order()
-
-
-def normalise(x: np.ndarray, valid: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-    """Standardise as the model card does at scan time: nodata becomes 0."""
-    out = (x - mean.astype(np.float32)) / std.astype(np.float32)
-    out[~valid] = 0.0
-    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32, copy=False)
 
 
 def _build(config: SceneTrainConfig, n_bands: int) -> keras.Model:
@@ -206,7 +183,7 @@ def predict_grids(
     mine = DISCOVERY_CLASSES.index("mine")
     grids = []
     for i in idx:
-        x = normalise(data.x[i : i + 1], data.valid[i : i + 1], mean, std)
+        x = normalise_patches(data.x[i : i + 1], data.valid[i : i + 1], mean, std)
         p = np.asarray(model.predict(x, verbose=0))[0, ..., mine].astype(np.float32)
         p[unscannable_cells(data.valid[i], CellLabelSettings().max_window_nodata)] = np.nan
         grids.append(p)
