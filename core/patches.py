@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.box_counts import box_counts, summed_area
 from core.errors import BandMismatchError, TrainingDataError
 from core.model_card import DISCOVERY_CLASSES
 from core.raster import SceneInfo, open_scene, scene_reader
@@ -156,18 +157,11 @@ def _window_starts(length: int, window: int, stride: int) -> np.ndarray:
     return starts
 
 
-def _box_counts(integral: np.ndarray, r0: np.ndarray, r1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> np.ndarray:
-    """Number of mask pixels in the boxes ``[r0, r1) x [c0, c1)`` (broadcast) from a zero-padded integral image."""
-    counts: np.ndarray = integral[r1, c1] - integral[r0, c1] - integral[r1, c0] + integral[r0, c0]
-    return counts
-
-
 def label_windows(mask: np.ndarray, settings: CutSettings) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(positive, negative)`` window origins, each an (n, 2) array of (row, col), for a boolean mask."""
     rows, cols = mask.shape
     p, m = settings.patch_size, settings.margin
-    integral = np.zeros((rows + 1, cols + 1), dtype=np.int64)
-    integral[1:, 1:] = mask.astype(np.int64).cumsum(0).cumsum(1)
+    integral = summed_area(mask)
     off = (p - settings.core_size) // 2
 
     r, c = np.meshgrid(
@@ -175,7 +169,7 @@ def label_windows(mask: np.ndarray, settings: CutSettings) -> tuple[np.ndarray, 
         _window_starts(cols, p, settings.positive_stride),
         indexing="ij",
     )
-    core = _box_counts(integral, r + off, r + off + settings.core_size, c + off, c + off + settings.core_size)
+    core = box_counts(integral, r + off, r + off + settings.core_size, c + off, c + off + settings.core_size)
     positive = np.stack([r[core > 0], c[core > 0]], axis=1)
 
     r, c = np.meshgrid(
@@ -183,9 +177,7 @@ def label_windows(mask: np.ndarray, settings: CutSettings) -> tuple[np.ndarray, 
         _window_starts(cols, p, settings.negative_stride),
         indexing="ij",
     )
-    near = _box_counts(
-        integral, np.maximum(r - m, 0), np.minimum(r + p + m, rows), np.maximum(c - m, 0), np.minimum(c + p + m, cols)
-    )
+    near = box_counts(integral, r - m, r + p + m, c - m, c + p + m)
     negative = np.stack([r[near == 0], c[near == 0]], axis=1)
     return positive, negative
 

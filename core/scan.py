@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 from affine import Affine
 
-from core.errors import InvalidSceneError, ModelBundleError, NoValidDataError
+from core.box_counts import cells_without_data, summed_area
+from core.errors import BandMismatchError, InvalidSceneError, ModelBundleError, NoValidDataError
 from core.geo import pixel_size_m
 from core.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX, Tile, cell_bounds_px, output_cells, plan_tiles
 from core.model_card import ModelCard
@@ -97,27 +98,6 @@ def _band_positions(read_bands: tuple[str, ...], wanted: tuple[str, ...]) -> lis
     return [read_bands.index(b) for b in wanted]
 
 
-def _window_sums(mask: np.ndarray) -> np.ndarray:
-    """Summed-area table with a zero first row/column, for O(1) box counts."""
-    table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int64)
-    np.cumsum(np.cumsum(mask, axis=0, dtype=np.int64), axis=1, out=table[1:, 1:])
-    return table
-
-
-def _box_counts(table: np.ndarray, r0: np.ndarray, c0: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and areas of ``size`` boxes at (r0, c0), clipped to the table (the last cells' 201-px windows may
-    reach up to 12 px past the scene edge, where the network sees only the 'same' padding)."""
-    rows, cols = table.shape[0] - 1, table.shape[1] - 1
-    r1, c1 = np.minimum(r0 + size, rows), np.minimum(c0 + size, cols)
-    counts = (
-        table[r1[:, None], c1[None, :]]
-        - table[r0[:, None], c1[None, :]]
-        - table[r1[:, None], c0[None, :]]
-        + table[r0[:, None], c0[None, :]]
-    )
-    return counts, (r1 - r0)[:, None] * (c1 - c0)[None, :]
-
-
 def check_scene_for_scan(info: SceneInfo) -> None:
     """Refuse scenes the models cannot read meaningfully: too small, or not ~10 m pixels.
 
@@ -150,6 +130,27 @@ def _check_models(discovery: ScanModel, impact: ScanModel | None) -> None:
         impact.card.class_index("no_ore")
 
 
+def _open_for_models(
+    path: Path | str, read_bands: tuple[str, ...], discovery: ScanModel, impact: ScanModel | None
+) -> SceneInfo:
+    """Open the scene for both models; if only the impact model's bands are missing, say how to scan without it."""
+    try:
+        return open_scene(path, read_bands)
+    except BandMismatchError as err:
+        if impact is None or read_bands == discovery.card.bands:
+            raise
+        try:
+            open_scene(path, discovery.card.bands)
+        except InvalidSceneError:
+            raise err from None
+        raise BandMismatchError(
+            f"{err} The discovery model {discovery.card.label} can scan this scene, but the impact model "
+            f"{impact.card.label} needs {len(impact.card.bands)} bands ({', '.join(impact.card.bands)}). "
+            f"Scan without an impact model (impact model 'none' on the scan page, --impact-model none on the "
+            f"command line): sites are then listed as not rated."
+        ) from None
+
+
 def scan_scene(
     path: Path | str,
     discovery: ScanModel,
@@ -170,7 +171,7 @@ def scan_scene(
     read_bands = discovery.card.bands + tuple(
         b for b in (impact.card.bands if impact else ()) if b not in discovery.card.bands
     )
-    info = open_scene(path, read_bands)
+    info = _open_for_models(path, read_bands, discovery, impact)
     check_scene_for_scan(info)
     tiles = plan_tiles(info.height, info.width, settings.cells_per_tile)
     rows, cols = output_cells(info.height), output_cells(info.width)
@@ -262,11 +263,7 @@ class _TileRunner:
         # Pixel offsets, inside the tile, of each cell's 201-px window and of its 27-px footprint.
         win_r = STRIDE_PX * np.arange(r.cell0, r.cell1) - r.px0
         win_c = STRIDE_PX * np.arange(c.cell0, c.cell1) - c.px0
-        invalid = _window_sums(~valid)
-        win_bad, win_area = _box_counts(invalid, win_r, win_c, WINDOW_PX)
-        foot = int(cell_bounds_px(0)[0])
-        foot_bad, _ = _box_counts(invalid, win_r + foot, win_c + foot, STRIDE_PX)
-        block[(foot_bad > 0) | (win_bad > self.settings.max_window_nodata * win_area)] = np.nan
+        block[cells_without_data(summed_area(~valid), win_r, win_c, self.settings.max_window_nodata)] = np.nan
         p_mine[r.cell0 : r.cell1, c.cell0 : c.cell1] = block
         if self.impact is not None and impact_grid is not None:
             self._run_impact(block, data, valid, win_r, win_c, impact_grid[r.cell0 : r.cell1, c.cell0 : c.cell1])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.box_counts import cells_without_data, grid_box_counts, summed_area
 from core.errors import TrainingDataError
 from core.geo import pixel_size_m, to_wgs84
 from core.grid import STRIDE_PX, WINDOW_PX, cell_bounds_px, output_cells
@@ -51,23 +52,6 @@ def symmetric_size(n_px: int) -> int:
     return WINDOW_PX + STRIDE_PX * (cells - 1) if n_px >= WINDOW_PX else 0
 
 
-def _integral(mask: np.ndarray) -> np.ndarray:
-    table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int64)
-    table[1:, 1:] = mask.astype(np.int64).cumsum(0).cumsum(1)
-    return table
-
-
-def _boxes(table: np.ndarray, starts: np.ndarray, size: int, grow: int = 0) -> np.ndarray:
-    """Counts in the boxes ``[s - grow, s + size + grow)`` for every (row start, col start) pair, clipped."""
-    n_r, n_c = table.shape[0] - 1, table.shape[1] - 1
-    r0 = np.clip(starts - grow, 0, n_r)[:, None]
-    r1 = np.clip(starts + size + grow, 0, n_r)[:, None]
-    c0 = np.clip(starts - grow, 0, n_c)[None, :]
-    c1 = np.clip(starts + size + grow, 0, n_c)[None, :]
-    counts: np.ndarray = table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0]
-    return counts
-
-
 def cell_labels(mask: np.ndarray, valid: np.ndarray, settings: CellLabelSettings | None = None) -> np.ndarray:
     """(k, k) int8 labels (:data:`MINE`, :data:`BACKGROUND`, :data:`IGNORED`) of a square scene's output cells."""
     settings = settings or CellLabelSettings()
@@ -75,9 +59,9 @@ def cell_labels(mask: np.ndarray, valid: np.ndarray, settings: CellLabelSettings
         raise ValueError(f"mask and valid must be the same square shape; got {mask.shape} and {valid.shape}")
     k = output_cells(mask.shape[0])
     foot0 = STRIDE_PX * np.arange(k) + int(cell_bounds_px(0)[0])
-    table = _integral(mask & valid)
-    touching = _boxes(table, foot0, STRIDE_PX) > 0
-    near = _boxes(table, foot0, STRIDE_PX, settings.clearance_px) > 0
+    table = summed_area(mask & valid)
+    touching = grid_box_counts(table, foot0, foot0, STRIDE_PX)[0] > 0
+    near = grid_box_counts(table, foot0, foot0, STRIDE_PX, settings.clearance_px)[0] > 0
     labels = np.full((k, k), IGNORED, dtype=np.int8)
     labels[~near] = BACKGROUND
     labels[touching] = MINE
@@ -87,12 +71,9 @@ def cell_labels(mask: np.ndarray, valid: np.ndarray, settings: CellLabelSettings
 
 def unscannable_cells(valid: np.ndarray, max_window_nodata: float) -> np.ndarray:
     """(k, k) bool: cells the scan leaves out (NaN) -- nodata in the footprint, or too much in the window."""
-    k = output_cells(valid.shape[0])
-    window0 = STRIDE_PX * np.arange(k)
-    foot0 = window0 + int(cell_bounds_px(0)[0])
-    table = _integral(~valid)
-    bad_window = _boxes(table, window0, WINDOW_PX) > max_window_nodata * WINDOW_PX * WINDOW_PX
-    return np.asarray(bad_window | (_boxes(table, foot0, STRIDE_PX) > 0))
+    rows = STRIDE_PX * np.arange(output_cells(valid.shape[0]))
+    cols = STRIDE_PX * np.arange(output_cells(valid.shape[1]))
+    return cells_without_data(summed_area(~valid), rows, cols, max_window_nodata)
 
 
 def overlap_groups(bounds: Sequence[tuple[float, float, float, float]]) -> list[int]:

@@ -24,19 +24,39 @@ def plot_curves(report: dict[str, Any], path: Path) -> Path:
     chosen = report["recommended_threshold"]
     targets = report["targets"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), dpi=110)
-    left.plot([r["site_recall"] for r in curve], [r["candidate_precision"] for r in curve], "o-", ms=3,
-              label="sites: tailings found vs candidates on tailings")
-    left.plot([r["recall"] for r in cells], [r["precision"] for r in cells], "s--", ms=3,
-              label="windows (201 px cells), as the paper scores")
+    left.plot(
+        [r["site_recall"] for r in curve],
+        [r["candidate_precision"] for r in curve],
+        "o-",
+        ms=3,
+        label="sites: tailings found vs candidates on tailings",
+    )
+    left.plot(
+        [r["recall"] for r in cells],
+        [r["precision"] for r in cells],
+        "s--",
+        ms=3,
+        label="windows (201 px cells), as the paper scores",
+    )
     for r in curve:
         if r["threshold"] in (0.2, 0.4, 0.6, 0.8) or r["threshold"] == chosen:
-            left.annotate(f"{r['threshold']:g}", (r["site_recall"], r["candidate_precision"]), fontsize=7,
-                          xytext=(3, 3), textcoords="offset points")
+            left.annotate(
+                f"{r['threshold']:g}",
+                (r["site_recall"], r["candidate_precision"]),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
     best = next(r for r in curve if r["threshold"] == chosen)
     left.plot([best["site_recall"]], [best["candidate_precision"]], "r*", ms=12, label=f"recommended {chosen:g}")
     left.axvline(targets["min_site_recall"], color="grey", lw=0.8, ls=":")
-    left.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.02),
-             title="Precision / recall over thresholds (out of fold)")
+    left.set(
+        xlabel="recall",
+        ylabel="precision",
+        xlim=(0, 1.02),
+        ylim=(0, 1.02),
+        title="Precision / recall over thresholds (out of fold)",
+    )
     left.legend(fontsize=7, loc="lower left")
     t = [r["threshold"] for r in curve]
     right.plot(t, [r["site_recall"] for r in curve], "o-", ms=3, label="share of tailings sites found")
@@ -108,8 +128,11 @@ def render_markdown(card: ModelCard, report: dict[str, Any]) -> str:
         "",
         "| accuracy | precision | recall | F1 |",
         "|---|---|---|---|",
-        "| " + " | ".join(f"{cells05[k]['mean']:.4f} ± {cells05[k]['sd']:.4f}" for k in
-                          ("accuracy", "precision", "recall", "f1")) + " |",
+        "| "
+        + " | ".join(
+            f"{cells05[k]['mean']:.4f} ± {cells05[k]['sd']:.4f}" for k in ("accuracy", "precision", "recall", "f1")
+        )
+        + " |",
         "",
         f"![precision / recall]({CURVE_PNG})",
         "",
@@ -124,9 +147,13 @@ def render_markdown(card: ModelCard, report: dict[str, Any]) -> str:
             f"| {fold['fold']} | {fold['n_val_scenes']} | {s['found']}/{s['tailings_sites']} | "
             f"{s['false_per_10km2']:.2f} | {_pct(s['far_share'])} | {c['accuracy']:.4f} | {c['f1']:.4f} |"
         )
-    lines += ["", "## Threshold curve (pooled out of fold)", "",
-              "| threshold | sites found | false sites / 10 km² | far share | candidate precision |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Threshold curve (pooled out of fold)",
+        "",
+        "| threshold | sites found | false sites / 10 km² | far share | candidate precision |",
+        "|---|---|---|---|---|",
+    ]
     for r in report["curve"]:
         lines.append(
             f"| {r['threshold']:g} | {_pct(r['site_recall'])} | {r['false_per_10km2']:.2f} | {_pct(r['far_share'])} | "
@@ -135,8 +162,9 @@ def render_markdown(card: ModelCard, report: dict[str, Any]) -> str:
     missed = [s for s in report["per_scene"] if s["found"] < s["tailings_sites"]]
     noisy = sorted(report["per_scene"], key=lambda s: -s["false_candidates"])[:5]
     lines += ["", "## Where it fails (at the recommended threshold)", ""]
-    lines += [f"- missed: {s['scene']} ({s['tailings_sites'] - s['found']} of {s['tailings_sites']} sites)"
-              for s in missed] or ["- no tailings site missed"]
+    lines += [
+        f"- missed: {s['scene']} ({s['tailings_sites'] - s['found']} of {s['tailings_sites']} sites)" for s in missed
+    ] or ["- no tailings site missed"]
     lines += [f"- most false sites: {s['scene']} ({s['false_candidates']})" for s in noisy if s["false_candidates"]]
     lines.append("")
     return "\n".join(lines)

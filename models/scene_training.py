@@ -47,6 +47,8 @@ from models.scene_report import write_scene_report
 from models.training import ProgressCallback, configure_runtime
 
 Progress = Callable[[str], None]
+#: The out-of-fold P(mine) grids, saved beside the report so thresholds and rules can be re-scored without training.
+OOF_GRIDS = "out_of_fold_grids.npz"
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
 
 if DISCOVERY_CLASSES.index("mine") != MINE or DISCOVERY_CLASSES.index("not_mine") != BACKGROUND:
@@ -261,6 +263,24 @@ def evaluate_out_of_fold(
     }
 
 
+def save_out_of_fold(path: Path, data: LabelledScenes, oof: np.ndarray, folds: list[dict[str, Any]]) -> Path:
+    """Write the out-of-fold grids with each scene's name and fold (compressed npz, a few kB)."""
+    fold_of = {name: f["fold"] for f in folds for name in f["val_scenes"]}
+    np.savez_compressed(
+        path,
+        p_mine=oof.astype(np.float32),
+        scenes=np.asarray([str(n) for n in data.names]),
+        folds=np.asarray([fold_of.get(str(n), 0) for n in data.names], dtype=np.int16),
+    )
+    return path
+
+
+def load_out_of_fold(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(p_mine, scene names, folds)`` as :func:`save_out_of_fold` wrote them."""
+    with np.load(path) as f:
+        return f["p_mine"], f["scenes"], f["folds"]
+
+
 def train_on_scenes(config: SceneTrainConfig, progress: Progress = print) -> tuple[ModelCard, Path]:
     """Cross-validate, evaluate, train the final model on all scenes, save it with its report; return card, folder.
 
@@ -299,7 +319,8 @@ def train_on_scenes(config: SceneTrainConfig, progress: Progress = print) -> tup
         "batch_size": config.batch_size,
         "learning_rate": config.learning_rate,
         "optimizer": "Adam",
-        "loss": "sparse categorical cross-entropy per cell, ignored cells weight 0, classes balanced",
+        "loss": "sparse categorical cross-entropy per cell, ignored cells weight 0"
+        + (", classes balanced" if config.balance_classes else ", each labelled cell weight 1"),
         "augment": config.augment,
         "seed": config.seed,
         "split": split,
@@ -324,6 +345,8 @@ def train_on_scenes(config: SceneTrainConfig, progress: Progress = print) -> tup
         metrics={k: v for k, v in evaluation.items() if k not in ("curve", "cell_curve", "per_scene", "per_fold")},
     )
     folder = save_bundle(model, card, Path(config.out_dir))
+    if config.folds >= 2:
+        save_out_of_fold(folder / OOF_GRIDS, data, oof, folds)
     write_scene_report(folder, card, {"training": training, "folds": folds, **evaluation})
     progress(f"saved {folder} ({time.perf_counter() - started:.0f} s)")
     return card, folder

@@ -181,3 +181,27 @@ def test_impact_looks_over_the_whole_cell_footprint(tmp_path: Path) -> None:
     assert [s.cells for s in footprint.sites] == [((12, 8),)] and footprint.sites[0].impact_class == "high_impact"
     with pytest.raises(ValueError, match="impact_offset_px must be between 0 and 89; got 95"):
         ScanSettings(impact_offset_px=95)
+
+
+def test_rgb_scene_with_a_12_band_impact_model_says_to_scan_without_it(tmp_path: Path) -> None:
+    from core.errors import BandMismatchError
+    from core.raster import S2_12_BANDS
+
+    path = planted_scene(tmp_path, "rgb.tif", Affine(10, 0, 600_000, 0, -10, 7_800_000), "EPSG:32723")
+    with pytest.raises(BandMismatchError) as err:
+        scan_scene(path, fake_discovery(), fake_impact(S2_12_BANDS))
+    message = str(err.value)
+    assert "lacks B1" in message and "impact model 'none'" in message and "--impact-model none" in message
+    assert "not rated" in message
+    # Without the impact model the same scene scans.
+    assert len(scan_scene(path, fake_discovery()).sites) == 1
+
+
+def test_missing_discovery_bands_are_not_blamed_on_the_impact_model(tmp_path: Path) -> None:
+    from core.errors import BandMismatchError
+    from core.raster import S2_12_BANDS
+
+    path = planted_scene(tmp_path, "rgb.tif", Affine(10, 0, 600_000, 0, -10, 7_800_000), "EPSG:32723")
+    with pytest.raises(BandMismatchError) as err:
+        scan_scene(path, fake_discovery(S2_12_BANDS), fake_impact(S2_12_BANDS))
+    assert "impact model" not in str(err.value) and "lacks B1" in str(err.value)
