@@ -202,6 +202,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rescore_scenes(args: argparse.Namespace) -> int:
+    """Score a scene-trained model's saved out-of-fold grids again; update its threshold and report."""
+    from models.bundle import resolve_model
+    from models.scene_training import rescore_model
+
+    folder = resolve_model(args.model, settings.models_dir())
+    card = rescore_model(folder, Path(args.scenes))
+    print(f"{card.label}: threshold {card.threshold:g} ({card.metrics.get('why', '')}); report in {folder}")
+    return 0
+
+
 def cmd_train_scenes(args: argparse.Namespace) -> int:
     """Train a discovery FCN on whole scenes with masks (one label per output cell), evaluate it per site, save it."""
     from models.scene_training import SceneTrainConfig, train_on_scenes
@@ -349,6 +360,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", default="1")
     p.add_argument("--description", default="")
     p.set_defaults(func=cmd_train_scenes)
+
+    p = sub.add_parser(
+        "rescore-scenes", help="score a scene-trained model's saved out-of-fold grids again (no training)"
+    )
+    p.add_argument("model", help="model name or folder")
+    p.add_argument("--scenes", required=True, help="the scenes it was trained on (img/ and mask/)")
+    p.set_defaults(func=cmd_rescore_scenes)
 
     for name, func, helptext in (
         ("scan", cmd_scan, "scan a GeoTIFF scene and write candidate sites (.geojson or .csv)"),

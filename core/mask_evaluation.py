@@ -143,16 +143,24 @@ def meets(row: dict[str, float], targets: Targets) -> bool:
 
 
 def recommend_threshold(curve: Sequence[dict[str, float]], targets: Targets) -> tuple[float, str]:
-    """The threshold to ship, and why.
+    """The threshold to ship, and why. A missed dam costs more than a false alarm, so recall comes first.
 
-    Among thresholds meeting every target, the one with the highest site recall (fewest false sites on ties): a
-    missed dam costs more than a false alarm. If none meets them all, the best recall among those meeting the
-    false-alarm targets; failing that, the threshold with the best balance of site recall and candidate precision.
+    Among thresholds meeting every target, the one with the highest site recall (fewest false sites on ties). If
+    none meets them all, the highest threshold that still finds the target share of sites (the fewest false alarms
+    at that recall). If no threshold finds that many, the best recall within the false-alarm targets; failing that,
+    the best balance of site recall and candidate precision.
     """
     ok = [r for r in curve if meets(r, targets)]
     if ok:
         best = max(ok, key=lambda r: (r["site_recall"], -r["false_per_10km2"], r["threshold"]))
         return best["threshold"], "highest site recall among thresholds meeting every target"
+    finding = [r for r in curve if r["site_recall"] >= targets.min_site_recall]
+    if finding:
+        best = max(finding, key=lambda r: r["threshold"])
+        return best["threshold"], (
+            f"no threshold meets every target; the highest that still finds {targets.min_site_recall:.0%} of "
+            f"tailings sites (recall first: a missed dam costs more than a false alarm)"
+        )
     quiet = [
         r
         for r in curve
@@ -160,14 +168,18 @@ def recommend_threshold(curve: Sequence[dict[str, float]], targets: Targets) -> 
     ]
     if quiet:
         best = max(quiet, key=lambda r: (r["site_recall"], r["threshold"]))
-        return best["threshold"], "no threshold meets every target; best recall within the false-alarm targets"
+        return best[
+            "threshold"
+        ], "no threshold finds the target share of sites; best recall within the false-alarm targets"
 
     def balance(r: dict[str, float]) -> float:
         p, s = r["candidate_precision"], r["site_recall"]
         return 0.0 if not (p + s) or np.isnan(p) else 2 * p * s / (p + s)
 
     best = max(curve, key=balance)
-    return best["threshold"], "no threshold meets the false-alarm targets; best balance of recall and precision"
+    return best[
+        "threshold"
+    ], "no threshold meets the recall or false-alarm targets; best balance of recall and precision"
 
 
 def cell_classification(p_mine: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -> dict[str, object]:

@@ -281,6 +281,40 @@ def load_out_of_fold(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return f["p_mine"], f["scenes"], f["folds"]
 
 
+def rescore_model(folder: Path, scenes_dir: Path, targets: Targets | None = None) -> ModelCard:
+    """Score a trained model's saved out-of-fold grids again (current rules and ``targets``), without training.
+
+    Updates the card's threshold and metrics and rewrites the report; the weights are not touched.
+
+    Raises:
+        ModelBundleError: the folder lacks its card, report or grids, or the grids do not match the scenes.
+    """
+    import dataclasses
+    import json
+
+    from core.errors import ModelBundleError
+    from models.scene_report import REPORT_JSON
+
+    card = ModelCard.load(folder)
+    if not (folder / OOF_GRIDS).is_file() or not (folder / REPORT_JSON).is_file():
+        raise ModelBundleError(f"{folder} has no {OOF_GRIDS} or {REPORT_JSON}: train it with cross-validation first")
+    report = json.loads((folder / REPORT_JSON).read_text(encoding="utf-8"))
+    oof, names, _ = load_out_of_fold(folder / OOF_GRIDS)
+    clearance = int(card.training.get("clearance_px", CellLabelSettings().clearance_px))
+    data = load_labelled_scenes(scenes_dir / "img", scenes_dir / "mask", card.bands, CellLabelSettings(clearance))
+    if [str(n) for n in data.names] != [str(n) for n in names] or oof.shape != data.labels.shape:
+        raise ModelBundleError(f"the out-of-fold grids in {folder} are not of the scenes in {scenes_dir}")
+    evaluation = evaluate_out_of_fold(data, oof, report["folds"], targets or Targets())
+    card = dataclasses.replace(
+        card,
+        threshold=float(evaluation["recommended_threshold"]),
+        metrics={k: v for k, v in evaluation.items() if k not in ("curve", "cell_curve", "per_scene", "per_fold")},
+    )
+    card.save(folder)
+    write_scene_report(folder, card, {"training": report["training"], "folds": report["folds"], **evaluation})
+    return card
+
+
 def train_on_scenes(config: SceneTrainConfig, progress: Progress = print) -> tuple[ModelCard, Path]:
     """Cross-validate, evaluate, train the final model on all scenes, save it with its report; return card, folder.
 

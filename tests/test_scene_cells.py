@@ -147,9 +147,14 @@ def test_recommended_threshold_meets_the_targets_with_the_best_recall() -> None:
     ]
     threshold, why = recommend_threshold(rows, Targets())
     assert threshold == 0.5 and "every target" in why
-    strict = Targets(min_site_recall=0.99)
-    threshold, why = recommend_threshold(rows, strict)
-    assert threshold == 0.5 and "no threshold meets every target" in why
+    # Nothing meets a strict far-area target: recall first, the highest threshold that still finds 90 %.
+    threshold, why = recommend_threshold(rows, Targets(max_far_share=0.005))
+    assert threshold == 0.7 and "still finds 90%" in why
+    threshold, why = recommend_threshold(rows, Targets(min_site_recall=0.96, max_far_share=0.005))
+    assert threshold == 0.3 and "still finds 96%" in why
+    # No threshold finds 99 % of sites: the best recall within the false-alarm targets.
+    threshold, why = recommend_threshold(rows, Targets(min_site_recall=1.01))
+    assert threshold == 0.5 and "best recall within the false-alarm targets" in why
 
 
 def test_window_classification_skips_ignored_cells_and_nan() -> None:

@@ -77,6 +77,29 @@ def test_report_holds_the_curve_the_threshold_and_out_of_fold_scores(trained: tu
     assert f"Recommended threshold: {card.threshold:g}" in text and CURVE_PNG in text
 
 
+def test_rescoring_the_saved_grids_reproduces_the_report_and_follows_new_targets(
+    trained: tuple[ModelCard, Path], scenes: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from core.mask_evaluation import Targets
+    from models.scene_training import OOF_GRIDS, load_out_of_fold, rescore_model
+
+    card, original = trained
+    folder = Path(shutil.copytree(original, tmp_path / "copy"))
+    p_mine, names, folds = load_out_of_fold(folder / OOF_GRIDS)
+    assert p_mine.shape[0] == len(names) == 4 and sorted(set(folds.tolist())) == [1, 2, 3]
+    before = json.loads((original / REPORT_JSON).read_text(encoding="utf-8"))
+    same = rescore_model(folder, scenes)
+    after = json.loads((folder / REPORT_JSON).read_text(encoding="utf-8"))
+    assert same.threshold == card.threshold and after["curve"] == before["curve"]
+    # Targets nobody can meet: recall first, or the stated fallback; the card and the report follow.
+    strict = rescore_model(folder, scenes, Targets(min_site_recall=1.01, max_false_per_10km2=-1.0))
+    report = json.loads((folder / REPORT_JSON).read_text(encoding="utf-8"))
+    assert ModelCard.load(folder).threshold == strict.threshold == report["recommended_threshold"]
+    assert "best balance" in report["why"] and report["why"] in (folder / REPORT_MD).read_text(encoding="utf-8")
+
+
 def test_model_without_impact_scans_into_the_store_and_exports_say_not_rated(
     trained: tuple[ModelCard, Path], scenes: Path, tmp_path: Path
 ) -> None:
