@@ -7,7 +7,7 @@ The models are passed in as callables (``ScanModel``) so this module never impor
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,20 @@ from core.sites import NO_ORE, Site, sites_from_grid
 Predict = Callable[[np.ndarray], np.ndarray]
 #: Called after each tile with (tiles done, tiles in all).
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class TileOutput:
+    """What one tile contributed to the scene grids: enough to resume a scan without computing the tile again.
+
+    ``p_mine`` is the tile's block of exact cells (NaN = left out), ``impact`` the impact probabilities of that
+    block (None without an impact model), ``valid_px`` the valid pixels the tile alone accounts for.
+    """
+
+    index: int
+    p_mine: np.ndarray
+    impact: np.ndarray | None
+    valid_px: int
 
 
 @dataclass(frozen=True)
@@ -157,8 +171,14 @@ def scan_scene(
     impact: ScanModel | None = None,
     settings: ScanSettings | None = None,
     progress: Progress | None = None,
+    *,
+    done: Mapping[int, TileOutput] | None = None,
+    on_tile: Callable[[TileOutput], None] | None = None,
 ) -> ScanResult:
     """Scan one scene: tiled FCN, nodata masking, impact filter on positive cells, clustering into sites.
+
+    ``done`` holds tiles finished by an earlier, interrupted run of the same scan (by tile index): they are not
+    computed again. ``on_tile`` receives each newly computed tile (to checkpoint it).
 
     Raises:
         InvalidSceneError: unreadable, non-georeferenced, too small or wrongly scaled scene; missing bands.
@@ -178,20 +198,25 @@ def scan_scene(
     p_mine = np.full((rows, cols), np.nan, dtype=np.float32)
     impact_grid = np.full((rows, cols, len(impact.card.classes)), np.nan, np.float32) if impact else None
     runner = _TileRunner(discovery, impact, settings, read_bands)
-    valid_px = 0
+    done = dict(done or {})
+    valid_px = sum(_restore_tile(tiles, out, p_mine, impact_grid) for out in done.values())
+    todo = [(k, t) for k, t in enumerate(tiles) if k not in done]
     # closing(): on an error the reader thread stops now, not when the traceback is freed.
-    with closing(prefetched(lambda: _read_tiles(info, tiles), depth=settings.prefetch)) as stream:
-        for done, (tile, data, valid) in enumerate(stream, start=1):
-            valid_px += int(
+    with closing(prefetched(lambda: _read_tiles(info, todo), depth=settings.prefetch)) as stream:
+        for n_done, (index, tile, data, valid) in enumerate(stream, start=len(done) + 1):
+            own_px = int(
                 valid[
                     tile.rows.own0 - tile.rows.px0 : tile.rows.own1 - tile.rows.px0,
                     tile.cols.own0 - tile.cols.px0 : tile.cols.own1 - tile.cols.px0,
                 ].sum()
             )
+            valid_px += own_px
             runner.run(tile, data, valid, p_mine, impact_grid)
             del data, valid  # let the tile go before the next one arrives
+            if on_tile is not None:
+                on_tile(_tile_output(index, tile, own_px, p_mine, impact_grid))
             if progress is not None:
-                progress(done, len(tiles))
+                progress(n_done, len(tiles))
     if not np.isfinite(p_mine).any():
         raise NoValidDataError(
             f"{info.path.name}: no 2 x 2 km window has enough valid pixels (nodata, masked clouds, NaN). "
@@ -228,12 +253,48 @@ def scan_scene(
     )
 
 
-def _read_tiles(info: SceneInfo, tiles: list[Tile]) -> Iterator[tuple[Tile, np.ndarray, np.ndarray]]:
-    """Each tile's pixels and validity, in order, from one open reader."""
+def _read_tiles(info: SceneInfo, tiles: list[tuple[int, Tile]]) -> Iterator[tuple[int, Tile, np.ndarray, np.ndarray]]:
+    """Each tile's index, pixels and validity, in order, from one open reader."""
     with scene_reader(info) as reader:
-        for tile in tiles:
+        for index, tile in tiles:
             data, valid = reader.read(tile.rows.px0, tile.rows.px1, tile.cols.px0, tile.cols.px1)
-            yield tile, data, valid
+            yield index, tile, data, valid
+
+
+def _cells(tile: Tile) -> tuple[slice, slice]:
+    return slice(tile.rows.cell0, tile.rows.cell1), slice(tile.cols.cell0, tile.cols.cell1)
+
+
+def _tile_output(
+    index: int, tile: Tile, valid_px: int, p_mine: np.ndarray, impact_grid: np.ndarray | None
+) -> TileOutput:
+    rs, cs = _cells(tile)
+    block = None if impact_grid is None else impact_grid[rs, cs].copy()
+    return TileOutput(index=index, p_mine=p_mine[rs, cs].copy(), impact=block, valid_px=valid_px)
+
+
+def _restore_tile(tiles: list[Tile], out: TileOutput, p_mine: np.ndarray, impact_grid: np.ndarray | None) -> int:
+    """Put a tile finished by an earlier run back into the grids; return its valid pixels.
+
+    Raises:
+        InvalidSceneError: the saved tile does not fit this scan's tiling (another scene or settings).
+    """
+    if not 0 <= out.index < len(tiles):
+        raise InvalidSceneError(f"saved tile {out.index} is not a tile of this scan ({len(tiles)} tiles)")
+    rs, cs = _cells(tiles[out.index])
+    expected = p_mine[rs, cs].shape
+    impact_ok = (out.impact is None) == (impact_grid is None) and (
+        impact_grid is None or out.impact is not None and out.impact.shape == impact_grid[rs, cs].shape
+    )
+    if out.p_mine.shape != expected or not impact_ok:
+        raise InvalidSceneError(
+            f"saved tile {out.index} holds {out.p_mine.shape} cells but this scan's tile has {expected}: "
+            f"the scene or the scan settings changed since the interrupted run; start a new scan"
+        )
+    p_mine[rs, cs] = out.p_mine
+    if impact_grid is not None and out.impact is not None:
+        impact_grid[rs, cs] = out.impact
+    return out.valid_px
 
 
 class _TileRunner:

@@ -49,19 +49,37 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+#: Connections (by id) inside a transaction: a nested ``transaction`` joins the outer one.
+_in_transaction: set[int] = set()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """All or nothing; DuckDB errors become :class:`StoreError` with the database's reason."""
+    """All or nothing; DuckDB errors become :class:`StoreError` with the database's reason. Nested calls on the
+    same connection join the outermost transaction (so composite work commits once)."""
+    if id(con) in _in_transaction:
+        yield
+        return
     con.execute("BEGIN TRANSACTION")
+    _in_transaction.add(id(con))
     try:
         yield
         con.execute("COMMIT")
     except duckdb.Error as err:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise StoreError(_reason(err)) from None
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
+    finally:
+        _in_transaction.discard(id(con))
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # a failed COMMIT has already ended the transaction
 
 
 def _returned_id(row: tuple[Any, ...] | None) -> int:

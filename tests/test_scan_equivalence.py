@@ -183,3 +183,35 @@ def test_batched_keras_impact_equals_one_call_per_cell_and_patch(busy_scene: Pat
     np.testing.assert_array_equal(np.isfinite(result.grid.impact), np.isfinite(per_cell))
     np.testing.assert_allclose(result.grid.impact, per_cell, rtol=0, atol=1e-6)
     assert [(s.cells, s.impact_class) for s in result.sites] == [(s.cells, s.impact_class) for s in per_cell_sites]
+
+
+def test_resuming_from_saved_tiles_gives_the_uninterrupted_result(busy_scene: Path) -> None:
+    settings = ScanSettings(cells_per_tile=7)
+    saved: list = []
+    whole = scan_scene(busy_scene, fake_discovery(), fake_impact(), settings, on_tile=saved.append)
+    assert [t.index for t in saved] == list(range(whole.tiles)) and whole.tiles == 25
+    # An interrupted run finished every third tile; the resumed run computes only the others.
+    kept = {t.index: t for t in saved[::3]}
+    computed: list = []
+    steps: list[tuple[int, int]] = []
+    resumed = scan_scene(
+        busy_scene,
+        fake_discovery(),
+        fake_impact(),
+        settings,
+        progress=lambda d, n: steps.append((d, n)),
+        done=kept,
+        on_tile=computed.append,
+    )
+    assert sorted(t.index for t in computed) == sorted(set(range(25)) - set(kept))
+    assert steps[0] == (len(kept) + 1, 25) and steps[-1] == (25, 25)
+    np.testing.assert_array_equal(resumed.grid.p_mine, whole.grid.p_mine)
+    np.testing.assert_array_equal(resumed.grid.impact, whole.grid.impact)
+    assert resumed.sites == whole.sites and resumed.valid_area_km2 == pytest.approx(whole.valid_area_km2)
+
+
+def test_saved_tiles_from_other_settings_are_refused(busy_scene: Path) -> None:
+    saved: list = []
+    scan_scene(busy_scene, fake_discovery(), None, ScanSettings(cells_per_tile=7), on_tile=saved.append)
+    with pytest.raises(InvalidSceneError, match="settings changed"):
+        scan_scene(busy_scene, fake_discovery(), None, ScanSettings(cells_per_tile=9), done={0: saved[0]})

@@ -1,0 +1,121 @@
+"""How the app and command-line runs share one DuckDB file: short-lived connections, retried with backoff.
+
+DuckDB lets one process at a time open a file (even for reading) while it is open read-write. MineScan therefore
+never holds the store open: every page run, decision, scan checkpoint and import opens it, does its work in one
+transaction, and closes it. A process that finds the file locked waits and retries with growing, jittered pauses
+(10 ms doubling to 0.5 s) for up to ``wait_s`` seconds before it gives up with a clear message. Inside one process
+all connections share one database instance (DuckDB's instance cache), so threads never lock each other out; a
+write transaction that collides with another thread's (DuckDB's optimistic concurrency) is retried whole.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from db.repository import StoreError, transaction
+from db.schema import migrate
+
+T = TypeVar("T")
+
+#: How long a command waits for the store by default (the app's page runs hold it for well under a second).
+DEFAULT_WAIT_S = 120.0
+_FIRST_PAUSE_S = 0.01
+_MAX_PAUSE_S = 0.5
+_CONFLICT_RETRIES = 20
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+def is_lock_error(err: BaseException) -> bool:
+    """True when DuckDB refused to open a file because another process holds it."""
+    text = str(err)
+    return isinstance(err, duckdb.IOException) and ("lock" in text.lower())
+
+
+def is_conflict(err: BaseException) -> bool:
+    """True for DuckDB's write-write conflict between two open transactions (safe to retry the whole work)."""
+    return isinstance(err, duckdb.TransactionException) or "conflict" in str(err).lower()
+
+
+def _first_line(err: BaseException) -> str:
+    return str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
+
+
+@dataclass(frozen=True)
+class Store:
+    """The store file and how long to wait for it; open it with :meth:`connect` or :meth:`write`."""
+
+    path: Path
+    wait_s: float = DEFAULT_WAIT_S
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.wait_s
+        pause = _FIRST_PAUSE_S
+        while True:
+            try:
+                return self._connect_once()
+            except duckdb.IOException as err:
+                if not is_lock_error(err):
+                    raise StoreError(f"the store {self.path} cannot be opened: {_first_line(err)}") from None
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"the store {self.path} stayed busy for {self.wait_s:g} s: another process holds it "
+                        f"(a long scan or import from the command line, or a second app). Try again when it "
+                        f"has finished."
+                    ) from None
+            except duckdb.Error as err:
+                raise StoreError(f"{self.path} is not a MineScan store: {_first_line(err)}") from None
+            time.sleep(min(pause, max(0.0, deadline - time.monotonic())) * random.uniform(0.5, 1.0))
+            pause = min(pause * 2, _MAX_PAUSE_S)
+
+    def _connect_once(self) -> duckdb.DuckDBPyConnection:
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+        key = str(path.resolve())
+        if key not in _migrated:
+            with _migrate_lock:
+                if key not in _migrated:
+                    try:
+                        migrate(con)
+                    except BaseException:
+                        con.close()
+                        raise
+                    _migrated.add(key)
+        return con
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for a short piece of work; closed (and the file released) on exit."""
+        con = self._open()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run ``work(con)`` in one transaction; retry it whole when another thread's transaction conflicts."""
+        for attempt in range(_CONFLICT_RETRIES):
+            with self.connect() as con:
+                try:
+                    with transaction(con):
+                        return work(con)
+                except StoreError as err:
+                    if not is_conflict(err) or attempt == _CONFLICT_RETRIES - 1:
+                        raise
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def read(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run ``work(con)`` on a short-lived connection and return its result."""
+        with self.connect() as con:
+            return work(con)
