@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import settings
-from ui import state
+from ui import resources, state
 
 st.set_page_config(page_title="MineScan", page_icon=":material/landscape:", layout="wide")
 pages = [
@@ -18,4 +18,5 @@ nav = st.navigation(pages)
 with st.sidebar:
     st.text_input("Reviewer", key=state.REVIEWER, placeholder="your name (required to decide)")
     st.caption(f"Store: `{settings.db_path()}`")
-nav.run()
+with resources.page_run():
+    nav.run()

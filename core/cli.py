@@ -68,6 +68,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     impact = None if args.impact_model.lower() == "none" else _load_scan_model(args.impact_model)
     threshold = args.threshold if args.threshold is not None else discovery.card.threshold
     scan_settings = ScanSettings(threshold=threshold, cells_per_tile=args.cells_per_tile)
+    if args.resume is not None and not args.db:
+        raise MineScanError("--resume continues a scan kept in the store: add --db (and the same scene and models)")
     if args.db:
         result = _scan_into_store(args, discovery, impact, scan_settings)
     else:
@@ -102,25 +104,34 @@ def _match_settings(args: argparse.Namespace) -> Any:
 
 
 def _open_store(args: argparse.Namespace) -> Any:
-    from db.repository import connect
+    """The store as short-lived connections (the app may be using the same file: see db/store.py)."""
+    from db.store import Store
 
     path = Path(args.db) if args.db and args.db is not True else settings.db_path()
     print(f"Store: {path}")
-    return connect(path)
+    return Store(path)
 
 
 def _scan_into_store(args: argparse.Namespace, discovery: Any, impact: Any, scan_settings: Any) -> Any:
+    from db.repository import scan_summary
     from db.workflows import scan_into_store
 
-    con = _open_store(args)
+    store = _open_store(args)
+    if args.resume is not None:
+        print(f"Resuming scan {args.resume}: finished tiles are not computed again.")
     stored = scan_into_store(
-        con, Path(args.scene), discovery, impact, scan_settings, _match_settings(args), _progress_bar("Scanning")
+        store,
+        Path(args.scene),
+        discovery,
+        impact,
+        scan_settings,
+        _match_settings(args),
+        _progress_bar("Scanning"),
+        resume=args.resume,
     )
-    counts = con.execute(
-        "SELECT status, count(*) FROM site_match JOIN site ON site.id = site_id WHERE scan_id = ? GROUP BY status",
-        [stored.scan_id],
-    ).fetchall()
-    print(f"Stored as scan {stored.scan_id}: {stored.new_sites} new site(s); by register status: {dict(counts)}")
+    summary = store.read(lambda con: scan_summary(con, stored.scan_id))
+    counts = summary.groupby("status")["sites"].sum().to_dict() if not summary.empty else {}
+    print(f"Stored as scan {stored.scan_id}: {stored.new_sites} new site(s); by register status: {counts}")
     return stored.result
 
 
@@ -128,16 +139,16 @@ def cmd_registry(args: argparse.Namespace) -> int:
     """Import a register or layer file into the store and redo the matching."""
     from db.workflows import import_register
 
-    con = _open_store(args)
-    snapshot_id, imported = import_register(con, Path(args.file), args.kind, _match_settings(args))
+    store = _open_store(args)
+    snapshot_id, imported = import_register(store, Path(args.file), args.kind, _match_settings(args))
     print(imported.report_text())
     print(f"Stored as register snapshot {snapshot_id} ({args.kind}); every site was matched again.")
     from db.repository import previous_snapshot_id
 
-    old_id = int(args.diff_with) if args.diff_with else previous_snapshot_id(con, snapshot_id)
+    old_id = int(args.diff_with) if args.diff_with else store.read(lambda c: previous_snapshot_id(c, snapshot_id))
     if old_id is not None and args.kind == "dam":
         print(f"Changes since snapshot {old_id}:")
-        _print_register_diff(con, old_id, snapshot_id)
+        store.read(lambda con: _print_register_diff(con, old_id, snapshot_id))
     return 0
 
 
@@ -154,8 +165,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from core.exports import write_export
     from db.repository import export_rows
 
-    con = _open_store(args)
-    rows = export_rows(con, scan_id=args.scan, status=args.status, decision=args.decision)
+    rows = _open_store(args).read(
+        lambda con: export_rows(con, scan_id=args.scan, status=args.status, decision=args.decision)
+    )
     path = write_export(rows, Path(args.out), args.format)
     print(f"{len(rows)} site(s) written to {path} ({args.format})")
     return 0
@@ -258,12 +270,12 @@ def cmd_demo_store(args: argparse.Namespace) -> int:
     from db.repository import has_sites
     from db.workflows import set_up_demo
 
-    con = _open_store(args)
-    if has_sites(con):
+    store = _open_store(args)
+    if store.read(has_sites):
         print("The store already holds sites; nothing to do.")
         return 0
     stored = set_up_demo(
-        con,
+        store,
         settings.demo_dir(),
         _load_scan_model(settings.DEFAULT_DISCOVERY_MODEL),
         _load_scan_model(settings.DEFAULT_IMPACT_MODEL),
@@ -387,6 +399,12 @@ def build_parser() -> argparse.ArgumentParser:
             _add_radius_options(p)
             p.add_argument("--truth", help="optional ground-truth GeoJSON to score the result against")
             p.add_argument("--cells-per-tile", type=int, default=40, help="tile size in output cells (memory)")
+            p.add_argument(
+                "--resume",
+                type=int,
+                metavar="SCAN_ID",
+                help="continue an interrupted scan (with --db): same scene, models and settings; done tiles are kept",
+            )
         else:
             p.add_argument("--truth", required=True, help="ground-truth GeoJSON (e.g. the demo's truth.geojson)")
         p.set_defaults(func=func)

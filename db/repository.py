@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from core.errors import MineScanError
 from core.matching import MatchSettings, SiteMatch
 from core.register import RegisterEntry, RegisterImport
 from core.review import DECISIONS, REASONS
+from core.scan import TileOutput
 from core.sites import NOT_RATED_NO_DATA, NOT_RATED_NO_MODEL, Site
 from db.schema import migrate
 
@@ -109,13 +111,15 @@ def start_scan(
     impact: tuple[str, str] | None,
     params: dict[str, Any],
     tiles_total: int,
+    runner: str | None = None,
 ) -> int:
-    """Record a scan as running; return its id."""
+    """Record a scan as running (by ``runner``, host:pid); return its id."""
     west, south, east, north = bounds_lonlat
     row = con.execute(
         """INSERT INTO scan (scene_id, scene_path, scene_crs, west, south, east, north, synthetic,
-               discovery_model, discovery_version, impact_model, impact_version, params_json, status, tiles_total)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?) RETURNING id""",
+               discovery_model, discovery_version, impact_model, impact_version, params_json, status, tiles_total,
+               runner)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id""",
         [
             scene_id,
             scene_path,
@@ -129,9 +133,75 @@ def start_scan(
             *(impact or ("", "")),
             json.dumps(params),
             tiles_total,
+            runner,
         ],
     ).fetchone()
     return _returned_id(row)
+
+
+def save_tile(con: duckdb.DuckDBPyConnection, scan_id: int, tile: TileOutput) -> int:
+    """Checkpoint one finished tile of a running scan and its progress, together; return the tiles done."""
+    n_classes = 0 if tile.impact is None else int(tile.impact.shape[-1])
+    with transaction(con):
+        con.execute(
+            """INSERT INTO scan_tile (scan_id, tile_index, rows, cols, impact_classes, p_mine, impact, valid_px)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                scan_id,
+                tile.index,
+                tile.p_mine.shape[0],
+                tile.p_mine.shape[1],
+                n_classes,
+                np.ascontiguousarray(tile.p_mine, dtype="<f4").tobytes(),
+                None if tile.impact is None else np.ascontiguousarray(tile.impact, dtype="<f4").tobytes(),
+                tile.valid_px,
+            ],
+        )
+        done = _count(con, "SELECT count(*) FROM scan_tile WHERE scan_id = ?", [scan_id])
+        con.execute("UPDATE scan SET tiles_done = ? WHERE id = ?", [done, scan_id])
+    return done
+
+
+def saved_tiles(con: duckdb.DuckDBPyConnection, scan_id: int) -> dict[int, TileOutput]:
+    """The tiles an interrupted scan had finished, by tile index."""
+    rows = con.execute(
+        """SELECT tile_index, rows, cols, impact_classes, p_mine, impact, valid_px FROM scan_tile
+           WHERE scan_id = ? ORDER BY tile_index""",
+        [scan_id],
+    ).fetchall()
+    out = {}
+    for index, n_r, n_c, n_k, p_blob, i_blob, valid_px in rows:
+        p_mine = np.frombuffer(p_blob, dtype="<f4").reshape(n_r, n_c).astype(np.float32)
+        impact = None
+        if i_blob is not None:
+            impact = np.frombuffer(i_blob, dtype="<f4").reshape(n_r, n_c, n_k).astype(np.float32)
+        out[int(index)] = TileOutput(index=int(index), p_mine=p_mine, impact=impact, valid_px=int(valid_px))
+    return out
+
+
+def scan_record(con: duckdb.DuckDBPyConnection, scan_id: int) -> dict[str, Any]:
+    """One scan's row as a dict.
+
+    Raises:
+        StoreError: there is no such scan.
+    """
+    df = con.execute("SELECT * FROM scan WHERE id = ?", [scan_id]).df()
+    if df.empty:
+        raise StoreError(f"there is no scan {scan_id}")
+    return dict(df.iloc[0].to_dict())
+
+
+def set_scan_runner(con: duckdb.DuckDBPyConnection, scan_id: int, runner: str) -> None:
+    """Record which process (host:pid) is running a scan now."""
+    con.execute("UPDATE scan SET runner = ?, status = 'running', message = NULL WHERE id = ?", [runner, scan_id])
+
+
+def unfinished_scans(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Scans that were interrupted (still 'running' with no live process) or failed, newest first."""
+    return con.execute(
+        """SELECT id, scene_id, scene_path, discovery_model, impact_model, status, tiles_done, tiles_total, runner,
+                  started_at, message FROM scan WHERE status <> 'finished' ORDER BY id DESC"""
+    ).df()
 
 
 def update_scan_progress(con: duckdb.DuckDBPyConnection, scan_id: int, tiles_done: int) -> None:
@@ -142,12 +212,14 @@ def update_scan_progress(con: duckdb.DuckDBPyConnection, scan_id: int, tiles_don
 def finish_scan(
     con: duckdb.DuckDBPyConnection, scan_id: int, *, valid_area_km2: float, sites_found: int, sites_new: int
 ) -> None:
-    """Mark a scan finished with its totals."""
-    con.execute(
-        """UPDATE scan SET status = 'finished', finished_at = current_timestamp, valid_area_km2 = ?,
-               sites_found = ?, sites_new = ?, tiles_done = tiles_total WHERE id = ?""",
-        [valid_area_km2, sites_found, sites_new, scan_id],
-    )
+    """Mark a scan finished with its totals; its tile checkpoints are no longer needed."""
+    with transaction(con):
+        con.execute("DELETE FROM scan_tile WHERE scan_id = ?", [scan_id])
+        con.execute(
+            """UPDATE scan SET status = 'finished', finished_at = current_timestamp, valid_area_km2 = ?,
+                   sites_found = ?, sites_new = ?, tiles_done = tiles_total WHERE id = ?""",
+            [valid_area_km2, sites_found, sites_new, scan_id],
+        )
 
 
 def fail_scan(con: duckdb.DuckDBPyConnection, scan_id: int, message: str) -> None:

@@ -106,6 +106,22 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT * FROM review
         QUALIFY row_number() OVER (PARTITION BY site_id ORDER BY decided_at DESC, id DESC) = 1;
     """,
+    # 2: tiles a running scan has finished (to resume it after a crash), and which process runs a scan.
+    """
+    CREATE TABLE scan_tile (
+        scan_id BIGINT NOT NULL REFERENCES scan (id),
+        tile_index INTEGER NOT NULL CHECK (tile_index >= 0),
+        rows INTEGER NOT NULL,
+        cols INTEGER NOT NULL,
+        impact_classes INTEGER NOT NULL DEFAULT 0,
+        p_mine BLOB NOT NULL,
+        impact BLOB,
+        valid_px BIGINT NOT NULL CHECK (valid_px >= 0),
+        saved_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (scan_id, tile_index)
+    );
+    ALTER TABLE scan ADD COLUMN runner VARCHAR;
+    """,
 )
 
 

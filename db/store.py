@@ -57,7 +57,8 @@ class Store:
     path: Path
     wait_s: float = DEFAULT_WAIT_S
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
+    def open(self) -> duckdb.DuckDBPyConnection:
+        """An open connection (waiting for the file if another process holds it); the caller closes it."""
         deadline = time.monotonic() + self.wait_s
         pause = _FIRST_PAUSE_S
         while True:
@@ -96,7 +97,7 @@ class Store:
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for a short piece of work; closed (and the file released) on exit."""
-        con = self._open()
+        con = self.open()
         try:
             yield con
         finally:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
@@ -14,9 +19,21 @@ from core.grid import plan_tiles
 from core.matching import MatchSettings, PointLayer, PolygonLayer, match_sites
 from core.raster import SceneInfo, open_scene
 from core.register import RegisterImport, read_layer, read_register
-from core.scan import Progress, ScanModel, ScanResult, ScanSettings, check_scene_for_scan, scan_scene
+from core.scan import (
+    Progress,
+    ScanModel,
+    ScanResult,
+    ScanSettings,
+    TileOutput,
+    check_scene_for_scan,
+    scan_scene,
+)
 from core.synthetic import DemoPaths, make_demo_scene
 from db import repository
+from db.repository import StoreError
+from db.store import Store
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,62 +54,154 @@ def bounds_lonlat(info: SceneInfo) -> tuple[float, float, float, float]:
     return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 
 
+#: Where a workflow writes: a :class:`Store` (short-lived connections; the app and the CLI) or an open
+#: connection (one process that holds the file, e.g. tests and the demo set-up).
+Target = Store | duckdb.DuckDBPyConnection
+
+
+def write(target: Target, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Run ``work`` in one transaction on ``target``."""
+    if isinstance(target, Store):
+        return target.write(work)
+    with repository.transaction(target):
+        return work(target)
+
+
+def runner_id() -> str:
+    """``host:pid`` of this process, recorded on the scans it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _runner_alive(runner: str | None) -> bool:
+    if not runner or ":" not in runner:
+        return False
+    host, _, pid = runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine: it cannot share this file anyway
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _scan_params(settings: ScanSettings) -> dict[str, Any]:
+    return {
+        "threshold": settings.threshold,
+        "cells_per_tile": settings.cells_per_tile,
+        "impact_offset_px": settings.impact_offset_px,
+        "max_window_nodata": settings.max_window_nodata,
+    }
+
+
+def _check_resumable(
+    record: dict[str, Any], path: Path, discovery: ScanModel, impact: ScanModel | None, settings: ScanSettings
+) -> None:
+    """Refuse to resume a scan with another scene, other models or settings, or one that is finished or running."""
+    sid = record["id"]
+    if record["status"] == "finished":
+        raise StoreError(f"scan {sid} has finished; there is nothing to resume")
+    if _runner_alive(record.get("runner")):
+        raise StoreError(f"scan {sid} is still running in process {record['runner']}; let it finish")
+    wanted = {
+        "scene": str(path),
+        "discovery model": f"{discovery.card.name} v{discovery.card.version}",
+        "impact model": f"{impact.card.name} v{impact.card.version}" if impact else "none",
+        "settings": _scan_params(settings),
+    }
+    stored = {
+        "scene": record["scene_path"],
+        "discovery model": f"{record['discovery_model']} v{record['discovery_version']}",
+        "impact model": f"{record['impact_model']} v{record['impact_version']}" if record["impact_model"] else "none",
+        "settings": json.loads(record["params_json"]),
+    }
+    differ = [k for k in wanted if wanted[k] != stored[k]]
+    if differ:
+        details = "; ".join(f"{k}: {stored[k]} then, {wanted[k]} now" for k in differ)
+        raise StoreError(f"scan {sid} cannot be resumed with a different {', '.join(differ)} ({details})")
+
+
 def scan_into_store(
-    con: duckdb.DuckDBPyConnection,
+    target: Target,
     path: Path,
     discovery: ScanModel,
     impact: ScanModel | None,
     settings: ScanSettings,
     match_settings: MatchSettings,
     progress: Progress | None = None,
+    *,
+    resume: int | None = None,
 ) -> StoredScan:
     """Scan ``path``, store the scan and its sites, and redo the register matching.
 
-    A scene that cannot be read is refused before anything is stored; a scan that fails half way is kept as
-    'failed' with its reason and no sites.
+    Each finished tile is checkpointed in its own short transaction, so a scan killed half way can be resumed
+    (``resume`` = its id) without computing those tiles again. The sites, the scan's totals and the new matching
+    are written in one transaction at the end: a store never holds half a scan's sites. A scene that cannot be
+    read is refused before anything is stored; a scan that fails half way is kept as 'failed' with its reason.
     """
+    path = Path(path)
     info = open_scene(path, discovery.card.bands)
     check_scene_for_scan(info)  # refuse bad input before anything is stored
-    scan_id = repository.start_scan(
-        con,
-        scene_id=info.scene_id,
-        scene_path=str(path),
-        scene_crs=info.crs.to_string(),
-        bounds_lonlat=bounds_lonlat(info),
-        synthetic=info.synthetic,
-        discovery=(discovery.card.name, discovery.card.version),
-        impact=(impact.card.name, impact.card.version) if impact else None,
-        params={
-            "threshold": settings.threshold,
-            "cells_per_tile": settings.cells_per_tile,
-            "impact_offset_px": settings.impact_offset_px,
-            "max_window_nodata": settings.max_window_nodata,
-        },
-        tiles_total=len(plan_tiles(info.height, info.width, settings.cells_per_tile)),
-    )
+    done: dict[int, TileOutput] = {}
+    if resume is not None:
+        record = _read(target, lambda con: repository.scan_record(con, resume))
+        _check_resumable(record, path, discovery, impact, settings)
+        done = _read(target, lambda con: repository.saved_tiles(con, resume))
+        scan_id = resume
+        write(target, lambda con: repository.set_scan_runner(con, scan_id, runner_id()))
+    else:
+        scan_id = write(
+            target,
+            lambda con: repository.start_scan(
+                con,
+                scene_id=info.scene_id,
+                scene_path=str(path),
+                scene_crs=info.crs.to_string(),
+                bounds_lonlat=bounds_lonlat(info),
+                synthetic=info.synthetic,
+                discovery=(discovery.card.name, discovery.card.version),
+                impact=(impact.card.name, impact.card.version) if impact else None,
+                params=_scan_params(settings),
+                tiles_total=len(plan_tiles(info.height, info.width, settings.cells_per_tile)),
+                runner=runner_id(),
+            ),
+        )
 
-    def report(done: int, total: int) -> None:
-        repository.update_scan_progress(con, scan_id, done)
-        if progress is not None:
-            progress(done, total)
+    def checkpoint(tile: TileOutput) -> None:
+        write(target, lambda con: repository.save_tile(con, scan_id, tile))
 
     try:
-        result = scan_scene(path, discovery, impact, settings, progress=report)
+        result = scan_scene(path, discovery, impact, settings, progress=progress, done=done, on_tile=checkpoint)
     except MineScanError as err:
-        repository.fail_scan(con, scan_id, f"{err.title}. {err}")
+        reason = f"{err.title}. {err}"
+        write(target, lambda con: repository.fail_scan(con, scan_id, reason))
         raise
-    new = repository.insert_sites(con, scan_id, result.sites)
-    repository.finish_scan(
-        con, scan_id, valid_area_km2=result.valid_area_km2, sites_found=len(result.sites), sites_new=new
-    )
-    rematch(con, match_settings)
+
+    def finish(con: duckdb.DuckDBPyConnection) -> int:
+        new = repository.insert_sites(con, scan_id, result.sites)
+        repository.finish_scan(
+            con, scan_id, valid_area_km2=result.valid_area_km2, sites_found=len(result.sites), sites_new=new
+        )
+        rematch(con, match_settings)
+        return new
+
+    new = write(target, finish)
     return StoredScan(scan_id=scan_id, result=result, new_sites=new)
 
 
-def import_register(
-    con: duckdb.DuckDBPyConnection, path: Path, kind: str, match_settings: MatchSettings
-) -> tuple[int, RegisterImport]:
-    """Read a register or layer file, store it as a snapshot (all or nothing) and redo the matching."""
+def _read(target: Target, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    return target.read(work) if isinstance(target, Store) else work(target)
+
+
+def import_register(target: Target, path: Path, kind: str, match_settings: MatchSettings) -> tuple[int, RegisterImport]:
+    """Read a register or layer file, then store it as a snapshot and redo the matching in one transaction.
+
+    The file is read completely before the store is touched: a file that fails to read changes nothing.
+    """
     if kind not in ("dam", "mine", "reference"):
         raise ValueError(f"kind must be dam, mine or reference; got {kind!r}")
     suffix = Path(path).suffix.lower()
@@ -100,9 +209,13 @@ def import_register(
         imported = read_register(Path(path))
     else:
         imported = read_layer(Path(path), kind)
-    snapshot_id = repository.insert_register(con, imported, kind)
-    rematch(con, match_settings)
-    return snapshot_id, imported
+
+    def store_it(con: duckdb.DuckDBPyConnection) -> int:
+        snapshot_id = repository.insert_register(con, imported, kind)
+        rematch(con, match_settings)
+        return snapshot_id
+
+    return write(target, store_it), imported
 
 
 def rematch(con: duckdb.DuckDBPyConnection, settings: MatchSettings) -> int:
@@ -135,7 +248,7 @@ def rematch(con: duckdb.DuckDBPyConnection, settings: MatchSettings) -> int:
 
 
 def set_up_demo(
-    con: duckdb.DuckDBPyConnection,
+    target: Target,
     demo_root: Path,
     discovery: ScanModel,
     impact: ScanModel | None,
@@ -145,7 +258,7 @@ def set_up_demo(
     paths = DemoPaths.under(demo_root)
     if not paths.truth.is_file():
         make_demo_scene(demo_root)
-    known = repository.snapshots(con)
+    known = _read(target, repository.snapshots)
     if not (known["source_file"] == paths.register.name).any():
-        import_register(con, paths.register, "dam", MatchSettings())
-    return scan_into_store(con, paths.scene, discovery, impact, ScanSettings(), MatchSettings(), progress)
+        import_register(target, paths.register, "dam", MatchSettings())
+    return scan_into_store(target, paths.scene, discovery, impact, ScanSettings(), MatchSettings(), progress)

@@ -24,8 +24,9 @@ if not repository.has_sites(con):
     if st.button("Set up the demo", type="primary"):
         bar = st.progress(0.0, text="Scanning the synthetic demo scene…")
         try:
+            resources.release()  # the demo scan writes in short transactions of its own
             stored = set_up_demo(
-                con,
+                resources.store(),
                 settings.demo_dir(),
                 resources.scan_model(settings.DEFAULT_DISCOVERY_MODEL),
                 resources.scan_model(settings.DEFAULT_IMPACT_MODEL),

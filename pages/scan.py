@@ -56,8 +56,9 @@ with st.expander("Model cards"):
 if st.button("Run the scan", type="primary", disabled=scene is None or not discovery_name):
     bar = st.progress(0.0, text="Starting…")
     try:
+        resources.release()  # the scan writes in short transactions of its own; the app must not hold the file
         stored = scan_into_store(
-            resources.db(),
+            resources.store(),
             scene,  # type: ignore[arg-type]
             resources.scan_model(discovery_name),
             None if impact_name == "none" else resources.scan_model(impact_name),

@@ -2,23 +2,55 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 import streamlit as st
 
 from core import settings
 from core.errors import MineScanError
 from core.scan import ScanModel
-from db import repository
+from db.store import Store
+
+#: How long a page waits for the store while a command-line scan or import holds it between its short writes.
+APP_STORE_WAIT_S = 20.0
+_run = threading.local()
 
 
-@st.cache_resource(show_spinner="Opening the store…")
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    return repository.connect(path)
+def store() -> Store:
+    """The store as short-lived connections, for long work (a scan) that must not hold the file meanwhile."""
+    return Store(settings.db_path(), wait_s=APP_STORE_WAIT_S)
 
 
 def db() -> duckdb.DuckDBPyConnection:
-    """A cursor on the process-wide store connection (cursors are safe per script run; connections are not)."""
-    return _connection(str(settings.db_path())).cursor()
+    """This page run's connection: opened on first use, closed by :func:`page_run` when the run ends.
+
+    The app never keeps the file open between runs, so a scan or import from the command line can write to it
+    while reviewers work (see db/store.py).
+    """
+    con = getattr(_run, "con", None)
+    if con is None:
+        con = _run.con = store().open()
+    return con
+
+
+def release() -> None:
+    """Close this run's connection now (before long work that opens its own)."""
+    con = getattr(_run, "con", None)
+    _run.con = None
+    if con is not None:
+        con.close()
+
+
+@contextmanager
+def page_run() -> Iterator[None]:
+    """Wrap a page run: whatever it opened is closed when it ends, however it ends (st.stop, rerun, error)."""
+    try:
+        yield
+    finally:
+        release()
 
 
 @st.cache_resource(show_spinner="Loading model…")
