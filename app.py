@@ -1,22 +1,35 @@
-"""MineScan web app entry point: page configuration, navigation and the shared sidebar."""
+"""MineScan web app entry point: sign-in, navigation by role, and the shared sidebar."""
 
 import streamlit as st
 
 from core import settings
-from ui import resources, state
+from core.users import can
+from ui import auth, resources
 
 st.set_page_config(page_title="MineScan", page_icon=":material/landscape:", layout="wide")
+identity = auth.current_identity()
+if identity is None:
+    st.navigation([st.Page(auth.sign_in_page, title="Sign in", icon=":material/login:")]).run()
+    st.stop()
+
+# Each page checks its capability again on the server (a hidden page's URL does not get round it).
+PAGES = [
+    ("pages/overview.py", "Overview", ":material/home:", None),
+    ("pages/scan.py", "Scan", ":material/satellite_alt:", "scan"),
+    ("pages/triage.py", "Triage", ":material/map:", "decide"),
+    ("pages/register.py", "Register", ":material/list_alt:", "decide"),
+    ("pages/dashboard.py", "Dashboard", ":material/bar_chart:", "view_dashboard"),
+    ("pages/export.py", "Export", ":material/download:", "export"),
+]
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
-    st.Page("pages/scan.py", title="Scan", icon=":material/satellite_alt:"),
-    st.Page("pages/triage.py", title="Triage", icon=":material/map:"),
-    st.Page("pages/register.py", title="Register", icon=":material/list_alt:"),
-    st.Page("pages/dashboard.py", title="Dashboard", icon=":material/bar_chart:"),
-    st.Page("pages/export.py", title="Export", icon=":material/download:"),
+    st.Page(path, title=title, icon=icon, default=path == "pages/overview.py")
+    for path, title, icon, capability in PAGES
+    if capability is None or can(identity, capability)
 ]
 nav = st.navigation(pages)
 with st.sidebar:
-    st.text_input("Reviewer", key=state.REVIEWER, placeholder="your name (required to decide)")
+    st.markdown(f"Signed in as **{identity.label}**")
+    st.button("Sign out", on_click=auth.sign_out)
     st.caption(f"Store: `{settings.db_path()}`")
 with resources.page_run():
     nav.run()

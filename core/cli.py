@@ -7,6 +7,7 @@ Errors meant for users print as one clear message with exit code 2, never a trac
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 import time
 from collections.abc import Sequence
@@ -307,6 +308,65 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """A new password from standard input (--password-stdin, for scripts) or typed twice at a prompt."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password: ")
+    if first != getpass.getpass("Repeat it: "):
+        raise MineScanError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Manage the accounts and roles of the app (the users file; passwords are stored as salted hashes only)."""
+    from core import users as u
+
+    path = settings.users_path()
+    if args.action == "list":
+        accounts = u.load_users(path)
+        print(f"Users file: {path} ({len(accounts)} user(s))")
+        for user in accounts.values():
+            how = ", ".join(x for x in ("password" if user.password_hash else "", user.email and "OIDC") if x)
+            state = " DISABLED" if user.disabled else ""
+            print(f"  {user.username:<20} {user.role:<10} {user.email or '-':<30} sign-in: {how}{state}")
+        return 0
+    if args.action == "demo":
+        if u.load_users(path):
+            print(f"{path} already has users; the demo account is only created in an empty users file.")
+            return 0
+        password = secrets.token_urlsafe(9)
+        u.add_user(path, "demo", "supervisor", password=password, display_name="Demo supervisor")
+        note = settings.data_dir() / "demo-credentials.txt"
+        note.write_text(f"username: demo\npassword: {password}\n", encoding="utf-8")
+        note.chmod(0o600)
+        print(f"Created the demo account: sign in as 'demo' with password {password} (also in {note}).")
+        return 0
+    if not args.username:
+        raise MineScanError(f"'users {args.action}' needs a username")
+    if args.action == "add":
+        if not args.role:
+            raise MineScanError(f"give the role with --role: {', '.join(u.ROLES)}")
+        password = _read_password(args) if (args.password_stdin or not args.email) else ""
+        user = u.add_user(
+            path, args.username, args.role, password=password, email=args.email or "", display_name=args.name or ""
+        )
+        print(f"Added {user.username} as {user.role} ({u.ROLE_HELP[user.role]}).")
+    elif args.action == "set-role":
+        if not args.role:
+            raise MineScanError("give the new role with --role")
+        print(f"{u.update_user(path, args.username, role=args.role).username} is now a {args.role}.")
+    elif args.action == "passwd":
+        u.update_user(path, args.username, password=_read_password(args))
+        print(f"Password of {args.username} changed.")
+    elif args.action in ("disable", "enable"):
+        u.update_user(path, args.username, disabled=args.action == "disable")
+        print(f"{args.username} {args.action}d: decisions already made stay, with their name.")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Time the streamed scan against a naive notebook-style pipeline on a synthetic scene; print the numbers."""
     from models.benchmark import PHASES, run_benchmark
@@ -394,6 +454,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", default="1")
     p.add_argument("--description", default="")
     p.set_defaults(func=cmd_train_scenes)
+
+    p = sub.add_parser("users", help="accounts and roles of the app: list, add, set-role, passwd, disable, enable")
+    p.add_argument("action", choices=["list", "add", "set-role", "passwd", "disable", "enable", "demo"])
+    p.add_argument("username", nargs="?")
+    p.add_argument("--role", choices=["reviewer", "supervisor", "manager"], default=None)
+    p.add_argument("--email", help="the e-mail an OpenID Connect provider vouches for (OIDC sign-in)")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("backup", help="export the whole store into a new folder (restore it with 'restore')")
     p.add_argument("folder", help="a new or empty folder")

@@ -40,3 +40,8 @@ def db_path() -> Path:
 def scenes_dir() -> Path:
     """The imagery folder the scan page lists: ``$MINESCAN_SCENES`` or ``<data>/scenes``."""
     return Path(os.environ.get("MINESCAN_SCENES") or data_dir() / "scenes")
+
+
+def users_path() -> Path:
+    """The users file (accounts, roles, password hashes): ``$MINESCAN_USERS`` or ``<data>/users.json``."""
+    return Path(os.environ.get("MINESCAN_USERS") or data_dir() / "users.json")

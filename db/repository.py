@@ -432,8 +432,11 @@ def add_review(
     reason: str | None = None,
     note: str | None = None,
     seconds_spent: float | None = None,
+    role: str | None = None,
 ) -> int:
     """Append a decision on a site (earlier decisions stay in the history); return the review id.
+
+    ``reviewer`` and ``role`` come from the signed-in identity (:func:`db.workflows.decide` checks the role).
 
     Raises:
         StoreError: unknown decision or reason code, empty reviewer, or a site that does not exist.
@@ -448,9 +451,9 @@ def add_review(
         raise StoreError(f"there is no site {site_id} to review")
     with transaction(con):
         row = con.execute(
-            """INSERT INTO review (site_id, reviewer, decision, reason, note, seconds_spent)
-               VALUES (?, ?, ?, ?, ?, ?) RETURNING id""",
-            [site_id, reviewer.strip(), decision, reason, note, seconds_spent],
+            """INSERT INTO review (site_id, reviewer, decision, reason, note, seconds_spent, role)
+               VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+            [site_id, reviewer.strip(), decision, reason, note, seconds_spent, role],
         ).fetchone()
     return _returned_id(row)
 

@@ -122,6 +122,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE scan ADD COLUMN runner VARCHAR;
     """,
+    # 3: the role a decision was taken in (from the signed-in identity, never typed).
+    """
+    ALTER TABLE review ADD COLUMN role VARCHAR;
+    """,
 )
 
 

@@ -29,6 +29,7 @@ from core.scan import (
     scan_scene,
 )
 from core.synthetic import DemoPaths, make_demo_scene
+from core.users import Identity, require
 from db import repository
 from db.repository import StoreError
 from db.store import Store
@@ -216,6 +217,30 @@ def import_register(target: Target, path: Path, kind: str, match_settings: Match
         return snapshot_id
 
     return write(target, store_it), imported
+
+
+def decide(
+    target: Target,
+    identity: Identity | None,
+    site_id: int,
+    decision: str,
+    reason: str | None = None,
+    note: str | None = None,
+    seconds_spent: float | None = None,
+) -> int:
+    """Record a decision by the signed-in ``identity`` (checked: the role must allow deciding); return its id.
+
+    Raises:
+        PermissionDenied: not signed in, or a manager.
+        StoreError: unknown site, decision or reason.
+    """
+    who = require(identity, "decide")
+    return write(
+        target,
+        lambda con: repository.add_review(
+            con, site_id, who.username, decision, reason, note, seconds_spent, role=who.role
+        ),
+    )
 
 
 def rematch(con: duckdb.DuckDBPyConnection, settings: MatchSettings) -> int:

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from db import repository
-from ui import resources
+from ui import auth, resources
 
+auth.require_page("view_dashboard")
 st.title("Dashboard")
 con = resources.db()
 counts = repository.status_decision_counts(con)

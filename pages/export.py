@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.exports import EXPORT_FORMATS, export_filename, write_export
 from db import repository
-from ui import resources
+from ui import auth, resources
 
 MIME = {
     "csv": "text/csv",
@@ -17,6 +17,7 @@ MIME = {
     "gpkg": "application/geopackage+sqlite3",
 }
 
+auth.require_page("export")
 st.title("Export decisions")
 con = resources.db()
 scans = repository.scans(con)

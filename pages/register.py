@@ -8,30 +8,38 @@ import streamlit as st
 from core.errors import MineScanError
 from core.matching import MatchSettings
 from core.register import diff_snapshots
+from core.users import can, require
 from db import repository
 from db.workflows import import_register
-from ui import resources
+from ui import auth, resources
 from ui.maps import register_deck
 
+identity = auth.require_page("decide")
 st.title("Registers")
 con = resources.db()
-with st.form("import"):
-    upload = st.file_uploader(
-        "ANM/SIGBM export (.xlsx, detailed .csv, .tsv) or a layer (.geojson, .gpkg, .zip shapefile, lat/lon .csv)",
-        type=["xlsx", "csv", "tsv", "txt", "geojson", "json", "gpkg", "zip"],
-    )
-    kind = st.radio("It holds", ["dam", "mine", "reference"], horizontal=True, help="dams: SIGBM; mines: concessions")
-    submitted = st.form_submit_button("Import", type="primary")
-if submitted and upload is not None:
-    path = Path(tempfile.mkdtemp(prefix="minescan_register_")) / Path(upload.name).name
-    path.write_bytes(upload.getvalue())
-    try:
-        snapshot_id, imported = import_register(con, path, kind, MatchSettings())
-    except MineScanError as err:
-        resources.show_error(err)
-    else:
-        st.success(f"Imported as snapshot {snapshot_id}; every site was compared with the register again.")
-        st.code(imported.report_text(), language=None)
+if not can(identity, "import_register"):
+    st.caption("Only supervisors import register files.")
+else:
+    with st.form("import"):
+        upload = st.file_uploader(
+            "ANM/SIGBM export (.xlsx, detailed .csv, .tsv) or a layer (.geojson, .gpkg, .zip shapefile, lat/lon .csv)",
+            type=["xlsx", "csv", "tsv", "txt", "geojson", "json", "gpkg", "zip"],
+        )
+        kind = st.radio(
+            "It holds", ["dam", "mine", "reference"], horizontal=True, help="dams: SIGBM; mines: concessions"
+        )
+        submitted = st.form_submit_button("Import", type="primary")
+    if submitted and upload is not None:
+        path = Path(tempfile.mkdtemp(prefix="minescan_register_")) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        try:
+            require(identity, "import_register")
+            snapshot_id, imported = import_register(con, path, kind, MatchSettings())
+        except MineScanError as err:
+            resources.show_error(err)
+        else:
+            st.success(f"Imported as snapshot {snapshot_id}; every site was compared with the register again.")
+            st.code(imported.report_text(), language=None)
 
 snaps = repository.snapshots(con)
 if snaps.empty:

@@ -11,9 +11,10 @@ from core.matching import MatchSettings
 from core.scan import ScanSettings
 from db import repository
 from db.workflows import scan_into_store
-from ui import resources, state
+from ui import auth, resources, state
 from ui.model_info import card_summary, model_cards, scene_choices
 
+auth.require_page("scan")
 st.title("Scan a scene")
 choices = scene_choices(settings.demo_dir(), settings.scenes_dir())
 source = st.radio("Scene", ["From the imagery folder", "Upload a GeoTIFF"], horizontal=True)

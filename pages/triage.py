@@ -10,11 +10,13 @@ from core.queue import RANKING_EXPLAINED, filter_sites, next_site, rank_queue
 from core.review import REASONS
 from core.scene_preview import scene_overview
 from db import repository
-from ui import resources, state
+from db.workflows import decide
+from ui import auth, resources, state
 from ui.maps import triage_deck
 
 IMPACT_LABELS = {"high_impact": "High", "low_impact": "Low"}
 
+identity = auth.require_page("decide")
 st.title("Triage queue")
 con = resources.db()
 rows = repository.export_rows(con)
@@ -111,23 +113,24 @@ with right:
         placeholder="What is it? (required to reject)",
     )
     note = st.text_area("Note", key=f"note_{current}")
-    reviewer = st.session_state.get(state.REVIEWER, "").strip()
-    if not reviewer:
-        st.warning("Enter your name in the sidebar to record decisions.")
     b1, b2, b3 = st.columns(3)
     clicked = [
         d
         for d, b in (("confirmed", b1), ("rejected", b2), ("unsure", b3))
         if b.button(
             d.capitalize(),
-            disabled=not reviewer or (d == "rejected" and reason is None),
+            disabled=d == "rejected" and reason is None,
             key=f"{d}_{current}",
             use_container_width=True,
         )
     ]
     if clicked:
         seconds = time.monotonic() - st.session_state[state.SITE_SHOWN_AT][1]
-        repository.add_review(con, int(current), reviewer, clicked[0], reason, note or None, round(seconds, 1))
+        try:
+            decide(con, identity, int(current), clicked[0], reason, note or None, round(seconds, 1))
+        except MineScanError as err:
+            resources.show_error(err)
+            st.stop()
         st.session_state[state.FLASH] = f"Site {current}: {clicked[0]}" + (f" ({REASONS[reason]})." if reason else ".")
         st.session_state[state.SELECTED_SITE] = next_site(ranked, int(current))
         st.rerun()

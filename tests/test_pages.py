@@ -18,9 +18,11 @@ from core.matching import MatchSettings
 from core.register import RegisterEntry, RegisterImport
 from core.settings import ROOT
 from core.sites import Site
+from core.users import Identity, add_user
 from db import repository
 from db.workflows import rematch
 from tests.fakes import write_tif
+from ui.state import IDENTITY
 
 PAGES = [
     "pages/overview.py",
@@ -119,8 +121,16 @@ def _filled(env: Path) -> list[int]:
     return ids
 
 
-def _app(page: str) -> AppTest:
+SUPERVISOR = Identity("sofia", "supervisor", "Sofia", "password")
+REVIEWER = Identity("ana", "reviewer", "Ana", "password")
+MANAGER = Identity("mario", "manager", "Mario", "password")
+
+
+def _app(page: str, identity: Identity | None = SUPERVISOR) -> AppTest:
+    """The app on ``page`` for a signed-in ``identity`` (the session state a verified sign-in leaves)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    if identity is not None:
+        at.session_state[IDENTITY] = identity
     at.switch_page(page)
     return at.run()
 
@@ -151,12 +161,9 @@ def test_overview_offers_the_demo_on_an_empty_store(env: Path) -> None:
 
 def test_deciding_moves_the_queue_on_and_reaches_the_export(env: Path) -> None:
     ids = _filled(env)
-    at = _app("pages/triage.py")
+    at = _app("pages/triage.py", REVIEWER)
     assert at.session_state["selected_site"] in ids
     shown = at.session_state["selected_site"]
-    assert not any(b.label == "Confirmed" and not b.disabled for b in at.button)  # no reviewer yet
-    at.session_state["reviewer"] = "ana"  # AppTest drops the sidebar tree after switch_page; the key is the same
-    at.run()
     at.text_area[0].input('Tailings, "new"; near road\nvisited')
     next(b for b in at.button if b.label == "Confirmed").click().run()
     assert not at.exception
@@ -164,6 +171,7 @@ def test_deciding_moves_the_queue_on_and_reaches_the_export(env: Path) -> None:
     con = repository.connect(env / "store.duckdb")
     rows = repository.export_rows(con).set_index("site_id")
     assert rows.loc[shown, "decision"] == "confirmed" and rows.loc[shown, "reviewer"] == "ana"
+    assert repository.review_history(con, shown)["role"].tolist() == ["reviewer"]
     assert rows.loc[shown, "note"] == 'Tailings, "new"; near road\nvisited'
     assert repository.review_history(con, shown)["seconds_spent"].iloc[0] >= 0
 
@@ -182,9 +190,7 @@ def test_a_bad_scene_shows_the_core_error_and_stores_nothing(env: Path) -> None:
 
 def test_a_rejection_needs_a_reason(env: Path) -> None:
     _filled(env)
-    at = _app("pages/triage.py")
-    at.session_state["reviewer"] = "bruno"
-    at.run()
+    at = _app("pages/triage.py", Identity("bruno", "supervisor", "", "password"))
     shown = at.session_state["selected_site"]
     reject = next(b for b in at.button if b.label == "Rejected")
     assert reject.disabled
@@ -194,3 +200,58 @@ def test_a_rejection_needs_a_reason(env: Path) -> None:
     con = repository.connect(env / "store.duckdb")
     row = repository.export_rows(con).set_index("site_id").loc[shown]
     assert (row["decision"], row["reason"], row["reviewer"]) == ("rejected", "irrigation_dam", "bruno")
+
+
+def test_nobody_gets_in_without_signing_in(env: Path) -> None:
+    _filled(env)
+    add_user(env / "data" / "users.json", "ana", "reviewer", password="correct horse battery")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    assert at.title[0].value == "MineScan: sign in" and not at.dataframe
+    at.text_input[0].input("ana")
+    at.text_input[1].input("wrong password!")
+    at.button[0].click().run()
+    assert "Unknown username or wrong password" in at.error[0].value and IDENTITY not in at.session_state
+    at.text_input[1].input("correct horse battery")
+    at.button[0].click().run()
+    assert at.session_state[IDENTITY] == Identity("ana", "reviewer", "", "password")
+    assert at.title[0].value != "MineScan: sign in"
+
+
+def test_an_empty_users_file_says_how_to_create_an_account(env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    assert any("users add NAME --role supervisor" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize(("page", "allowed"), [("pages/triage.py", False), ("pages/scan.py", False),
+                                               ("pages/register.py", False), ("pages/dashboard.py", True),
+                                               ("pages/export.py", True)])  # fmt: skip
+def test_a_manager_sees_the_dashboard_and_exports_only(env: Path, page: str, allowed: bool) -> None:
+    _filled(env)
+    at = _app(page, MANAGER)
+    assert not at.exception
+    denied = any("Not allowed" in e.value for e in at.error)
+    assert denied != allowed
+    if not allowed:
+        assert not [b for b in at.button if b.label in ("Confirmed", "Run the scan", "Import")]
+
+
+def test_a_manager_cannot_decide_even_by_calling_the_workflow(env: Path) -> None:
+    from core.users import PermissionDenied
+    from db.workflows import decide
+
+    ids = _filled(env)
+    con = repository.connect(env / "store.duckdb")
+    with pytest.raises(PermissionDenied, match="mario is a manager; 'decide' needs the role reviewer, supervisor"):
+        decide(con, MANAGER, ids[0], "confirmed")
+    with pytest.raises(PermissionDenied, match="sign in first"):
+        decide(con, None, ids[0], "confirmed")
+    assert repository.review_history(con, ids[0]).empty
+    assert decide(con, REVIEWER, ids[0], "confirmed") > 0
+
+
+def test_only_supervisors_get_the_register_import(env: Path) -> None:
+    _filled(env)
+    reviewer = _app("pages/register.py", REVIEWER)
+    assert not reviewer.exception and any("Only supervisors" in c.value for c in reviewer.caption)
+    supervisor = _app("pages/register.py", SUPERVISOR)
+    assert not any("Only supervisors" in c.value for c in supervisor.caption)
