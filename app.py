@@ -28,7 +28,8 @@ pages = [
 ]
 nav = st.navigation(pages)
 with st.sidebar:
-    st.markdown(f"Signed in as **{identity.label}**")
+    st.caption("Signed in as")
+    st.text(identity.label)  # plain text: a display name is never read as Markdown or HTML
     st.button("Sign out", on_click=auth.sign_out)
     st.caption(f"Store: `{settings.db_path()}`")
 with resources.page_run():

@@ -143,7 +143,7 @@ def test_demo_triage_decide_export(app_url: str, tmp_path: Path) -> None:
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         _idle(page)
-        page.get_by_text("Signed in as").wait_for(timeout=30_000)
+        page.get_by_text("Signed in as").wait_for(timeout=30_000)  # the sidebar after a verified sign-in
         page.get_by_role("button", name="Set up the demo").click()
         page.get_by_text("Demo ready").wait_for(timeout=240_000)
         _idle(page)
