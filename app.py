@@ -18,6 +18,7 @@ PAGES = [
     ("pages/scan.py", "Scan", ":material/satellite_alt:", "scan"),
     ("pages/triage.py", "Triage", ":material/map:", "decide"),
     ("pages/register.py", "Register", ":material/list_alt:", "decide"),
+    ("pages/disagreements.py", "Disagreements", ":material/rule:", "supervise"),
     ("pages/dashboard.py", "Dashboard", ":material/bar_chart:", "view_dashboard"),
     ("pages/export.py", "Export", ":material/download:", "export"),
 ]

@@ -65,3 +65,28 @@ def filter_sites(
     if decided is not None:
         keep &= sites["decision"].notna() == decided
     return sites[keep]
+
+
+#: Columns of a site's decision that a blind reviewer must not see from others.
+DECISION_COLUMNS = ("decision", "reason", "note", "reviewer", "decided_at")
+
+
+def as_seen_by(sites: pd.DataFrame, reviewer: str, blind: set[int], own: pd.DataFrame) -> pd.DataFrame:
+    """The queue as ``reviewer`` sees it: on ``blind`` sites (double review, not yet decided by two reviewers)
+    only their own latest decision (``own``: site_id and decision columns), never another reviewer's.
+
+    Adds ``blind`` (bool). A blind site this reviewer has not decided stays undecided for them, so it stays in
+    their queue even after a colleague decided it.
+    """
+    out = sites.copy()
+    out["blind"] = out["site_id"].isin(blind)
+    if not out["blind"].any():
+        return out
+    mine = own.assign(reviewer=reviewer).set_index("site_id")
+    ids = out.loc[out["blind"], "site_id"]
+    for col in DECISION_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].astype(object)
+            values = mine[col].to_dict() if col in mine.columns else {}
+            out.loc[out["blind"], col] = [values.get(i) for i in ids]
+    return out

@@ -45,3 +45,19 @@ def scenes_dir() -> Path:
 def users_path() -> Path:
     """The users file (accounts, roles, password hashes): ``$MINESCAN_USERS`` or ``<data>/users.json``."""
     return Path(os.environ.get("MINESCAN_USERS") or data_dir() / "users.json")
+
+
+def double_review_share() -> float:
+    """Share of new sites two reviewers decide blind to each other: ``$MINESCAN_DOUBLE_REVIEW`` (0-1), default 0.1.
+
+    Raises:
+        ValueError: not a number between 0 and 1.
+    """
+    raw = os.environ.get("MINESCAN_DOUBLE_REVIEW", "0.1")
+    try:
+        share = float(raw)
+    except ValueError:
+        raise ValueError(f"MINESCAN_DOUBLE_REVIEW must be a number between 0 and 1; got {raw!r}") from None
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"MINESCAN_DOUBLE_REVIEW must be between 0 and 1; got {share}")
+    return share

@@ -230,8 +230,13 @@ def fail_scan(con: duckdb.DuckDBPyConnection, scan_id: int, message: str) -> Non
     )
 
 
-def insert_sites(con: duckdb.DuckDBPyConnection, scan_id: int, sites: Sequence[Site]) -> int:
+def insert_sites(
+    con: duckdb.DuckDBPyConnection, scan_id: int, sites: Sequence[Site], double_review_share: float = 0.0
+) -> int:
     """Store the sites of a scan, all or nothing; sites already stored by an identical scan are skipped.
+
+    A share ``double_review_share`` of the new sites (chosen by a hash of their id: stable, spread over the queue)
+    is marked for double review: two reviewers decide them blind to each other.
 
     Returns:
         The number of new sites.
@@ -265,6 +270,12 @@ def insert_sites(con: duckdb.DuckDBPyConnection, scan_id: int, sites: Sequence[S
                        impact_probs_json, outline_wkt)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
                 rows,
+            )
+        if double_review_share > 0:
+            con.execute(
+                """INSERT INTO double_review (site_id) SELECT id FROM site
+                   WHERE scan_id = ? AND hash(id) % 1000 < ? ON CONFLICT DO NOTHING""",
+                [scan_id, round(1000 * double_review_share)],
             )
     return _count(con, "SELECT count(*) FROM site") - before
 
@@ -433,6 +444,7 @@ def add_review(
     note: str | None = None,
     seconds_spent: float | None = None,
     role: str | None = None,
+    kind: str = "decision",
 ) -> int:
     """Append a decision on a site (earlier decisions stay in the history); return the review id.
 
@@ -445,17 +457,72 @@ def add_review(
         raise StoreError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
     if reason is not None and reason not in REASONS:
         raise StoreError(f"unknown reason code {reason!r}; use one of {', '.join(REASONS)}")
+    if kind not in REVIEW_KINDS:
+        raise StoreError(f"unknown review kind {kind!r}; use one of {', '.join(REVIEW_KINDS)}")
     if not reviewer or not reviewer.strip():
         raise StoreError("a decision needs the reviewer's name")
     if _count(con, "SELECT count(*) FROM site WHERE id = ?", [site_id]) == 0:
         raise StoreError(f"there is no site {site_id} to review")
     with transaction(con):
         row = con.execute(
-            """INSERT INTO review (site_id, reviewer, decision, reason, note, seconds_spent, role)
-               VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-            [site_id, reviewer.strip(), decision, reason, note, seconds_spent, role],
+            """INSERT INTO review (site_id, reviewer, decision, reason, note, seconds_spent, role, kind)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+            [site_id, reviewer.strip(), decision, reason, note, seconds_spent, role, kind],
         ).fetchone()
     return _returned_id(row)
+
+
+#: 'decision': a reviewer's call; 'override': a supervisor's final word (signs off a disagreement or corrects).
+REVIEW_KINDS = ("decision", "override")
+
+PAIRS_SQL = """
+WITH firsts AS (
+    SELECT r.site_id, r.reviewer, r.decision, r.decided_at, r.id
+    FROM review r JOIN double_review d ON d.site_id = r.site_id
+    WHERE r.kind = 'decision'
+    QUALIFY row_number() OVER (PARTITION BY r.site_id, r.reviewer ORDER BY r.decided_at, r.id) = 1
+), ordered AS (
+    SELECT *, row_number() OVER (PARTITION BY site_id ORDER BY decided_at, id) AS k FROM firsts
+), overrides AS (
+    SELECT site_id, decision, reviewer FROM review WHERE kind = 'override'
+    QUALIFY row_number() OVER (PARTITION BY site_id ORDER BY decided_at DESC, id DESC) = 1
+)
+SELECT a.site_id, a.reviewer AS reviewer_1, a.decision AS decision_1, b.reviewer AS reviewer_2,
+       b.decision AS decision_2, o.decision AS override_decision, o.reviewer AS override_by
+FROM ordered a JOIN ordered b ON b.site_id = a.site_id AND b.k = 2
+LEFT JOIN overrides o ON o.site_id = a.site_id
+WHERE a.k = 1
+ORDER BY a.site_id
+"""
+
+
+def double_review_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Double-reviewed sites decided by two reviewers: each one's first decision, and any supervisor override."""
+    return con.execute(PAIRS_SQL).df()
+
+
+def disagreements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Double-reviewed sites whose two reviewers disagreed and that no supervisor has signed off yet."""
+    pairs = double_review_pairs(con)
+    return pairs[(pairs["decision_1"] != pairs["decision_2"]) & pairs["override_decision"].isna()]
+
+
+def blind_sites(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Double-review sites that fewer than two reviewers have decided: reviewers must not see others' calls."""
+    rows = con.execute(
+        """SELECT d.site_id FROM double_review d LEFT JOIN review r ON r.site_id = d.site_id AND r.kind = 'decision'
+           GROUP BY d.site_id HAVING count(DISTINCT r.reviewer) < 2"""
+    ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def own_latest_decisions(con: duckdb.DuckDBPyConnection, reviewer: str) -> pd.DataFrame:
+    """Each site's latest decision by ``reviewer`` (site_id, decision, reason, note, decided_at)."""
+    return con.execute(
+        """SELECT site_id, decision, reason, note, decided_at FROM review WHERE reviewer = ?
+           QUALIFY row_number() OVER (PARTITION BY site_id ORDER BY decided_at DESC, id DESC) = 1""",
+        [reviewer],
+    ).df()
 
 
 def review_history(con: duckdb.DuckDBPyConnection, site_id: int) -> pd.DataFrame:

@@ -126,6 +126,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE review ADD COLUMN role VARCHAR;
     """,
+    # 4: double review (a share of sites decided by two reviewers blind to each other) and supervisors' overrides.
+    """
+    ALTER TABLE review ADD COLUMN kind VARCHAR DEFAULT 'decision';
+    UPDATE review SET kind = 'decision' WHERE kind IS NULL;
+    CREATE TABLE double_review (
+        site_id BIGINT PRIMARY KEY REFERENCES site (id),
+        selected_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    """,
 )
 
 

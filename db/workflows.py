@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import duckdb
 import numpy as np
 
+from core import settings as app_settings
 from core.errors import MineScanError
 from core.geo import to_wgs84
 from core.grid import plan_tiles
@@ -182,8 +183,10 @@ def scan_into_store(
         write(target, lambda con: repository.fail_scan(con, scan_id, reason))
         raise
 
+    share = app_settings.double_review_share()
+
     def finish(con: duckdb.DuckDBPyConnection) -> int:
-        new = repository.insert_sites(con, scan_id, result.sites)
+        new = repository.insert_sites(con, scan_id, result.sites, double_review_share=share)
         repository.finish_scan(
             con, scan_id, valid_area_km2=result.valid_area_km2, sites_found=len(result.sites), sites_new=new
         )
@@ -239,6 +242,31 @@ def decide(
         target,
         lambda con: repository.add_review(
             con, site_id, who.username, decision, reason, note, seconds_spent, role=who.role
+        ),
+    )
+
+
+def override(
+    target: Target,
+    identity: Identity | None,
+    site_id: int,
+    decision: str,
+    note: str,
+    reason: str | None = None,
+) -> int:
+    """A supervisor's final decision on a site (signs off a disagreement or corrects a decision), with a note.
+
+    Raises:
+        PermissionDenied: not a supervisor.
+        StoreError: no note, or an unknown site, decision or reason.
+    """
+    who = require(identity, "supervise")
+    if not note or not note.strip():
+        raise StoreError("an override needs a note saying why")
+    return write(
+        target,
+        lambda con: repository.add_review(
+            con, site_id, who.username, decision, reason, note.strip(), role=who.role, kind="override"
         ),
     )
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.agreement import cohen_kappa
 from db import repository
 from ui import auth, resources
 
@@ -24,6 +25,15 @@ m3.metric("Confirmed unregistered", confirmed_unreg)
 m4.metric(
     "Unregistered, undecided",
     int(counts.loc[(counts["decision"] == "undecided") & (counts["status"] == "unregistered"), "sites"].sum()),
+)
+pairs = repository.double_review_pairs(con)
+agreement = cohen_kappa(pairs["decision_1"].tolist(), pairs["decision_2"].tolist())
+st.subheader("Agreement between reviewers")
+a1, a2 = st.columns([1, 3])
+a1.metric("Cohen's kappa", "—" if not agreement.pairs else f"{agreement.kappa:.2f}")
+a2.caption(
+    f"{agreement.summary()}. A share of sites goes to two reviewers who do not see each other's decision; "
+    f"{len(repository.disagreements(con))} disagreement(s) wait for a supervisor."
 )
 st.subheader("Sites by register status and decision")
 st.bar_chart(counts, x="status", y="sites", color="decision", stack=True)

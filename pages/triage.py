@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.chips import site_chips
 from core.errors import MineScanError
-from core.queue import RANKING_EXPLAINED, filter_sites, next_site, rank_queue
+from core.queue import RANKING_EXPLAINED, as_seen_by, filter_sites, next_site, rank_queue
 from core.review import REASONS
 from core.scene_preview import scene_overview
 from db import repository
@@ -19,7 +19,13 @@ IMPACT_LABELS = {"high_impact": "High", "low_impact": "Low"}
 identity = auth.require_page("decide")
 st.title("Triage queue")
 con = resources.db()
-rows = repository.export_rows(con)
+# Double-review sites stay blind (only this reviewer's own call shows) until two reviewers have decided them.
+rows = as_seen_by(
+    repository.export_rows(con),
+    identity.username,
+    repository.blind_sites(con),
+    repository.own_latest_decisions(con, identity.username),
+)
 if rows.empty:
     st.info("No candidate sites yet: run a scan (or set up the demo on the Overview page).")
     st.page_link("pages/scan.py", label="Scan a scene", icon=":material/satellite_alt:")
@@ -102,6 +108,9 @@ with right:
         except (MineScanError, ValueError) as err:
             st.warning(f"No image chip: {err}")
     history = repository.review_history(con, int(current))
+    if bool(site["blind"]):
+        history = history[history["reviewer"] == identity.username]
+        st.caption("Double review: a colleague decides this site too; you see each other's calls once both are in.")
     if not history.empty:
         st.caption("History: " + "; ".join(f"{h.decision} by {h.reviewer}" for h in history.itertuples()))
     reason = st.selectbox(

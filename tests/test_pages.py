@@ -29,6 +29,7 @@ PAGES = [
     "pages/scan.py",
     "pages/triage.py",
     "pages/register.py",
+    "pages/disagreements.py",
     "pages/dashboard.py",
     "pages/export.py",
 ]
@@ -255,3 +256,38 @@ def test_only_supervisors_get_the_register_import(env: Path) -> None:
     assert not reviewer.exception and any("Only supervisors" in c.value for c in reviewer.caption)
     supervisor = _app("pages/register.py", SUPERVISOR)
     assert not any("Only supervisors" in c.value for c in supervisor.caption)
+
+
+def test_double_review_is_blind_in_triage_and_signed_off_on_the_disagreements_page(env: Path) -> None:
+    from db.workflows import decide
+
+    ids = _filled(env)
+    con = repository.connect(env / "store.duckdb")
+    con.execute("INSERT INTO double_review (site_id) VALUES (?)", [ids[0]])
+    decide(con, REVIEWER, ids[0], "confirmed", note="Ana's secret note")
+    bia = Identity("bia", "reviewer", "", "password")
+    at = _app("pages/triage.py", bia)
+    assert not at.exception
+    site_box = next(b for b in at.selectbox if b.label == "Site")
+    assert any(f"· site {ids[0]} ·" in option for option in site_box.options)
+    site_box.set_value(ids[0]).run()  # still in Bia's undecided queue: Ana's call does not count for her
+    assert any("Double review" in c.value for c in at.caption)
+    assert not any("secret" in str(c.value) or "confirmed by ana" in str(c.value) for c in at.caption)
+    at.selectbox(key=f"reason_{ids[0]}").select("irrigation_dam").run()
+    next(b for b in at.button if b.label == "Rejected").click().run()
+    assert not at.exception
+
+    page = _app("pages/disagreements.py", SUPERVISOR)
+    assert not page.exception
+    waiting = page.dataframe[0].value
+    assert waiting["site_id"].tolist() == [ids[0]] and set(waiting[["decision_1", "decision_2"]].iloc[0]) == {
+        "confirmed", "rejected",
+    }  # fmt: skip
+    page.radio[0].set_value("confirmed")
+    page.text_area[0].input("Pond visible; no SIGBM dam within 3 km")
+    page.button[0].click().run()
+    assert not page.exception
+    assert repository.disagreements(con).empty
+    history = repository.review_history(con, ids[0])
+    assert history["kind"].tolist() == ["decision", "decision", "override"]
+    assert history["reviewer"].tolist() == ["ana", "bia", "sofia"]
