@@ -100,6 +100,30 @@ def _scan_params(settings: ScanSettings) -> dict[str, Any]:
     }
 
 
+def resume_scan(
+    target: Target,
+    scan_id: int,
+    load_model: Callable[[str], ScanModel],
+    match_settings: MatchSettings,
+    progress: Progress | None = None,
+) -> StoredScan:
+    """Resume an interrupted scan with its own scene, models (loaded by name) and settings."""
+    record = _read(target, lambda con: repository.scan_record(con, scan_id))
+    params = json.loads(record["params_json"])
+    settings = ScanSettings(**{k: params[k] for k in _scan_params(ScanSettings()) if k in params})
+    impact = load_model(str(record["impact_model"])) if record["impact_model"] else None
+    return scan_into_store(
+        target,
+        Path(str(record["scene_path"])),
+        load_model(str(record["discovery_model"])),
+        impact,
+        settings,
+        match_settings,
+        progress,
+        resume=scan_id,
+    )
+
+
 def _check_resumable(
     record: dict[str, Any], path: Path, discovery: ScanModel, impact: ScanModel | None, settings: ScanSettings
 ) -> None:

@@ -10,7 +10,7 @@ from core.errors import MineScanError
 from core.matching import MatchSettings
 from core.scan import ScanSettings
 from db import repository
-from db.workflows import scan_into_store
+from db.workflows import resume_scan, scan_into_store
 from ui import auth, resources, state
 from ui.model_info import card_summary, model_cards, scene_choices
 
@@ -53,6 +53,31 @@ if impact_name == "none":
     st.caption("No impact model: the sites will say 'not rated' for impact, and 'no ore' cells are not filtered.")
 with st.expander("Model cards"):
     st.dataframe([card_summary(c) for c in cards if c.name in (discovery_name, impact_name)], hide_index=True)
+
+unfinished = repository.unfinished_scans(resources.db())
+if not unfinished.empty:
+    with st.expander(f"Interrupted or failed scans ({len(unfinished)})", expanded=False):
+        st.caption(
+            "A scan keeps every tile it finished. Resuming computes only the missing tiles, with the scan's own "
+            "scene, models and settings; its sites are stored when it completes."
+        )
+        st.dataframe(unfinished, hide_index=True)
+        resume_id = st.selectbox("Scan to resume", unfinished["id"].astype(int).tolist())
+        if st.button("Resume this scan"):
+            bar = st.progress(0.0, text="Resuming…")
+            try:
+                resources.release()  # the scan writes in short transactions of its own
+                stored = resume_scan(
+                    resources.store(),
+                    int(resume_id),
+                    resources.scan_model,
+                    MatchSettings(),
+                    progress=lambda done, total: bar.progress(done / total, text=f"Tile {done} of {total}"),
+                )
+            except MineScanError as err:
+                resources.show_error(err)
+                st.stop()
+            st.success(f"Scan {stored.scan_id} completed: {len(stored.result.sites)} candidate sites.")
 
 if st.button("Run the scan", type="primary", disabled=scene is None or not discovery_name):
     bar = st.progress(0.0, text="Starting…")

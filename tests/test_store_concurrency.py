@@ -22,7 +22,7 @@ from core.matching import MatchSettings
 from core.scan import ScanModel, ScanSettings, scan_scene
 from db.repository import StoreError, add_review
 from db.store import Store
-from db.workflows import scan_into_store
+from db.workflows import resume_scan, scan_into_store
 from tests.fakes import fake_discovery, fake_fcn_predict, fake_impact
 from tests.store_workers import planted_scene
 
@@ -159,7 +159,8 @@ def test_a_scan_killed_half_way_leaves_no_sites_and_resumes_from_its_tiles(tmp_p
         return fake_fcn_predict(x)
 
     model = ScanModel(fake_discovery().card, counting)
-    stored = scan_into_store(store, scene, model, fake_impact(), SETTINGS, MatchSettings(), resume=scan_id)
+    # As the scan page's "Resume" does: the scan's own scene, settings and models (by name).
+    stored = resume_scan(store, scan_id, lambda name: model if name == "fake" else fake_impact(), MatchSettings())
     assert calls["tiles"] == tiles_total - saved
     assert stored.result.sites == reference.sites
     np_equal = stored.result.grid.p_mine.tobytes() == reference.grid.p_mine.tobytes()
