@@ -21,10 +21,11 @@ from models.bundle import load_bundle
 from models.scene_report import CURVE_PNG, REPORT_JSON, REPORT_MD
 
 REGISTER_2025 = "sigbm/sigbm_download_2025-10-17.xlsx"
-#: Measured with tailings_rgb v1 at its card threshold 0.6: 62 of 109 register dams inside scanned cells = 56.9 %
+#: Measured with tailings_rgb v2 at its card threshold 0.7: 71 of 109 register dams inside scanned cells = 65.1 %
+#: (v1 at 0.6: 62 = 56.9 %)
 #: (the goal is all of them; see the README). Dams missed lie in patches with no site at all, or 1.1-1.5 km from
 #: the centre of a large site. This floor catches a regression; it is not a target.
-MIN_MATCHED_SHARE = 0.55
+MIN_MATCHED_SHARE = 0.62
 
 
 @pytest.fixture(scope="module")

@@ -41,8 +41,8 @@ def card_summary(card: ModelCard) -> dict[str, object]:
         "threshold": card.threshold,
         "cross-validated accuracy": mean_sd("accuracy"),
         "cross-validated F1": mean_sd("f1"),
-        "demo recall": demo.get("recall", ""),
-        "demo false sites / 100 km²": demo.get("false_sites_per_100km2", ""),
+        "demo recall": _text(demo.get("recall")),
+        "demo false sites / 100 km²": _text(demo.get("false_sites_per_100km2")),
         "real sites found (out of fold)": f"{sites['site_recall']:.0%}" if "site_recall" in sites else "",
         "trained on": "synthetic demo data" if card.synthetic else "real data",
     }
@@ -57,3 +57,8 @@ def scene_choices(demo_dir: Path, scenes_dir: Path) -> dict[str, Path]:
         for path in sorted(scenes_dir.glob("*.tif*")):
             out[path.name] = path
     return out
+
+
+def _text(value: object) -> str:
+    """A table cell as text (one column type, so the table renders without a type conversion warning)."""
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
