@@ -112,12 +112,23 @@ def _band_positions(read_bands: tuple[str, ...], wanted: tuple[str, ...]) -> lis
     return [read_bands.index(b) for b in wanted]
 
 
+#: The largest scene side a scan accepts (1,000 km at 10 m, about 45 minutes here). Memory does not grow with the
+#: scene (tiles are streamed), but a mistaken export of a continent should be split, not run for a day.
+MAX_SCENE_SIDE_PX = 100_000
+
+
 def check_scene_for_scan(info: SceneInfo) -> None:
-    """Refuse scenes the models cannot read meaningfully: too small, or not ~10 m pixels.
+    """Refuse scenes the models cannot read meaningfully: too small, absurdly large, or not ~10 m pixels.
 
     Raises:
         InvalidSceneError: with the sizes found and what is needed.
     """
+    if max(info.width, info.height) > MAX_SCENE_SIDE_PX:
+        raise InvalidSceneError(
+            f"{info.path.name} is {info.width:,} x {info.height:,} px; MineScan scans scenes of up to "
+            f"{MAX_SCENE_SIDE_PX:,} px a side (1,000 km at 10 m). Split it into tiles (the paper used 9,216 px: "
+            f"gdal_retile.py -ps 9216 9216) and scan the tiles."
+        )
     if info.width < WINDOW_PX or info.height < WINDOW_PX:
         raise InvalidSceneError(
             f"{info.path.name} is {info.width} x {info.height} px; a scan needs at least {WINDOW_PX} x {WINDOW_PX} px "
