@@ -65,7 +65,11 @@ scene_path = repository.scan_scene_path(con, int(site["scan_id"]))
 
 left, right = st.columns([3, 2])
 with left:
-    overview = st.cache_data(scene_overview, show_spinner=False)(scene_path) if scene_path else None
+    try:
+        overview = st.cache_data(scene_overview, show_spinner=False)(scene_path) if scene_path else None
+    except MineScanError as err:  # the scene file was moved or deleted since the scan: the sites still count
+        overview = None
+        st.caption(f"No scene image under the map: {err}")
     st.pydeck_chart(triage_deck(ranked, repository.current_register(con), overview, int(current)), height=520)
     st.dataframe(
         ranked[["rank", "site_id", "match_status", "impact_class", "p_max", "area_km2", "nearest_dam_m", "decision"]],
