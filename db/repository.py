@@ -17,6 +17,7 @@ import pandas as pd
 
 from core.errors import MineScanError
 from core.matching import MatchSettings, SiteMatch
+from core.queue import IMPACT_ORDER, STATUS_ORDER, QueueFilter
 from core.register import RegisterEntry, RegisterImport
 from core.review import DECISIONS, REASONS
 from core.scan import TileOutput
@@ -402,6 +403,23 @@ def current_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def register_near(
+    con: duckdb.DuckDBPyConnection, lons: Sequence[float], lats: Sequence[float], margin_deg: float = 0.3
+) -> pd.DataFrame:
+    """The current register's entries within ``margin_deg`` of the box around the given points (for a map)."""
+    if not len(lons):
+        return current_register(con).iloc[0:0]
+    west, east = float(min(lons)) - margin_deg, float(max(lons)) + margin_deg
+    south, north = float(min(lats)) - margin_deg, float(max(lats)) + margin_deg
+    return con.execute(
+        """SELECT r.* FROM registered_site r
+           WHERE (r.snapshot_id = (SELECT max(id) FROM register_snapshot WHERE kind = 'dam') OR r.kind <> 'dam')
+             AND (r.lon IS NULL OR (r.lon BETWEEN ? AND ? AND r.lat BETWEEN ? AND ?))
+           ORDER BY r.id""",
+        [west, east, south, north],
+    ).df()
+
+
 def replace_matches(
     con: duckdb.DuckDBPyConnection, site_ids: Sequence[int], matches: Sequence[SiteMatch], settings: MatchSettings
 ) -> None:
@@ -532,7 +550,8 @@ def review_history(con: duckdb.DuckDBPyConnection, site_id: int) -> pd.DataFrame
 
 # --- exports -----------------------------------------------------------------------------------------------------
 
-EXPORT_SQL = """
+#: One row per site with its register match and latest decision. Two parameters: the 'not rated' texts.
+SITE_ROWS_SQL = """
 SELECT s.id AS site_id, s.scan_id, s.scene_id, s.lon, s.lat, s.area_km2, s.p_max, s.p_mean, s.cell_count,
        s.impact_class,
        CASE WHEN s.impact_class IS NOT NULL THEN s.impact_class
@@ -554,6 +573,15 @@ LEFT JOIN registered_site mi ON mi.id = m.nearest_mine
 LEFT JOIN registered_site pr ON pr.id = m.inside_registered
 LEFT JOIN registered_site pf ON pf.id = m.inside_reference
 LEFT JOIN latest_review r ON r.site_id = s.id
+"""
+_NOT_RATED = [NOT_RATED_NO_MODEL, NOT_RATED_NO_DATA]
+#: The same rows for a list of site ids (a third parameter), filtered before the joins.
+_SITE_ROWS_OF_IDS_SQL = SITE_ROWS_SQL.replace(
+    "FROM site s", "FROM (SELECT * FROM site WHERE id IN (SELECT unnest(CAST(? AS BIGINT[])))) s"
+)
+
+EXPORT_SQL = f"""
+{SITE_ROWS_SQL}
 WHERE (CAST(? AS BIGINT) IS NULL OR s.scan_id = ?)
   AND (CAST(? AS VARCHAR) IS NULL OR m.status = ?)
   AND (CAST(? AS VARCHAR) IS NULL OR coalesce(r.decision, 'undecided') = ?)
@@ -572,8 +600,125 @@ def export_rows(
 
     ``impact_rating`` is the impact class, or says why a site has none (no impact model, or no valid patch).
     """
-    params = [NOT_RATED_NO_MODEL, NOT_RATED_NO_DATA, scan_id, scan_id, status, status, decision, decision]
+    params = [*_NOT_RATED, scan_id, scan_id, status, status, decision, decision]
     return con.execute(EXPORT_SQL, params).df()
+
+
+# --- the triage queue --------------------------------------------------------------------------------------------
+
+#: Double-review sites fewer than two reviewers have decided ('blind'), and one reviewer's own latest decisions.
+#: One parameter: the reviewer.
+_BLIND_OWN_SQL = """
+blind AS (
+    SELECT d.site_id FROM double_review d
+    LEFT JOIN review r ON r.site_id = d.site_id AND r.kind = 'decision'
+    GROUP BY d.site_id HAVING count(DISTINCT r.reviewer) < 2
+), own AS (
+    SELECT site_id, decision, reason, note, reviewer, decided_at FROM review WHERE reviewer = ?
+    QUALIFY row_number() OVER (PARTITION BY site_id ORDER BY decided_at DESC, id DESC) = 1
+)"""
+#: The columns the queue filters and sorts on, as one reviewer sees them (on blind sites only their own decision).
+#: Parameters: the reviewer. Narrow on purpose: ranking 100,000 sites must not drag their outlines along.
+_SLIM_SQL = f"""
+WITH {_BLIND_OWN_SQL}, slim AS (
+    SELECT s.id AS site_id, s.scan_id, s.lon, s.lat, s.p_max, s.area_km2, s.impact_class, m.status AS match_status,
+           d.state AS nearest_dam_state,
+           CASE WHEN b.site_id IS NULL THEN r.decision ELSE o.decision END AS decision
+    FROM site s
+    LEFT JOIN site_match m ON m.site_id = s.id
+    LEFT JOIN registered_site d ON d.id = m.nearest_dam
+    LEFT JOIN latest_review r ON r.site_id = s.id
+    LEFT JOIN blind b ON b.site_id = s.id
+    LEFT JOIN own o ON o.site_id = s.id
+)
+"""  # noqa: S608
+_QUEUE_WHERE = """
+WHERE (CAST(? AS BIGINT) IS NULL OR scan_id = ?)
+  AND (len(CAST(? AS VARCHAR[])) = 0 OR list_contains(CAST(? AS VARCHAR[]), nearest_dam_state))
+  AND (len(CAST(? AS VARCHAR[])) = 0 OR list_contains(CAST(? AS VARCHAR[]), match_status))
+  AND (len(CAST(? AS VARCHAR[])) = 0 OR list_contains(CAST(? AS VARCHAR[]), coalesce(impact_class, 'not rated')))
+  AND (CAST(? AS BOOLEAN) IS NULL OR (decision IS NOT NULL) = CAST(? AS BOOLEAN))
+"""
+# Composed of the constant fragments above only; every value is a bound parameter.
+QUEUE_RANK_SQL = f"""{_SLIM_SQL}
+SELECT site_id FROM slim {_QUEUE_WHERE}
+ORDER BY (decision IS NOT NULL),
+         coalesce(list_position(CAST(? AS VARCHAR[]), match_status), 99),
+         coalesce(list_position(CAST(? AS VARCHAR[]), impact_class), 99),
+         p_max DESC, area_km2 DESC, site_id
+LIMIT ? OFFSET ?"""  # noqa: S608 -- a top-N sort: numbering every row with a window function costs 3x
+QUEUE_COUNT_SQL = f"{_SLIM_SQL} SELECT count(*) FROM slim {_QUEUE_WHERE}"  # noqa: S608
+QUEUE_DENSITY_SQL = f"""{_SLIM_SQL}
+SELECT (floor(lon / ?) + 0.5) * ? AS lon, (floor(lat / ?) + 0.5) * ? AS lat, count(*) AS sites,
+       count(*) FILTER (WHERE decision IS NULL) AS undecided
+FROM slim {_QUEUE_WHERE} GROUP BY ALL"""  # noqa: S608
+#: Full rows of the given sites as one reviewer sees them. Parameters: reviewer, the 'not rated' texts, site ids.
+QUEUE_ROWS_SQL = f"""
+WITH {_BLIND_OWN_SQL}, base AS ({_SITE_ROWS_OF_IDS_SQL})
+SELECT base.* REPLACE (
+           CASE WHEN b.site_id IS NULL THEN base.decision ELSE o.decision END AS decision,
+           CASE WHEN b.site_id IS NULL THEN base.reason ELSE o.reason END AS reason,
+           CASE WHEN b.site_id IS NULL THEN base.note ELSE o.note END AS note,
+           CASE WHEN b.site_id IS NULL THEN base.reviewer ELSE o.reviewer END AS reviewer,
+           CASE WHEN b.site_id IS NULL THEN base.decided_at ELSE o.decided_at END AS decided_at),
+       b.site_id IS NOT NULL AS blind
+FROM base LEFT JOIN blind b ON b.site_id = base.site_id LEFT JOIN own o ON o.site_id = base.site_id
+"""  # noqa: S608
+
+
+def _filter_params(f: QueueFilter) -> list[Any]:
+    states, statuses, impacts = list(f.states), list(f.statuses), list(f.impacts)
+    return [f.scan_id, f.scan_id, states, states, statuses, statuses, impacts, impacts, f.decided, f.decided]
+
+
+def queue_page(
+    con: duckdb.DuckDBPyConnection, reviewer: str, queue: QueueFilter, *, limit: int, offset: int = 0
+) -> tuple[pd.DataFrame, int]:
+    """One page of the ranked triage queue as ``reviewer`` sees it, with a ``rank`` column, and the total count.
+
+    The order is :data:`core.queue.RANKING_EXPLAINED` (undecided first; register status; impact; P(mine); area).
+    On double-review sites fewer than two reviewers have decided (``blind``), only the reviewer's own decision.
+    """
+    order = [list(STATUS_ORDER), list(IMPACT_ORDER)]
+    ranks = con.execute(QUEUE_RANK_SQL, [reviewer, *_filter_params(queue), *order, limit, offset]).fetchall()
+    total = _count(con, QUEUE_COUNT_SQL, [reviewer, *_filter_params(queue)])
+    ids = [int(r[0]) for r in ranks]
+    rows = con.execute(QUEUE_ROWS_SQL, [reviewer, *_NOT_RATED, ids]).df()
+    rank = {site_id: offset + k for k, site_id in enumerate(ids, start=1)}
+    page = rows.assign(rank=rows["site_id"].map(rank).astype("int64")).sort_values("rank", ignore_index=True)
+    return page, total
+
+
+def queue_density(
+    con: duckdb.DuckDBPyConnection, reviewer: str, queue: QueueFilter, cell_deg: float = 0.25
+) -> pd.DataFrame:
+    """Every site the filter keeps, counted on a ``cell_deg`` grid (lon, lat of the cell centre, sites, undecided):
+    the whole queue on the map at the cost of a few thousand points."""
+    cell = [cell_deg] * 4
+    return con.execute(QUEUE_DENSITY_SQL, [reviewer, *cell, *_filter_params(queue)]).df()
+
+
+def queue_version(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
+    """A token that changes whenever the queue could: a decision, new sites, a register import, double review."""
+    row = con.execute(
+        """SELECT (SELECT coalesce(max(id), 0) FROM review), (SELECT coalesce(max(id), 0) FROM site),
+                  (SELECT coalesce(max(id), 0) FROM register_snapshot), (SELECT count(*) FROM double_review),
+                  (SELECT count(*) FROM site_match)"""
+    ).fetchone()
+    return tuple(int(v) for v in row) if row else ()
+
+
+def queue_choices(con: duckdb.DuckDBPyConnection) -> tuple[list[int], list[str]]:
+    """The scans (newest first) and the states of nearest dams the queue can be filtered by."""
+    scans = [int(r[0]) for r in con.execute("SELECT DISTINCT scan_id FROM site ORDER BY 1 DESC").fetchall()]
+    states = [
+        str(r[0])
+        for r in con.execute(
+            """SELECT DISTINCT d.state FROM site_match m JOIN registered_site d ON d.id = m.nearest_dam
+               WHERE d.state IS NOT NULL ORDER BY 1"""
+        ).fetchall()
+    ]
+    return scans, states
 
 
 # --- app views -----------------------------------------------------------------------------------------------------

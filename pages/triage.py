@@ -6,46 +6,71 @@ import streamlit as st
 
 from core.chips import site_chips
 from core.errors import MineScanError
-from core.queue import RANKING_EXPLAINED, as_seen_by, filter_sites, next_site, rank_queue
+from core.queue import IMPACT_ORDER, RANKING_EXPLAINED, STATUS_ORDER, QueueFilter, next_site
 from core.review import REASONS
 from core.scene_preview import scene_overview
+from core.users import Identity
 from db import repository
 from db.workflows import decide
 from ui import auth, resources, state
 from ui.maps import triage_deck
 
 IMPACT_LABELS = {"high_impact": "High", "low_impact": "Low"}
+#: Sites per page of the queue: the selector, the table and the map's outlines hold one page.
+PAGE_SIZE = 200
+#: Grid of the map's count dots for the sites beyond the page.
+DENSITY_CELL_DEG = 0.25
+
+
+def _record_decision(identity: Identity, site_id: int, decision: str, following: int | None) -> None:
+    """Store the decision (with the reason and note typed for this site) and move the queue on."""
+    reason = st.session_state.get(f"reason_{site_id}")
+    note = st.session_state.get(f"note_{site_id}") or None
+    shown = st.session_state.get(state.SITE_SHOWN_AT)
+    seconds = round(time.monotonic() - shown[1], 1) if shown and shown[0] == site_id else None
+    try:
+        decide(resources.db(), identity, site_id, decision, reason, note, seconds)
+    except MineScanError as err:
+        st.session_state[state.DECISION_ERROR] = f"**{err.title}.** {err}"
+        return
+    st.session_state[state.FLASH] = f"Site {site_id}: {decision}" + (f" ({REASONS[reason]})." if reason else ".")
+    st.session_state[state.SELECTED_SITE] = following
+
 
 identity = auth.require_page("decide")
 st.title("Triage queue")
 con = resources.db()
-# Double-review sites stay blind (only this reviewer's own call shows) until two reviewers have decided them.
-rows = as_seen_by(
-    repository.export_rows(con),
-    identity.username,
-    repository.blind_sites(con),
-    repository.own_latest_decisions(con, identity.username),
-)
-if rows.empty:
+scan_ids, dam_states = repository.queue_choices(con)
+if not scan_ids:
     st.info("No candidate sites yet: run a scan (or set up the demo on the Overview page).")
     st.page_link("pages/scan.py", label="Scan a scene", icon=":material/satellite_alt:")
     st.stop()
 
 f1, f2, f3, f4, f5 = st.columns(5)
-scan_ids = sorted(rows["scan_id"].unique().tolist(), reverse=True)
 scan_id = f1.selectbox("Scan", scan_ids, index=0)
-states = f2.multiselect("State (of nearest dam)", sorted(rows["nearest_dam_state"].dropna().unique()))
-statuses = f3.multiselect("Register status", ["unregistered", "possibly_off_target", "registered"])
-impacts = f4.multiselect("Impact", ["high_impact", "low_impact", "not rated"])
+states = f2.multiselect("State (of nearest dam)", dam_states)
+statuses = f3.multiselect("Register status", list(STATUS_ORDER))
+impacts = f4.multiselect("Impact", [*IMPACT_ORDER, "not rated"])
 decided_choice = f5.radio("Show", ["Undecided", "Decided", "All"], horizontal=True)
 decided = {"Undecided": False, "Decided": True, "All": None}[decided_choice]
-ranked = rank_queue(
-    filter_sites(rows, scan_id=scan_id, states=states, statuses=statuses, impacts=impacts, decided=decided)
-)
+queue = QueueFilter(scan_id, tuple(states), tuple(statuses), tuple(impacts), decided)
+# The store ranks all sites; the page holds one page of them. Double-review sites stay blind (only this
+# reviewer's own call shows) until two reviewers have decided them.
+page_key = f"{state.QUEUE_PAGE}_{hash(queue)}"
+page_no = int(st.session_state.get(page_key, 1)) - 1
+ranked, total = resources.queue_page(identity.username, queue, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE)
+if ranked.empty and page_no > 0:  # decisions emptied the last page: back to the first
+    st.session_state.pop(page_key, None)
+    ranked, total = resources.queue_page(identity.username, queue, limit=PAGE_SIZE)
 st.caption(f"**Order.** {RANKING_EXPLAINED}")
 if ranked.empty:
     st.success("Nothing left in this view: every site here is decided (choose 'All' to see them).")
     st.stop()
+if total > PAGE_SIZE:
+    pages = -(-total // PAGE_SIZE)
+    st.number_input(
+        f"Page ({PAGE_SIZE} sites each, {pages:,} pages; {total:,} sites in this view)", 1, pages, key=page_key
+    )
 
 ids = ranked["site_id"].tolist()
 current = st.session_state.get(state.SELECTED_SITE)
@@ -70,7 +95,15 @@ with left:
     except MineScanError as err:  # the scene file was moved or deleted since the scan: the sites still count
         overview = None
         st.caption(f"No scene image under the map: {err}")
-    st.pydeck_chart(triage_deck(ranked, repository.current_register(con), overview, int(current)), height=520)
+    density = resources.queue_density(identity.username, queue, DENSITY_CELL_DEG) if total > len(ranked) else None
+    # The map opens on the selected site: the register around it is what an auditor compares it with.
+    register = repository.register_near(con, [site["lon"]], [site["lat"]], margin_deg=0.5)
+    st.pydeck_chart(triage_deck(ranked, register, overview, int(current), density), height=520)
+    if density is not None:
+        st.caption(
+            f"The map outlines this page's {len(ranked)} sites; grey dots count all {total:,} sites in this view "
+            f"per {DENSITY_CELL_DEG}° cell; registered dams and mines within 0.5° of the selected site."
+        )
     st.dataframe(
         ranked[["rank", "site_id", "match_status", "impact_class", "p_max", "area_km2", "nearest_dam_m", "decision"]],
         hide_index=True,
@@ -126,26 +159,19 @@ with right:
         placeholder="What is it? (required to reject)",
     )
     note = st.text_area("Note", key=f"note_{current}")
+    following = next_site(ranked, int(current))
     b1, b2, b3 = st.columns(3)
-    clicked = [
-        d
-        for d, b in (("confirmed", b1), ("rejected", b2), ("unsure", b3))
-        if b.button(
+    for d, column in (("confirmed", b1), ("rejected", b2), ("unsure", b3)):
+        column.button(
             d.capitalize(),
             disabled=d == "rejected" and reason is None,
             key=f"{d}_{current}",
             use_container_width=True,
+            # A callback records the decision before the next run draws the page: one run per click, not two.
+            on_click=_record_decision,
+            args=(identity, int(current), d, following),
         )
-    ]
-    if clicked:
-        seconds = time.monotonic() - st.session_state[state.SITE_SHOWN_AT][1]
-        try:
-            decide(con, identity, int(current), clicked[0], reason, note or None, round(seconds, 1))
-        except MineScanError as err:
-            resources.show_error(err)
-            st.stop()
-        st.session_state[state.FLASH] = f"Site {current}: {clicked[0]}" + (f" ({REASONS[reason]})." if reason else ".")
-        st.session_state[state.SELECTED_SITE] = next_site(ranked, int(current))
-        st.rerun()
+if st.session_state.get(state.DECISION_ERROR):
+    st.error(st.session_state.pop(state.DECISION_ERROR))
 if st.session_state.get(state.FLASH):
     st.toast(st.session_state.pop(state.FLASH))

@@ -30,6 +30,7 @@ REVIEWER = Identity("ana", "reviewer", "Ana", "password")
 def fill_store(path: Path, n_sites: int, n_decisions: int, n_dams: int = 1_000, seed: int = 0) -> list[int]:
     """A store with ``n_sites`` sites over Minas Gerais and Pará, ``n_dams`` register dams, ``n_decisions`` reviews."""
     rng = np.random.default_rng(seed)
+    n_dams = min(n_dams, n_sites // 7)  # each dam sits 300 m from every 7th site
     con = repository.connect(path)
     scan_id = repository.start_scan(
         con, scene_id="load", scene_path="/nonexistent/load.tif", scene_crs="EPSG:4326",

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.queue import as_seen_by
+from core.queue import QueueFilter
 from core.sites import Site
 from core.users import Identity, PermissionDenied
 from db import repository
@@ -35,12 +35,8 @@ def _store(tmp_path: Path, n_sites: int, share: float) -> tuple[duckdb.DuckDBPyC
 
 
 def _view(con: duckdb.DuckDBPyConnection, who: Identity):  # type: ignore[no-untyped-def]
-    rows = as_seen_by(
-        repository.export_rows(con),
-        who.username,
-        repository.blind_sites(con),
-        repository.own_latest_decisions(con, who.username),
-    )
+    """The whole queue as ``who`` sees it in triage."""
+    rows, _ = repository.queue_page(con, who.username, QueueFilter(), limit=10_000)
     return rows.set_index("site_id")
 
 

@@ -1,41 +1,104 @@
-"""Queue order: unregistered and high impact first, then probability and area; decided last."""
+"""Queue order and filters as the store runs them: unregistered and high impact first, then probability and area;
+decided last; paging; the density of the whole queue."""
 
 from __future__ import annotations
 
-import pandas as pd
+import os
+from pathlib import Path
 
-from core.queue import next_site, rank_queue
+import duckdb
+import pytest
 
+from core.queue import QueueFilter, next_site
+from core.sites import Site
+from core.users import Identity
+from db import repository
+from db.workflows import decide
 
-def _sites() -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            (1, "registered", "high_impact", 0.99, 1.0, None),
-            (2, "unregistered", "low_impact", 0.95, 0.5, None),
-            (3, "unregistered", "high_impact", 0.70, 0.2, None),
-            (4, "unregistered", "high_impact", 0.90, 0.1, None),
-            (5, "possibly_off_target", None, 0.99, 3.0, None),
-            (6, "unregistered", "high_impact", 0.99, 9.0, "confirmed"),
-            (7, "unregistered", "high_impact", 0.90, 0.4, None),
-        ],
-        columns=["site_id", "match_status", "impact_class", "p_max", "area_km2", "decision"],
-    )
-
-
-def test_rank_order() -> None:
-    ranked = rank_queue(_sites())
-    assert ranked["site_id"].tolist() == [7, 4, 3, 2, 5, 1, 6]
-    assert ranked["rank"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+#: site -> (register status, impact, P(mine), area); site 6 is decided.
+SITES = {
+    1: ("registered", "high_impact", 0.99, 1.0),
+    2: ("unregistered", "low_impact", 0.95, 0.5),
+    3: ("unregistered", "high_impact", 0.70, 0.2),
+    4: ("unregistered", "high_impact", 0.90, 0.1),
+    5: ("possibly_off_target", None, 0.99, 3.0),
+    6: ("unregistered", "high_impact", 0.99, 9.0),
+    7: ("unregistered", "high_impact", 0.90, 0.4),
+}
 
 
-def test_next_site_skips_decided_and_current() -> None:
-    ranked = rank_queue(_sites())
+@pytest.fixture()
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    con = repository.connect(tmp_path / "store.duckdb")
+    scan_id = repository.start_scan(
+        con, scene_id="s", scene_path="s.tif", scene_crs="EPSG:4326", bounds_lonlat=(-44, -21, -43, -20),
+        synthetic=True, discovery=("m", "1"), impact=("i", "1"), params={}, tiles_total=1,
+    )  # fmt: skip
+    sites = [
+        Site(lon=-44 + k * 0.01, lat=-20.5, outline_wkt="POINT (0 0)", area_km2=area, p_max=p, p_mean=0.7,
+             cell_count=1, cells=((0, k),), impact_class=impact, scene_id="s", discovery_model="m",
+             discovery_version="1", impact_model="i", impact_version="1")
+        for k, (_, impact, p, area) in SITES.items()
+    ]  # fmt: skip
+    repository.insert_sites(con, scan_id, sites)
+    ids = repository.site_points(con)["id"].tolist()
+    assert ids == list(SITES)
+    for site_id, (status, *_rest) in SITES.items():
+        con.execute(
+            "INSERT INTO site_match (site_id, status, radius_m, off_target_radius_m) VALUES (?, ?, 1000, 3000)",
+            [site_id, status],
+        )
+    decide(con, Identity("bia", "reviewer", "", "password"), 6, "confirmed")
+    return con
+
+
+def _ids(con: duckdb.DuckDBPyConnection, queue: QueueFilter = QueueFilter(), **kw: int) -> list[int]:  # noqa: B008
+    rows, _ = repository.queue_page(con, "ana", queue, limit=kw.get("limit", 100), offset=kw.get("offset", 0))
+    return rows["site_id"].tolist()
+
+
+def test_rank_order(con: duckdb.DuckDBPyConnection) -> None:
+    rows, total = repository.queue_page(con, "ana", QueueFilter(), limit=100)
+    assert rows["site_id"].tolist() == [7, 4, 3, 2, 5, 1, 6] and total == 7
+    assert rows["rank"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_filters_and_paging(con: duckdb.DuckDBPyConnection) -> None:
+    assert _ids(con, QueueFilter(decided=False)) == [7, 4, 3, 2, 5, 1]
+    assert _ids(con, QueueFilter(decided=True)) == [6]
+    assert _ids(con, QueueFilter(statuses=("registered", "possibly_off_target"))) == [5, 1]
+    assert _ids(con, QueueFilter(impacts=("not rated",))) == [5]
+    assert _ids(con, QueueFilter(scan_id=99)) == []
+    assert _ids(con, limit=3) == [7, 4, 3] and _ids(con, limit=3, offset=3) == [2, 5, 1]
+    rows, total = repository.queue_page(con, "ana", QueueFilter(), limit=3, offset=6)
+    assert rows["rank"].tolist() == [7] and total == 7
+    empty, none = repository.queue_page(con, "ana", QueueFilter(scan_id=99), limit=3)
+    assert empty.empty and none == 0 and "site_id" in empty.columns
+    density = repository.queue_density(con, "ana", QueueFilter(), cell_deg=1.0)
+    assert int(density["sites"].sum()) == 7 and int(density["undecided"].sum()) == 6
+
+
+def test_next_site_skips_decided_and_current(con: duckdb.DuckDBPyConnection) -> None:
+    ranked, _ = repository.queue_page(con, "ana", QueueFilter(), limit=100)
     assert next_site(ranked, None) == 7
     assert next_site(ranked, 7) == 4
-    all_decided = ranked.assign(decision="rejected")
-    assert next_site(all_decided, None) is None
+    assert next_site(ranked.assign(decision="rejected"), None) is None
 
 
-def test_empty_queue() -> None:
-    empty = _sites().iloc[0:0]
-    assert rank_queue(empty).empty and next_site(rank_queue(empty), None) is None
+def test_the_load_benchmark_runs_the_page_on_a_paged_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The benchmark's page flows (first load, filter, select, decide) on 450 sites: more than one page."""
+    import streamlit as st
+
+    from tests.bench_triage_load import measure
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    for key in ("MINESCAN_DATA", "MINESCAN_DB"):
+        monkeypatch.setenv(key, "")  # measure() sets its own; monkeypatch restores the originals
+    times = measure(450, 20, repeats=2)
+    assert set(times) == {"first load", "filter", "select", "decide"}
+    assert all(len(v) >= 1 and all(ms > 0 for ms in v) for v in times.values())
+    con = repository.connect(os.environ["MINESCAN_DB"])
+    decided_by_ana = con.execute("SELECT count(*) FROM review WHERE reviewer = 'ana'").fetchone()[0]
+    con.close()
+    assert decided_by_ana == 2  # one decision per repeat reached the store

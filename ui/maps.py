@@ -222,7 +222,11 @@ def _register_point_layer(layer_id: str, records: list[dict]) -> pydeck.Layer:
 
 
 def triage_deck(
-    sites: pd.DataFrame, register: pd.DataFrame, overview: SceneOverview | None, selected_site_id: int | None
+    sites: pd.DataFrame,
+    register: pd.DataFrame,
+    overview: SceneOverview | None,
+    selected_site_id: int | None,
+    density: pd.DataFrame | None = None,
 ) -> pydeck.Deck:
     """Map of candidate sites over the scene image, with registered dams and mines.
 
@@ -233,12 +237,16 @@ def triage_deck(
             potential_damage, lon, lat, geometry_wkt).
         overview: The scene picture used as the base map (no network basemap), or None.
         selected_site_id: Site to centre on and highlight.
+        density: Optional counts of all the queue's sites per grid cell (lon, lat, sites, undecided): drawn as
+            grey dots under the page's own sites, so a large queue stays on the map without sending every site.
     """
     site_points, site_outlines = _site_records(sites, selected_site_id)
     reg_points, reg_polygons = _register_records(register, colour_by="kind")
     layers: list[pydeck.Layer] = []
     if overview is not None:
         layers.append(_bitmap_layer(overview))
+    if density is not None and not density.empty:
+        layers.append(_density_layer(density))
     layers.append(_polygon_layer("register-polygons", reg_polygons, 1.5))
     layers.append(_polygon_layer("site-outlines", site_outlines, 2))
     layers.append(_register_point_layer("register-points", reg_points))
@@ -274,6 +282,30 @@ def triage_deck(
     else:
         view = _FALLBACK_VIEW
     return pydeck.Deck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
+
+
+def _density_layer(density: pd.DataFrame) -> pydeck.Layer:
+    records = [
+        {
+            "lon": float(r.lon),
+            "lat": float(r.lat),
+            "radius_m": 1500.0 * math.sqrt(float(r.sites)),
+            "tooltip_html": f"{int(r.sites)} sites here, {int(r.undecided)} undecided",
+        }
+        for r in density.itertuples()
+    ]
+    return pydeck.Layer(
+        "ScatterplotLayer",
+        data=records,
+        id="queue-density",
+        get_position="[lon, lat]",
+        get_fill_color=[90, 90, 90, 90],
+        get_radius="radius_m",
+        radius_units=_METRES,
+        radius_min_pixels=2,
+        radius_max_pixels=30,
+        pickable=True,
+    )
 
 
 def register_deck(register: pd.DataFrame) -> pydeck.Deck:

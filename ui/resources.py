@@ -7,11 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import duckdb
+import pandas as pd
 import streamlit as st
 
 from core import settings
 from core.errors import MineScanError
+from core.queue import QueueFilter
 from core.scan import ScanModel
+from db import repository
 from db.store import Store
 
 #: How long a page waits for the store while a command-line scan or import holds it between its short writes.
@@ -65,3 +68,38 @@ def scan_model(name_or_path: str) -> ScanModel:
 def show_error(err: MineScanError) -> None:
     """A user-facing error: headline and the specific message."""
     st.error(f"**{err.title}.** {err}")
+
+
+# --- the triage queue, cached per store version ------------------------------------------------------------------
+# Selecting another site changes nothing in the store, so it must not rank 100,000 sites again. The cache key
+# holds the store's queue_version, which changes with every decision, scan, import or double-review selection.
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _queue_page(
+    _con: duckdb.DuckDBPyConnection, store: str, version: tuple[int, ...], reviewer: str, queue: QueueFilter,
+    limit: int, offset: int,
+) -> tuple[pd.DataFrame, int]:  # fmt: skip
+    return repository.queue_page(_con, reviewer, queue, limit=limit, offset=offset)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _queue_density(
+    _con: duckdb.DuckDBPyConnection, store: str, version: tuple[int, ...], reviewer: str, queue: QueueFilter,
+    cell_deg: float,
+) -> pd.DataFrame:  # fmt: skip
+    return repository.queue_density(_con, reviewer, queue, cell_deg)
+
+
+def queue_page(reviewer: str, queue: QueueFilter, *, limit: int, offset: int = 0) -> tuple[pd.DataFrame, int]:
+    """:func:`db.repository.queue_page`, computed once per store version."""
+    con = db()
+    version = repository.queue_version(con)
+    return _queue_page(con, str(settings.db_path()), version, reviewer, queue, limit, offset)
+
+
+def queue_density(reviewer: str, queue: QueueFilter, cell_deg: float) -> pd.DataFrame:
+    """:func:`db.repository.queue_density`, computed once per store version."""
+    con = db()
+    version = repository.queue_version(con)
+    return _queue_density(con, str(settings.db_path()), version, reviewer, queue, cell_deg)
