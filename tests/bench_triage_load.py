@@ -31,6 +31,7 @@ def fill_store(path: Path, n_sites: int, n_decisions: int, n_dams: int = 1_000, 
     """A store with ``n_sites`` sites over Minas Gerais and Pará, ``n_dams`` register dams, ``n_decisions`` reviews."""
     rng = np.random.default_rng(seed)
     n_dams = min(n_dams, n_sites // 7)  # each dam sits 300 m from every 7th site
+    n_decisions = min(n_decisions, n_sites)
     con = repository.connect(path)
     scan_id = repository.start_scan(
         con, scene_id="load", scene_path="/nonexistent/load.tif", scene_crs="EPSG:4326",
@@ -110,7 +111,8 @@ def measure(n_sites: int, n_decisions: int, repeats: int = 3) -> dict[str, list[
     os.environ["MINESCAN_DB"] = str(home / "store.duckdb")
     started = time.perf_counter()
     fill_store(home / "store.duckdb", n_sites, n_decisions)
-    print(f"store filled: {n_sites:,} sites, {n_decisions:,} decisions in {time.perf_counter() - started:.1f} s")
+    seconds = time.perf_counter() - started
+    print(f"store filled: {n_sites:,} sites, {min(n_decisions, n_sites):,} decisions in {seconds:.1f} s")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.session_state[IDENTITY] = REVIEWER
     at.switch_page("pages/triage.py")

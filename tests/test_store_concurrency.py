@@ -213,3 +213,34 @@ def test_a_busy_store_gives_up_with_a_clear_message(tmp_path: Path) -> None:
         holder.kill()
         holder.wait()
     assert Store(path, wait_s=5).read(lambda con: con.execute("SELECT 1").fetchone()) == (1,)
+
+
+def test_an_import_that_fails_half_way_changes_nothing(
+    seeded: tuple[Store, list[int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.synthetic import make_demo_scene
+    from db import workflows
+
+    store, _ = seeded
+    register = make_demo_scene(tmp_path / "demo", size=512).register
+    before = store.read(
+        lambda con: con.execute(
+            "SELECT (SELECT count(*) FROM register_snapshot), (SELECT count(*) FROM registered_site), "
+            "(SELECT count(*) FROM site_match)"
+        ).fetchone()
+    )
+
+    def broken_rematch(con, settings):  # type: ignore[no-untyped-def]
+        raise StoreError("disk full (simulated) while matching")
+
+    # The snapshot and its rows are written, then the matching fails: the whole import must roll back.
+    monkeypatch.setattr(workflows, "rematch", broken_rematch)
+    with pytest.raises(StoreError, match="simulated"):
+        workflows.import_register(store, register, "dam", MatchSettings())
+    after = store.read(
+        lambda con: con.execute(
+            "SELECT (SELECT count(*) FROM register_snapshot), (SELECT count(*) FROM registered_site), "
+            "(SELECT count(*) FROM site_match)"
+        ).fetchone()
+    )
+    assert after == before
