@@ -14,16 +14,16 @@ if identity is None:
 
 # Each page checks its capability again on the server (a hidden page's URL does not get round it).
 PAGES = [
-    ("pages/overview.py", "Overview", ":material/home:", None),
-    ("pages/scan.py", "Scan", ":material/satellite_alt:", "scan"),
-    ("pages/triage.py", "Triage", ":material/map:", "decide"),
-    ("pages/register.py", "Register", ":material/list_alt:", "decide"),
-    ("pages/disagreements.py", "Disagreements", ":material/rule:", "supervise"),
-    ("pages/dashboard.py", "Dashboard", ":material/bar_chart:", "view_dashboard"),
-    ("pages/export.py", "Export", ":material/download:", "export"),
+    ("app_pages/overview.py", "Overview", ":material/home:", None),
+    ("app_pages/scan.py", "Scan", ":material/satellite_alt:", "scan"),
+    ("app_pages/triage.py", "Triage", ":material/map:", "decide"),
+    ("app_pages/register.py", "Register", ":material/list_alt:", "decide"),
+    ("app_pages/disagreements.py", "Disagreements", ":material/rule:", "supervise"),
+    ("app_pages/dashboard.py", "Dashboard", ":material/bar_chart:", "view_dashboard"),
+    ("app_pages/export.py", "Export", ":material/download:", "export"),
 ]
 pages = [
-    st.Page(path, title=title, icon=icon, default=path == "pages/overview.py")
+    st.Page(path, title=title, icon=icon, default=path == "app_pages/overview.py")
     for path, title, icon, capability in PAGES
     if capability is None or can(identity, capability)
 ]

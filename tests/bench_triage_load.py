@@ -115,7 +115,7 @@ def measure(n_sites: int, n_decisions: int, repeats: int = 3) -> dict[str, list[
     print(f"store filled: {n_sites:,} sites, {min(n_decisions, n_sites):,} decisions in {seconds:.1f} s")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.session_state[IDENTITY] = REVIEWER
-    at.switch_page("pages/triage.py")
+    at.switch_page("app_pages/triage.py")
     times: dict[str, list[float]] = {"first load": [], "filter": [], "select": [], "decide": []}
     times["first load"].append(_timed(at.run))
     assert not at.exception, at.exception

@@ -89,7 +89,7 @@ def test_bad_scene_in_the_app(env: Path, case: str) -> None:
     path, expected = bad_scenes(env / "files")[case]
     (env / "scenes").mkdir()
     shutil.copy(path, env / "scenes" / path.name)
-    at = _app("pages/scan.py")
+    at = _app("app_pages/scan.py")
     next(s for s in at.selectbox if s.label == "Scene file").select(path.name).run()
     next(s for s in at.selectbox if s.label == "Discovery model").select(REAL_RGB_MODEL).run()
     next(b for b in at.button if b.label == "Run the scan").click().run()
@@ -162,7 +162,7 @@ def test_refused_register_on_the_command_line_and_in_the_app(env: Path, case: st
     assert main(["registry", "import", str(path), "--kind", "dam", "--db", str(env / "store.duckdb")]) == 2
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
-    at = _app("pages/register.py")
+    at = _app("app_pages/register.py")
     at.file_uploader[0].set_value((path.name, path.read_bytes(), "text/csv"))  # inside the form: sent on submit
     next(b for b in at.button if b.label == "Import").click().run()
     assert not at.exception and at.error and expected in at.error[0].value
@@ -191,7 +191,7 @@ def test_messy_register_keeps_good_rows_flags_and_rejects_the_rest_and_stays_tex
     )  # decoded as UTF-8, not Latin-1
 
     # The app shows the same report, and the register's map tooltip shows the HTML as text.
-    at = _app("pages/register.py")
+    at = _app("app_pages/register.py")
     assert not at.exception
     from ui.maps import register_deck
 
@@ -243,7 +243,7 @@ def test_a_card_that_does_not_match_its_weights(env: Path, monkeypatch: pytest.M
     monkeypatch.setenv("MINESCAN_MODELS", str(env / "models"))
     (env / "scenes").mkdir()
     shutil.copy(scene, env / "scenes" / "demo_copy.tif")
-    at = _app("pages/scan.py")
+    at = _app("app_pages/scan.py")
     next(s for s in at.selectbox if s.label == "Scene file").select("demo_copy.tif").run()
     next(s for s in at.selectbox if s.label == "Discovery model").select("mismatched").run()
     next(b for b in at.button if b.label == "Run the scan").click().run()
@@ -266,7 +266,7 @@ def test_a_hostile_note_is_stored_verbatim_and_shown_as_text(env: Path) -> None:
     assert repository.review_history(con, ids[0])["note"].tolist() == [note]
     assert con.execute("SELECT count(*) FROM review").fetchone()[0] == 1
     con.close()
-    page = _app("pages/disagreements.py")
+    page = _app("app_pages/disagreements.py")
     page.number_input[0].set_value(ids[0]).run()
     assert not page.exception
     shown = page.dataframe[-1].value

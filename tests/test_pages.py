@@ -25,13 +25,13 @@ from tests.fakes import write_tif
 from ui.state import IDENTITY
 
 PAGES = [
-    "pages/overview.py",
-    "pages/scan.py",
-    "pages/triage.py",
-    "pages/register.py",
-    "pages/disagreements.py",
-    "pages/dashboard.py",
-    "pages/export.py",
+    "app_pages/overview.py",
+    "app_pages/scan.py",
+    "app_pages/triage.py",
+    "app_pages/register.py",
+    "app_pages/disagreements.py",
+    "app_pages/dashboard.py",
+    "app_pages/export.py",
 ]
 
 
@@ -150,7 +150,7 @@ def test_every_page_loads_on_a_filled_store(env: Path, page: str) -> None:
 
 
 def test_overview_offers_the_demo_on_an_empty_store(env: Path) -> None:
-    at = _app("pages/overview.py")
+    at = _app("app_pages/overview.py")
     assert any("store is empty" in i.value for i in at.info)
     assert at.button[0].label == "Set up the demo"
     table = at.dataframe[0].value.set_index("model")
@@ -162,7 +162,7 @@ def test_overview_offers_the_demo_on_an_empty_store(env: Path) -> None:
 
 def test_deciding_moves_the_queue_on_and_reaches_the_export(env: Path) -> None:
     ids = _filled(env)
-    at = _app("pages/triage.py", REVIEWER)
+    at = _app("app_pages/triage.py", REVIEWER)
     assert at.session_state["selected_site"] in ids
     shown = at.session_state["selected_site"]
     at.text_area[0].input('Tailings, "new"; near road\nvisited')
@@ -180,7 +180,7 @@ def test_deciding_moves_the_queue_on_and_reaches_the_export(env: Path) -> None:
 def test_a_bad_scene_shows_the_core_error_and_stores_nothing(env: Path) -> None:
     (env / "scenes").mkdir()
     (env / "scenes" / "broken.tif").write_bytes(b"not a tiff at all")
-    at = _app("pages/scan.py")
+    at = _app("app_pages/scan.py")
     at.selectbox[0].select("broken.tif").run()
     next(b for b in at.button if b.label == "Run the scan").click().run()
     assert not at.exception
@@ -191,7 +191,7 @@ def test_a_bad_scene_shows_the_core_error_and_stores_nothing(env: Path) -> None:
 
 def test_a_rejection_needs_a_reason(env: Path) -> None:
     _filled(env)
-    at = _app("pages/triage.py", Identity("bruno", "supervisor", "", "password"))
+    at = _app("app_pages/triage.py", Identity("bruno", "supervisor", "", "password"))
     shown = at.session_state["selected_site"]
     reject = next(b for b in at.button if b.label == "Rejected")
     assert reject.disabled
@@ -223,17 +223,27 @@ def test_an_empty_users_file_says_how_to_create_an_account(env: Path) -> None:
     assert any("users add NAME --role supervisor" in w.value for w in at.warning)
 
 
-@pytest.mark.parametrize(("page", "allowed"), [("pages/triage.py", False), ("pages/scan.py", False),
-                                               ("pages/register.py", False), ("pages/dashboard.py", True),
-                                               ("pages/export.py", True)])  # fmt: skip
+@pytest.mark.parametrize(("page", "allowed"), [("app_pages/triage.py", False), ("app_pages/scan.py", False),
+                                               ("app_pages/register.py", False), ("app_pages/dashboard.py", True),
+                                               ("app_pages/export.py", True)])  # fmt: skip
 def test_a_manager_sees_the_dashboard_and_exports_only(env: Path, page: str, allowed: bool) -> None:
     _filled(env)
     at = _app(page, MANAGER)
-    assert not at.exception
-    denied = any("Not allowed" in e.value for e in at.error)
-    assert denied != allowed
+    assert not at.exception and not any("Not allowed" in e.value for e in at.error)
+    # The navigation does not offer a manager the other pages: asking for one lands on the overview.
+    assert (at.title[0].value == "MineScan") != allowed
     if not allowed:
         assert not [b for b in at.button if b.label in ("Confirmed", "Run the scan", "Import")]
+
+
+def test_a_page_checks_the_role_itself(env: Path) -> None:
+    """Even run without the app's navigation (Streamlit's page-folder mode), a page refuses a role it does not
+    serve."""
+    _filled(env)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "triage.py"), default_timeout=90)
+    at.session_state[IDENTITY] = MANAGER
+    at.run()
+    assert any("Not allowed" in e.value for e in at.error) and not at.button
 
 
 def test_a_manager_cannot_decide_even_by_calling_the_workflow(env: Path) -> None:
@@ -252,9 +262,9 @@ def test_a_manager_cannot_decide_even_by_calling_the_workflow(env: Path) -> None
 
 def test_only_supervisors_get_the_register_import(env: Path) -> None:
     _filled(env)
-    reviewer = _app("pages/register.py", REVIEWER)
+    reviewer = _app("app_pages/register.py", REVIEWER)
     assert not reviewer.exception and any("Only supervisors" in c.value for c in reviewer.caption)
-    supervisor = _app("pages/register.py", SUPERVISOR)
+    supervisor = _app("app_pages/register.py", SUPERVISOR)
     assert not any("Only supervisors" in c.value for c in supervisor.caption)
 
 
@@ -266,7 +276,7 @@ def test_double_review_is_blind_in_triage_and_signed_off_on_the_disagreements_pa
     con.execute("INSERT INTO double_review (site_id) VALUES (?)", [ids[0]])
     decide(con, REVIEWER, ids[0], "confirmed", note="Ana's secret note")
     bia = Identity("bia", "reviewer", "", "password")
-    at = _app("pages/triage.py", bia)
+    at = _app("app_pages/triage.py", bia)
     assert not at.exception
     site_box = next(b for b in at.selectbox if b.label == "Site")
     assert any(f"· site {ids[0]} ·" in option for option in site_box.options)
@@ -277,7 +287,7 @@ def test_double_review_is_blind_in_triage_and_signed_off_on_the_disagreements_pa
     next(b for b in at.button if b.label == "Rejected").click().run()
     assert not at.exception
 
-    page = _app("pages/disagreements.py", SUPERVISOR)
+    page = _app("app_pages/disagreements.py", SUPERVISOR)
     assert not page.exception
     waiting = page.dataframe[0].value
     assert waiting["site_id"].tolist() == [ids[0]] and set(waiting[["decision_1", "decision_2"]].iloc[0]) == {

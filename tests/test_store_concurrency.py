@@ -59,8 +59,21 @@ def seeded(tmp_path: Path) -> tuple[Store, list[int]]:
     return store, ids
 
 
-def test_reviewers_in_processes_and_threads_and_a_scan_all_land(seeded: tuple[Store, list[int]], tmp_path: Path):
+def test_reviewers_in_processes_and_threads_and_a_scan_all_land(
+    seeded: tuple[Store, list[int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from core.settings import ROOT as APP_ROOT
+    from core.users import Identity
+    from ui.state import IDENTITY
+
     store, ids = seeded
+    monkeypatch.setenv("MINESCAN_DB", str(store.path))
+    monkeypatch.setenv("MINESCAN_DATA", str(tmp_path / "data"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
     second = planted_scene(tmp_path / "second.tif", size=1300)
     expected_new = len(scan_scene(second, fake_discovery(), fake_impact(), SETTINGS).sites)
     site_list = ",".join(str(i) for i in ids)
@@ -75,6 +88,15 @@ def test_reviewers_in_processes_and_threads_and_a_scan_all_land(seeded: tuple[St
     threads = [threading.Thread(target=decide_in_thread, args=(f"thread{k}",)) for k in range(3)]
     for t in threads:
         t.start()
+    # Meanwhile a reviewer decides in the app itself (its page runs open and close the store).
+    app = AppTest.from_file(str(APP_ROOT / "app.py"), default_timeout=120)
+    app.session_state[IDENTITY] = Identity("web", "reviewer", "", "password")
+    app.switch_page("app_pages/triage.py").run()
+    next(r for r in app.radio if r.label == "Show").set_value("All").run()  # the others may have decided them all
+    for k in range(3):
+        next(t for t in app.text_area if t.label == "Note").input(f"web#{k}")
+        next(b for b in app.button if b.label == "Confirmed").click().run()
+        assert not app.exception and not app.error, [e.value for e in app.error]
     for t in threads:
         t.join()
     for proc in [scan, *deciders]:
@@ -89,6 +111,7 @@ def test_reviewers_in_processes_and_threads_and_a_scan_all_land(seeded: tuple[St
         "thread0": 10,
         "thread1": 10,
         "thread2": 10,
+        "web": 3,
     }
     # Every note is there once: nothing overwritten, nothing doubled.
     notes = store.read(lambda con: [r[0] for r in con.execute("SELECT note FROM review").fetchall()])

@@ -108,4 +108,4 @@ if st.button("Run the scan", type="primary", disabled=scene is None or not disco
         st.caption("This is the synthetic demo scene, not real imagery.")
     for note in result.notes:
         st.caption(note)
-    st.page_link("pages/triage.py", label="Review these sites in the triage queue", icon=":material/map:")
+    st.page_link("app_pages/triage.py", label="Review these sites in the triage queue", icon=":material/map:")

@@ -43,7 +43,7 @@ con = resources.db()
 scan_ids, dam_states = repository.queue_choices(con)
 if not scan_ids:
     st.info("No candidate sites yet: run a scan (or set up the demo on the Overview page).")
-    st.page_link("pages/scan.py", label="Scan a scene", icon=":material/satellite_alt:")
+    st.page_link("app_pages/scan.py", label="Scan a scene", icon=":material/satellite_alt:")
     st.stop()
 
 f1, f2, f3, f4, f5 = st.columns(5)

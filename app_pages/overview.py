@@ -39,13 +39,15 @@ if not repository.has_sites(con):
             st.stop()
         st.session_state[state.LAST_SCAN] = stored.scan_id
         st.success(f"Demo ready: {len(stored.result.sites)} candidate sites. Open the triage queue.")
-        st.page_link("pages/triage.py", label="Go to the triage queue", icon=":material/map:")
+        if allowed:  # the roles that scan also decide
+            st.page_link("app_pages/triage.py", label="Go to the triage queue", icon=":material/map:")
 else:
     counts = repository.status_decision_counts(con)
     total = int(counts["sites"].sum())
     undecided = int(counts.loc[counts["decision"] == "undecided", "sites"].sum())
     st.success(f"The store holds {total} candidate sites; {undecided} are waiting for a decision.")
-    st.page_link("pages/triage.py", label="Go to the triage queue", icon=":material/map:")
+    if can(auth.current_identity(), "decide"):  # a link to a page the role cannot open would be an error
+        st.page_link("app_pages/triage.py", label="Go to the triage queue", icon=":material/map:")
 
 st.subheader("Models")
 cards = model_cards(settings.models_dir())
