@@ -205,11 +205,6 @@ def unfinished_scans(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def update_scan_progress(con: duckdb.DuckDBPyConnection, scan_id: int, tiles_done: int) -> None:
-    """Record how many tiles a running scan has finished."""
-    con.execute("UPDATE scan SET tiles_done = ? WHERE id = ?", [tiles_done, scan_id])
-
-
 def finish_scan(
     con: duckdb.DuckDBPyConnection, scan_id: int, *, valid_area_km2: float, sites_found: int, sites_new: int
 ) -> None:
@@ -523,24 +518,6 @@ def disagreements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Double-reviewed sites whose two reviewers disagreed and that no supervisor has signed off yet."""
     pairs = double_review_pairs(con)
     return pairs[(pairs["decision_1"] != pairs["decision_2"]) & pairs["override_decision"].isna()]
-
-
-def blind_sites(con: duckdb.DuckDBPyConnection) -> set[int]:
-    """Double-review sites that fewer than two reviewers have decided: reviewers must not see others' calls."""
-    rows = con.execute(
-        """SELECT d.site_id FROM double_review d LEFT JOIN review r ON r.site_id = d.site_id AND r.kind = 'decision'
-           GROUP BY d.site_id HAVING count(DISTINCT r.reviewer) < 2"""
-    ).fetchall()
-    return {int(r[0]) for r in rows}
-
-
-def own_latest_decisions(con: duckdb.DuckDBPyConnection, reviewer: str) -> pd.DataFrame:
-    """Each site's latest decision by ``reviewer`` (site_id, decision, reason, note, decided_at)."""
-    return con.execute(
-        """SELECT site_id, decision, reason, note, decided_at FROM review WHERE reviewer = ?
-           QUALIFY row_number() OVER (PARTITION BY site_id ORDER BY decided_at DESC, id DESC) = 1""",
-        [reviewer],
-    ).df()
 
 
 def review_history(con: duckdb.DuckDBPyConnection, site_id: int) -> pd.DataFrame:

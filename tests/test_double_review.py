@@ -58,7 +58,6 @@ def test_reviewers_are_blind_until_both_decided_then_a_supervisor_signs_off(tmp_
     ana = _view(con, ANA)
     assert (ana.loc[site, "decision"], ana.loc[site, "reviewer"]) == ("confirmed", "ana")
     decide(con, BIA, site, "rejected", reason="irrigation_dam")
-    assert site not in repository.blind_sites(con)
     assert not _view(con, BIA).loc[site, "blind"]
     open_items = repository.disagreements(con)
     assert open_items["site_id"].tolist() == [site]
