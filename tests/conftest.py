@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,3 +17,24 @@ def shared_data() -> Path:
     if not (root / "README.md").is_file():
         pytest.skip(f"real data folder {root} is absent (it is beside the repository in CI); test skipped")
     return root
+
+
+@pytest.fixture
+def clean_caches() -> Iterator[None]:
+    """st.cache_resource/cache_data are process-wide: never let one AppTest see another's cached objects (or store)."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An app environment of its own: data folder, store and imagery folder under ``tmp_path``."""
+    monkeypatch.setenv("MINESCAN_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("MINESCAN_DB", str(tmp_path / "store.duckdb"))
+    monkeypatch.setenv("MINESCAN_SCENES", str(tmp_path / "scenes"))
+    return tmp_path

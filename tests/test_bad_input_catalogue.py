@@ -9,13 +9,11 @@ not about bands an RGB file cannot have.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.cli import main
@@ -35,21 +33,7 @@ SCENE_CASES = [
 CLI_ONLY = {"missing", "folder"}
 
 
-@pytest.fixture(autouse=True)
-def clean_caches() -> Iterator[None]:
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MINESCAN_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("MINESCAN_DB", str(tmp_path / "store.duckdb"))
-    monkeypatch.setenv("MINESCAN_SCENES", str(tmp_path / "scenes"))
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("clean_caches")
 
 
 def _stored(store: Path) -> dict[str, int]:

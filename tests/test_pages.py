@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from affine import Affine
 from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
@@ -35,22 +33,7 @@ PAGES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def clean_caches() -> Iterator[None]:
-    """st.cache_resource is process-wide: never let one AppTest see another's cached objects (or store)."""
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MINESCAN_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("MINESCAN_DB", str(tmp_path / "store.duckdb"))
-    monkeypatch.setenv("MINESCAN_SCENES", str(tmp_path / "scenes"))
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("clean_caches")
 
 
 def _filled(env: Path) -> list[int]:
