@@ -33,12 +33,28 @@ _MAX_PAUSE_S = 0.5
 _CONFLICT_RETRIES = 20
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
+#: Opening and closing happen one at a time within a process: DuckDB shares one database instance between a
+#: process's connections, and a thread opening the file while another closes the last connection ("Unique file
+#: handle conflict ... already attached") would otherwise fail a decision.
+_handle_lock = threading.Lock()
 
 
 def is_lock_error(err: BaseException) -> bool:
     """True when DuckDB refused to open a file because another process holds it."""
     text = str(err)
     return isinstance(err, duckdb.IOException) and ("lock" in text.lower())
+
+
+def is_handle_race(err: BaseException) -> bool:
+    """True for DuckDB's in-process attach race (an instance closing while another connection opens): retry."""
+    text = str(err).lower()
+    return "unique file handle conflict" in text or "already attached" in text
+
+
+def close(con: duckdb.DuckDBPyConnection) -> None:
+    """Close a store connection (serialised with opening; see ``_handle_lock``)."""
+    with _handle_lock:
+        con.close()
 
 
 def is_conflict(err: BaseException) -> bool:
@@ -74,14 +90,16 @@ class Store:
                         f"has finished."
                     ) from None
             except duckdb.Error as err:
-                raise StoreError(f"{self.path} is not a MineScan store: {_first_line(err)}") from None
+                if not is_handle_race(err) or time.monotonic() >= deadline:
+                    raise StoreError(f"{self.path} is not a MineScan store: {_first_line(err)}") from None
             time.sleep(min(pause, max(0.0, deadline - time.monotonic())) * random.uniform(0.5, 1.0))
             pause = min(pause * 2, _MAX_PAUSE_S)
 
     def _connect_once(self) -> duckdb.DuckDBPyConnection:
         path = Path(self.path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+        with _handle_lock:
+            con = duckdb.connect(str(path))
         key = str(path.resolve())
         if key not in _migrated:
             with _migrate_lock:
@@ -89,7 +107,7 @@ class Store:
                     try:
                         migrate(con)
                     except BaseException:
-                        con.close()
+                        close(con)
                         raise
                     _migrated.add(key)
         return con
@@ -101,7 +119,7 @@ class Store:
         try:
             yield con
         finally:
-            con.close()
+            close(con)
 
     def write(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``work(con)`` in one transaction; retry it whole when another thread's transaction conflicts."""

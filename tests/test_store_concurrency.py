@@ -80,10 +80,15 @@ def test_reviewers_in_processes_and_threads_and_a_scan_all_land(
     scan = _worker("scan", str(store.path), str(second), "0.03")
     deciders = [_worker("decide", str(store.path), f"proc{k}", site_list, "4") for k in range(2)]
 
+    thread_errors: list[BaseException] = []
+
     def decide_in_thread(name: str) -> None:
-        for n in range(10):
-            site = ids[n % len(ids)]
-            store.write(lambda con, s=site, k=n: add_review(con, s, name, "confirmed", note=f"{name}#{k}"))
+        try:
+            for n in range(10):
+                site = ids[n % len(ids)]
+                store.write(lambda con, s=site, k=n: add_review(con, s, name, "confirmed", note=f"{name}#{k}"))
+        except BaseException as err:  # noqa: BLE001 -- reported below: a reviewer must never get an error here
+            thread_errors.append(err)
 
     threads = [threading.Thread(target=decide_in_thread, args=(f"thread{k}",)) for k in range(3)]
     for t in threads:
@@ -99,6 +104,7 @@ def test_reviewers_in_processes_and_threads_and_a_scan_all_land(
         assert not app.exception and not app.error, [e.value for e in app.error]
     for t in threads:
         t.join()
+    assert not thread_errors, thread_errors
     for proc in [scan, *deciders]:
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err[-2000:]
@@ -267,3 +273,25 @@ def test_an_import_that_fails_half_way_changes_nothing(
         ).fetchone()
     )
     assert after == before
+
+
+def test_many_threads_opening_and_closing_the_store_lose_nothing(seeded: tuple[Store, list[int]]) -> None:
+    """Threads of one process (the app's sessions) opening and closing the file at once: DuckDB's instance
+    sharing must not turn a close racing an open into a failed decision."""
+    store, ids = seeded
+    errors: list[BaseException] = []
+
+    def work(name: str) -> None:
+        try:
+            for n in range(25):
+                store.write(lambda con, k=n: add_review(con, ids[k % len(ids)], name, "unsure", note=f"{name}#{k}"))
+        except BaseException as err:  # noqa: BLE001 -- collected and asserted below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(f"t{k}",)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    assert _count(store, "SELECT count(*) FROM review") == 8 * 25

@@ -15,7 +15,7 @@ from core.errors import MineScanError
 from core.queue import QueueFilter
 from core.scan import ScanModel
 from db import repository
-from db.store import Store
+from db.store import Store, close
 
 #: How long a page waits for the store while a command-line scan or import holds it between its short writes.
 APP_STORE_WAIT_S = 20.0
@@ -44,7 +44,7 @@ def release() -> None:
     con = getattr(_run, "con", None)
     _run.con = None
     if con is not None:
-        con.close()
+        close(con)
 
 
 @contextmanager
