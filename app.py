@@ -15,6 +15,7 @@ if identity is None:
 # Each page checks its capability again on the server (a hidden page's URL does not get round it).
 PAGES = [
     ("app_pages/overview.py", "Overview", ":material/home:", None),
+    ("app_pages/imagery.py", "Imagery", ":material/public:", "scan"),
     ("app_pages/scan.py", "Scan", ":material/satellite_alt:", "scan"),
     ("app_pages/triage.py", "Triage", ":material/map:", "decide"),
     ("app_pages/register.py", "Register", ":material/list_alt:", "decide"),

@@ -63,6 +63,7 @@ else:
                 "nearest_dam_m",
                 "nearest_dam_risk",
                 "nearest_dam_damage",
+                "imagery_summary",
             ]
         ],
         hide_index=True,

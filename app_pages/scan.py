@@ -8,11 +8,13 @@ import streamlit as st
 from core import settings
 from core.errors import MineScanError
 from core.matching import MatchSettings
+from core.raster import scene_provenance
 from core.scan import ScanSettings
 from db import repository
 from db.workflows import resume_scan, scan_into_store
 from ui import auth, resources, state
 from ui.model_info import card_summary, model_cards, scene_choices
+from ui.provenance import show_imagery
 
 auth.require_page("scan")
 st.title("Scan a scene")
@@ -31,6 +33,9 @@ else:
         folder = Path(tempfile.mkdtemp(prefix="minescan_upload_"))
         scene = folder / Path(upload.name).name
         scene.write_bytes(upload.getvalue())
+imagery = scene_provenance(scene) if scene is not None else None
+if imagery is not None:  # an unreadable file says nothing here; the scan explains why it cannot be read
+    show_imagery(imagery, "Imagery of this scene")
 
 cards = model_cards(settings.models_dir())
 discovery_names = [c.name for c in cards if c.kind == "discovery"]
@@ -106,6 +111,16 @@ if st.button("Run the scan", type="primary", disabled=scene is None or not disco
         st.dataframe(summary.pivot_table(index="status", columns="impact", values="sites", fill_value=0))
     if result.scene.synthetic:
         st.caption("This is the synthetic demo scene, not real imagery.")
+    st.text(f"Imagery scanned: {result.scene.provenance.summary()}")
     for note in result.notes:
         st.caption(note)
     st.page_link("app_pages/triage.py", label="Review these sites in the triage queue", icon=":material/map:")
+
+finished = repository.finished_scans(resources.db())
+if not finished.empty:
+    st.subheader("Finished scans")
+    st.caption("The newest first; 'imagery' says where each scanned scene's pixels came from.")
+    st.dataframe(finished, hide_index=True)
+    shown_id = st.selectbox("Imagery recipe of scan", finished["id"].astype(int).tolist(), key="imagery_of_scan")
+    if shown_id is not None:
+        show_imagery(repository.scan_imagery(resources.db(), int(shown_id)), f"Scan {int(shown_id)} imagery")

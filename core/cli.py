@@ -16,6 +16,7 @@ from typing import Any
 
 from core import settings
 from core.bands import get_profile
+from core.cli_imagery import add_imagery_parser
 from core.errors import MineScanError
 
 
@@ -521,6 +522,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_radius_options(p)
     p.set_defaults(func=cmd_registry)
+
+    add_imagery_parser(sub)
 
     p = sub.add_parser("export", help="export sites with their register match and latest decision")
     p.add_argument("--db", help="store file (default: $MINESCAN_DB or data/minescan.duckdb)")

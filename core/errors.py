@@ -37,3 +37,9 @@ class TrainingDataError(MineScanError, ValueError):
     """Training data that cannot be used (missing classes, mixed band counts, ...)."""
 
     title = "The training data can't be used"
+
+
+class RegionError(MineScanError, ValueError):
+    """A region to fetch imagery for that cannot be used (bad bounds, unreadable CSV/GeoJSON, too large, ...)."""
+
+    title = "This region can't be used"

@@ -22,12 +22,14 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from core.imagery_provenance import IMAGERY_EXPORT_COLUMNS
+
 EXPORT_FORMATS = ("csv", "geojson", "kml", "gpkg")
 EXPORT_COLUMNS = (
     "site_id", "scan_id", "scene_id", "lon", "lat", "area_km2", "p_max", "p_mean", "cell_count", "impact_class",
     "impact_rating", "match_status", "nearest_dam_id", "nearest_dam_name", "nearest_dam_owner", "nearest_dam_m",
     "nearest_mine_id", "nearest_mine_m", "inside_polygon_id", "decision", "reason", "note", "reviewer", "decided_at",
-    "discovery_model", "impact_model", "outline_wkt",
+    "discovery_model", "impact_model", *IMAGERY_EXPORT_COLUMNS, "outline_wkt",
 )  # fmt: skip
 INT_COLUMNS = ("site_id", "scan_id", "cell_count")
 FLOAT_COLUMNS = ("lon", "lat", "area_km2", "p_max", "p_mean", "nearest_dam_m", "nearest_mine_m")
@@ -53,7 +55,7 @@ KML_STYLES: dict[str, tuple[str, str]] = {
 _KML_ICON = "https://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
 _KML_SUMMARY = (
     "decision", "reason", "note", "reviewer", "decided_at", "match_status", "impact_rating", "area_km2", "p_max",
-    "nearest_dam_name", "nearest_dam_m", "nearest_mine_id", "nearest_mine_m", "scene_id",
+    "nearest_dam_name", "nearest_dam_m", "nearest_mine_id", "nearest_mine_m", "scene_id", "imagery_summary",
 )  # fmt: skip
 
 

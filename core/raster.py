@@ -21,6 +21,7 @@ from rasterio.windows import Window
 
 from core.bands import S2_12_BANDS, S2_13_BANDS, canonical_band_name
 from core.errors import BandMismatchError, InvalidSceneError, NoValidDataError
+from core.imagery_provenance import ImageryProvenance, provenance_from_tags
 
 #: Integer digital numbers are divided by this to give reflectance (Sentinel-2 L1C convention).
 DN_PER_REFLECTANCE = 10_000.0
@@ -56,7 +57,12 @@ class SceneInfo:
     @property
     def synthetic(self) -> bool:
         """True for scenes MineScan generated itself (the demo)."""
-        return self.tags.get("MINESCAN_SYNTHETIC", "").lower() in ("1", "true", "yes")
+        return _synthetic(self.tags)
+
+    @property
+    def provenance(self) -> ImageryProvenance:
+        """Where the pixels came from, as the file's ``MINESCAN_IMAGERY`` tag records (else synthetic or unknown)."""
+        return provenance_from_tags(self.tags, synthetic=self.synthetic)
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,23 @@ def open_scene(path: Path | str, bands: tuple[str, ...]) -> SceneInfo:
             f"{source} is not a readable GeoTIFF ({_gdal_reason(err)}). Check that it is an image file and "
             f"that it was copied completely."
         ) from None
+
+
+def scene_provenance(path: Path | str) -> ImageryProvenance | None:
+    """Where a scene file's pixels came from, read from its tags alone (no band check, no pixels); ``None`` when
+    the file cannot be opened (the scan says why when it is run)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(Path(path)) as src:
+                tags = dict(src.tags())
+    except (RasterioIOError, RasterioError, OSError):
+        return None
+    return provenance_from_tags(tags, synthetic=_synthetic(tags))
+
+
+def _synthetic(tags: dict[str, str]) -> bool:
+    return tags.get("MINESCAN_SYNTHETIC", "").lower() in ("1", "true", "yes")
 
 
 def _gdal_reason(err: Exception) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import MineScanError
+from core.imagery_provenance import IMAGERY_EXPORT_COLUMNS, ImageryProvenance, provenance_from_record
 from core.matching import MatchSettings, SiteMatch
 from core.queue import IMPACT_ORDER, STATUS_ORDER, QueueFilter
 from core.register import RegisterEntry, RegisterImport
@@ -113,14 +114,18 @@ def start_scan(
     params: dict[str, Any],
     tiles_total: int,
     runner: str | None = None,
+    imagery_json: str | None = None,
 ) -> int:
-    """Record a scan as running (by ``runner``, host:pid); return its id."""
+    """Record a scan as running (by ``runner``, host:pid); return its id.
+
+    ``imagery_json`` is where the scene's pixels came from (:meth:`core.imagery_provenance.ImageryProvenance.to_json`).
+    """
     west, south, east, north = bounds_lonlat
     row = con.execute(
         """INSERT INTO scan (scene_id, scene_path, scene_crs, west, south, east, north, synthetic,
                discovery_model, discovery_version, impact_model, impact_version, params_json, status, tiles_total,
-               runner)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id""",
+               runner, imagery_json)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id""",
         [
             scene_id,
             scene_path,
@@ -135,6 +140,7 @@ def start_scan(
             json.dumps(params),
             tiles_total,
             runner,
+            imagery_json,
         ],
     ).fetchone()
     return _returned_id(row)
@@ -192,17 +198,60 @@ def scan_record(con: duckdb.DuckDBPyConnection, scan_id: int) -> dict[str, Any]:
     return dict(df.iloc[0].to_dict())
 
 
+def scan_imagery(con: duckdb.DuckDBPyConnection, scan_id: int) -> ImageryProvenance:
+    """Where the pixels of a scan's scene came from (scans from before this was recorded: synthetic or unknown).
+
+    Raises:
+        StoreError: there is no such scan.
+    """
+    row = con.execute("SELECT imagery_json, synthetic FROM scan WHERE id = ?", [scan_id]).fetchone()
+    if row is None:
+        raise StoreError(f"there is no scan {scan_id}")
+    return provenance_from_record(row[0], synthetic=bool(row[1]))
+
+
+def _imagery_by_scan(con: duckdb.DuckDBPyConnection, scan_ids: Sequence[int]) -> dict[int, ImageryProvenance]:
+    """The imagery of each of these scans, by scan id."""
+    rows = con.execute(
+        "SELECT id, imagery_json, synthetic FROM scan WHERE id IN (SELECT unnest(CAST(? AS BIGINT[])))",
+        [sorted({int(i) for i in scan_ids})],
+    ).fetchall()
+    return {int(i): provenance_from_record(text, synthetic=bool(synthetic)) for i, text, synthetic in rows}
+
+
+def _with_imagery_summary(con: duckdb.DuckDBPyConnection, scans: pd.DataFrame) -> pd.DataFrame:
+    """``scans`` (with an ``id`` column) plus an ``imagery`` column: the one-line summary of each scan's imagery."""
+    imagery = _imagery_by_scan(con, scans["id"].tolist())
+    summaries = [imagery[int(i)].summary() if int(i) in imagery else "" for i in scans["id"]]
+    return scans.assign(imagery=pd.Series(summaries, index=scans.index, dtype=object))
+
+
 def set_scan_runner(con: duckdb.DuckDBPyConnection, scan_id: int, runner: str) -> None:
     """Record which process (host:pid) is running a scan now."""
     con.execute("UPDATE scan SET runner = ?, status = 'running', message = NULL WHERE id = ?", [runner, scan_id])
 
 
 def unfinished_scans(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Scans that were interrupted (still 'running' with no live process) or failed, newest first."""
-    return con.execute(
+    """Scans that were interrupted (still 'running' with no live process) or failed, newest first, with a summary
+    of their imagery."""
+    scans = con.execute(
         """SELECT id, scene_id, scene_path, discovery_model, impact_model, status, tiles_done, tiles_total, runner,
                   started_at, message FROM scan WHERE status <> 'finished' ORDER BY id DESC"""
     ).df()
+    return _with_imagery_summary(con, scans)
+
+
+def finished_scans(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
+    """The ``limit`` newest finished scans, newest first, with a summary of their imagery (``imagery``)."""
+    scans = con.execute(
+        """SELECT id, scene_id, discovery_model || ' v' || discovery_version AS discovery_model,
+                  CASE WHEN impact_model = '' THEN 'none' ELSE impact_model || ' v' || impact_version END
+                      AS impact_model,
+                  sites_found, sites_new, valid_area_km2, finished_at
+           FROM scan WHERE status = 'finished' ORDER BY id DESC LIMIT ?""",
+        [limit],
+    ).df()
+    return _with_imagery_summary(con, scans)
 
 
 def finish_scan(
@@ -576,9 +625,17 @@ def export_rows(
     """One row per site with its register match and latest decision; ``decision`` may be 'undecided'.
 
     ``impact_rating`` is the impact class, or says why a site has none (no impact model, or no valid patch).
+    The ``imagery_*`` columns (:data:`core.imagery_provenance.IMAGERY_EXPORT_COLUMNS`) say where the pixels of the
+    scan that found the site came from.
     """
     params = [*_NOT_RATED, scan_id, scan_id, status, status, decision, decision]
-    return con.execute(EXPORT_SQL, params).df()
+    rows = con.execute(EXPORT_SQL, params).df()
+    # One recipe per scan, not per site: a scan's imagery is parsed once however many sites it found.
+    imagery = {k: v.export_fields() for k, v in _imagery_by_scan(con, rows["scan_id"].unique().tolist()).items()}
+    for column in IMAGERY_EXPORT_COLUMNS:
+        values = [imagery[int(k)][column] if int(k) in imagery else None for k in rows["scan_id"]]
+        rows[column] = pd.Series(values, index=rows.index, dtype=object)
+    return rows
 
 
 # --- the triage queue --------------------------------------------------------------------------------------------

@@ -135,6 +135,31 @@ MIGRATIONS: tuple[str, ...] = (
         selected_at TIMESTAMP NOT NULL DEFAULT current_timestamp
     );
     """,
+    # 5: where the scanned scene's pixels came from (core.imagery_provenance JSON); NULL for scans before it.
+    """
+    ALTER TABLE scan ADD COLUMN imagery_json VARCHAR;
+    """,
+    # 6: Earth Engine export tasks a user started, with the recipe their files will carry.
+    """
+    CREATE SEQUENCE imagery_task_id_seq;
+    CREATE TABLE imagery_task (
+        id BIGINT PRIMARY KEY DEFAULT nextval('imagery_task_id_seq'),
+        task_id VARCHAR NOT NULL UNIQUE,
+        region VARCHAR NOT NULL,
+        tile_id VARCHAR NOT NULL,
+        destination VARCHAR NOT NULL CHECK (destination IN ('drive', 'cloud_storage')),
+        target VARCHAR NOT NULL,
+        file_prefix VARCHAR NOT NULL,
+        provenance_json VARCHAR NOT NULL,
+        params_json VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        error VARCHAR,
+        destination_uris VARCHAR,
+        started_by VARCHAR,
+        started_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        updated_at TIMESTAMP
+    );
+    """,
 )
 
 

@@ -17,6 +17,7 @@ from core import settings as app_settings
 from core.errors import MineScanError
 from core.geo import to_wgs84
 from core.grid import plan_tiles
+from core.imagery_provenance import ImageryProvenance, provenance_from_record
 from core.matching import MatchSettings, PointLayer, PolygonLayer, match_sites
 from core.raster import SceneInfo, open_scene
 from core.register import RegisterImport, read_layer, read_register
@@ -125,16 +126,17 @@ def resume_scan(
 
 
 def _check_resumable(
-    record: dict[str, Any], path: Path, discovery: ScanModel, impact: ScanModel | None, settings: ScanSettings
+    record: dict[str, Any], info: SceneInfo, discovery: ScanModel, impact: ScanModel | None, settings: ScanSettings
 ) -> None:
-    """Refuse to resume a scan with another scene, other models or settings, or one that is finished or running."""
+    """Refuse to resume a scan with another scene (path, or imagery recipe where the scan recorded one), other
+    models or settings, or one that is finished or running."""
     sid = record["id"]
     if record["status"] == "finished":
         raise StoreError(f"scan {sid} has finished; there is nothing to resume")
     if _runner_alive(record.get("runner")):
         raise StoreError(f"scan {sid} is still running in process {record['runner']}; let it finish")
     wanted = {
-        "scene": str(path),
+        "scene": str(info.path),
         "discovery model": f"{discovery.card.name} v{discovery.card.version}",
         "impact model": f"{impact.card.name} v{impact.card.version}" if impact else "none",
         "settings": _scan_params(settings),
@@ -145,10 +147,19 @@ def _check_resumable(
         "impact model": f"{record['impact_model']} v{record['impact_version']}" if record["impact_model"] else "none",
         "settings": json.loads(record["params_json"]),
     }
+    # The same file name may hold a newer download: its tiles would not fit the ones already scanned.
+    then, now = record.get("imagery_json"), info.provenance.to_json()
+    if isinstance(then, str) and then != now:
+        labels = _imagery_label(provenance_from_record(then)), _imagery_label(info.provenance)
+        stored["imagery"], wanted["imagery"] = labels if labels[0] != labels[1] else (then, now)
     differ = [k for k in wanted if wanted[k] != stored[k]]
     if differ:
         details = "; ".join(f"{k}: {stored[k]} then, {wanted[k]} now" for k in differ)
         raise StoreError(f"scan {sid} cannot be resumed with a different {', '.join(differ)} ({details})")
+
+
+def _imagery_label(imagery: ImageryProvenance) -> str:
+    return imagery.summary() + (f", created {imagery.created_at}" if imagery.created_at else "")
 
 
 def scan_into_store(
@@ -175,7 +186,7 @@ def scan_into_store(
     done: dict[int, TileOutput] = {}
     if resume is not None:
         record = _read(target, lambda con: repository.scan_record(con, resume))
-        _check_resumable(record, path, discovery, impact, settings)
+        _check_resumable(record, info, discovery, impact, settings)
         done = _read(target, lambda con: repository.saved_tiles(con, resume))
         scan_id = resume
         write(target, lambda con: repository.set_scan_runner(con, scan_id, runner_id()))
@@ -194,6 +205,7 @@ def scan_into_store(
                 params=_scan_params(settings),
                 tiles_total=len(plan_tiles(info.height, info.width, settings.cells_per_tile)),
                 runner=runner_id(),
+                imagery_json=info.provenance.to_json(),
             ),
         )
 

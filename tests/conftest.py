@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import shared_data_dir
+from tests.offline_ee import offline_ee  # noqa: F401 - the Earth Engine client, initialised offline
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +24,9 @@ def write_tif(
     transform: Affine | None = None,
     nodata: float | None = None,
     descriptions: Sequence[str] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write (bands, rows, cols) ``data`` as a GeoTIFF."""
+    """Write (bands, rows, cols) ``data`` as a GeoTIFF, with dataset ``tags``."""
     count, height, width = data.shape
     profile = {
         "driver": "GTiff",
@@ -43,6 +44,8 @@ def write_tif(
         dst.write(data)
         for i, name in enumerate(descriptions or [], start=1):
             dst.set_band_description(i, name)
+        if tags:
+            dst.update_tags(**tags)
     return path
 
 

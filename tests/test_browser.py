@@ -199,6 +199,18 @@ def test_demo_triage_decide_export(app_url: str, tmp_path: Path) -> None:
             page.get_by_role("button", name="Download CSV").click()
         csv_path = tmp_path / "export.csv"
         download.value.save_as(csv_path)
+
+        # Imagery without an Earth Engine account: the page says so, and still plans the tiles and request.
+        _go(page, "Imagery")
+        page.locator('[data-testid="stAlert"]', has_text="not configured").wait_for()
+        page.get_by_label("West, south, east, north (decimal degrees)").fill("-44.30, -20.30, -43.90, -20.00")
+        page.get_by_label("West, south, east, north (decimal degrees)").press("Enter")
+        _idle(page)
+        page.get_by_text("1 tile(s)").first.wait_for(timeout=30_000)
+        assert page.get_by_role("button", name="Download now").is_disabled()
+        page.get_by_text("1 tile(s)").first.scroll_into_view_if_needed()
+        page.wait_for_timeout(1_000)  # the tile map draws
+        page.screenshot(path=str(SHOTS / "7_imagery_plan_without_account.png"))
         browser.close()
 
     rows = pd.read_csv(csv_path, encoding="utf-8-sig")

@@ -37,6 +37,9 @@ def rows() -> pd.DataFrame:
         "nearest_dam_name": None, "nearest_dam_owner": None, "nearest_dam_m": None, "nearest_mine_id": "ANM-831",
         "nearest_mine_m": 2450.5, "inside_polygon_id": None, "decision": None, "reason": None, "note": None,
         "reviewer": None, "decided_at": pd.NaT, "discovery_model": "fcn-v3", "impact_model": "impact-v1",
+        "imagery_source": "Google Earth Engine", "imagery_collection": "COPERNICUS/S2_HARMONIZED",
+        "imagery_start": "2024-06-01", "imagery_end": "2024-09-01",
+        "imagery_summary": "Sentinel-2 COPERNICUS/S2_HARMONIZED, median of 2024-06-01 to 2024-09-01 (end exclusive)",
         "outline_wkt": SQUARE,
     }  # fmt: skip
     when = pd.Timestamp("2026-11-21 09:30:15", tz="UTC")

@@ -25,6 +25,7 @@ from ui.state import IDENTITY
 PAGES = [
     "app_pages/overview.py",
     "app_pages/scan.py",
+    "app_pages/imagery.py",
     "app_pages/triage.py",
     "app_pages/register.py",
     "app_pages/disagreements.py",

@@ -321,3 +321,38 @@ def register_deck(register: pd.DataFrame) -> pydeck.Deck:
     ]
     view = _view_for([p["lon"] for p in points], [p["lat"] for p in points], 12) if points else _FALLBACK_VIEW
     return pydeck.Deck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
+
+
+def imagery_plan_deck(regions: list[dict[str, Any]], tiles: list[dict[str, Any]]) -> pydeck.Deck:
+    """Map of an imagery plan: the regions asked for (outlined) and the tiles that will be requested (filled).
+
+    ``regions``: label, west, south, east, north; ``tiles``: tile, region, polygon (lon/lat ring), how.
+    """
+    region_records = [
+        {
+            "polygon": [[[r["west"], r["south"]], [r["east"], r["south"]], [r["east"], r["north"]],
+                         [r["west"], r["north"]], [r["west"], r["south"]]]],
+            "fill": [0, 0, 0, 0],
+            "line": [250, 204, 21, 255],
+            "tooltip_html": _rows_html([("Region", r["label"])]),
+        }
+        for r in regions
+    ]
+    tile_records = [
+        {
+            "polygon": [t["polygon"]],
+            "fill": [37, 99, 235, 60] if t["how"] != "export only" else [124, 58, 237, 60],
+            "line": [37, 99, 235, 230],
+            "tooltip_html": _rows_html([("Tile", t["tile"]), ("Region", t["region"]), ("Size", t["km"] + " km"),
+                                        ("How", t["how"])]),
+        }
+        for t in tiles
+    ]
+    lons = [c[0] for rec in tile_records + region_records for c in rec["polygon"][0]]
+    lats = [c[1] for rec in tile_records + region_records for c in rec["polygon"][0]]
+    view = _view_for(lons, lats, 12) if lons else _FALLBACK_VIEW
+    layers = [
+        _polygon_layer("imagery-tiles", tile_records, 1.0),
+        _polygon_layer("imagery-regions", region_records, 2.5),
+    ]
+    return pydeck.Deck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)

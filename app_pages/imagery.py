@@ -1,0 +1,169 @@
+"""Imagery page: pick a region, see the tiles and the exact Earth Engine request, download or export the paper's
+Sentinel-2 composite, and follow export tasks. Planning works offline and without an account."""
+
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from core import settings
+from core.earth_engine.plan import make_plan
+from core.earth_engine.recipe import PAPER_DATES, default_dates, make_recipe
+from core.earth_engine.requests import DESTINATIONS
+from core.earth_engine.transfer import download_tile
+from core.errors import MineScanError
+from core.regions import Region, parse_bounds, parse_geojson, parse_region_csv, regions_from_drawings
+from db.imagery_workflows import recorded_tasks, refresh_tasks, start_exports, tag_exported
+from ui import auth, resources
+from ui.earth_engine import EarthEngineUnavailable, configuration, drawing_map, earth_engine
+from ui.maps import imagery_plan_deck
+
+identity = auth.require_page("scan")
+st.title("Imagery from Google Earth Engine")
+st.caption(
+    "The paper's composite: Sentinel-2 L1C (harmonised collection), scenes under a cloud limit, clouds and cirrus "
+    "masked per pixel, per-pixel median, 12 bands, reflectance = DN / 10000, 10 m, in tiles of at most 92 x 92 km."
+)
+
+try:
+    config = configuration()
+    st.success(f"Earth Engine is configured: project {config.project or 'of the service account'}, {config.method}.")
+    ready = True
+except EarthEngineUnavailable as err:
+    st.warning(f"**{err.title}.** {err}")
+    st.caption("You can still plan below: the tiles and the exact request need no account and no network.")
+    ready = False
+
+# --- 1. the region ------------------------------------------------------------------------------------------------
+st.subheader("1. Region")
+how = st.radio("Give the region", ["Type bounds", "Draw on a map", "GeoJSON file", "CSV file"], horizontal=True)
+regions: list[Region] = []
+try:
+    if how == "Type bounds":
+        label = st.text_input("Name", value="region")
+        text = st.text_input("West, south, east, north (decimal degrees)", placeholder="-44.30, -20.30, -43.90, -20.00")
+        if text.strip():
+            regions = [parse_bounds(text, label=label)]
+    elif how == "Draw on a map":
+        st.caption(
+            "Draw rectangles or polygons. This map loads its library and background from the internet, as Earth "
+            "Engine itself does; offline it stays blank: type the bounds or upload a file instead."
+        )
+        drawn = st_folium(drawing_map(), height=420, use_container_width=True, returned_objects=["all_drawings"],
+                          key="imagery_draw")
+        if drawn and drawn.get("all_drawings"):
+            regions = regions_from_drawings(drawn["all_drawings"])
+    elif how == "GeoJSON file":
+        upload = st.file_uploader("GeoJSON in WGS84 (one region per feature)", type=["geojson", "json"])
+        if upload is not None:
+            regions = parse_geojson(upload.getvalue())
+    else:
+        st.caption(
+            "One region per row, as in the paper: lower-left lat, lon, upper-right lat, lon, label; or centre lat, "
+            "lon, label and optionally the square's side in metres. ',' or ';' separated; decimal commas accepted."
+        )
+        side = st.number_input("Side of the square for centre rows (metres)", min_value=100, max_value=92_000,
+                               value=20_000, step=1_000)
+        upload = st.file_uploader("CSV of regions", type=["csv", "txt"])
+        if upload is not None:
+            regions = parse_region_csv(upload.getvalue(), side_m=float(side))
+except MineScanError as err:
+    resources.show_error(err)
+    regions = []
+
+# --- 2. the composite -------------------------------------------------------------------------------------------
+st.subheader("2. Composite")
+paper = st.checkbox("The paper's dates (2018-01-01 to 2020-01-01)", value=False)
+start_default, end_default = PAPER_DATES if paper else default_dates(date.today())
+c1, c2, c3, c4 = st.columns(4)
+start = c1.date_input("First day", value=start_default, disabled=paper)
+end = c2.date_input("Until (exclusive)", value=end_default, disabled=paper)
+max_cloud = c3.slider("Scene cloud limit (%)", 0, 100, 20)
+mask_label = c4.radio("Cloud mask", ["QA60 bits 10-11", "Cloud Score+"])
+plan = None
+try:
+    recipe = make_recipe(start_default if paper else start, end_default if paper else end,
+                         max_cloud_percent=float(max_cloud),
+                         mask="qa60" if mask_label.startswith("QA60") else "cloud_score_plus")
+    if regions:
+        plan = make_plan(regions, recipe)
+except MineScanError as err:
+    resources.show_error(err)
+
+# --- 3. the plan --------------------------------------------------------------------------------------------------
+st.subheader("3. Tiles and request")
+if plan is None:
+    st.info("Give a region to see its tiles.")
+    st.stop()
+rows = plan.rows()
+st.write(f"{len(plan.regions)} region(s), **{len(plan.tiles)} tile(s)**, {plan.area_km2:,.0f} km².")
+st.pydeck_chart(
+    imagery_plan_deck([{"label": r.label, "west": r.west, "south": r.south, "east": r.east, "north": r.north}
+                       for r in plan.regions], rows),
+    height=380,
+)
+st.dataframe([{k: v for k, v in row.items() if k != "polygon"} for row in rows], hide_index=True)
+destination = st.radio("Export to", DESTINATIONS, format_func=lambda d: "Google Drive" if d == "drive" else
+                       "Cloud Storage", horizontal=True)
+target = st.text_input("Drive folder" if destination == "drive" else "Cloud Storage bucket", value="MineScan")
+with st.expander("The exact request"):
+    st.json(plan.request(destination, target), expanded=2)
+
+# --- 4. getting the pixels -------------------------------------------------------------------------------------
+st.subheader("4. Get the pixels")
+folder = settings.scenes_dir() / "earth_engine"
+small = all(plan.downloadable(t) for t in plan.tiles)
+c1, c2 = st.columns(2)
+download = c1.button("Download now", disabled=not (ready and small), type="primary",
+                     help=None if small else "Tiles over about 40 x 40 km go through an export task.")
+export = c2.button("Start export tasks", disabled=not ready)
+if not ready:
+    st.caption("Earth Engine is not configured (see above): downloading and exporting are off.")
+if download:
+    resources.release()  # downloading takes a while: the store is not held meanwhile
+    try:
+        ee = earth_engine()
+        written: list[Path] = []
+        bar = st.progress(0.0, text="Downloading…")
+        for i, tile in enumerate(plan.tiles):
+            def report(done: int, total: int, i: int = i, tile_id: str = tile.tile_id) -> None:
+                bar.progress((i + done / total) / len(plan.tiles), text=f"{tile_id}: {done}/{total} requests")
+
+            written.append(download_tile(ee, plan.recipe, tile, folder, progress=report))
+        st.success(f"Wrote {len(written)} scene(s) under `{folder}`: choose them on the Scan page.")
+    except MineScanError as err:
+        resources.show_error(err)
+if export:
+    resources.release()
+    try:
+        started = start_exports(resources.store(), earth_engine(), plan, destination, target, identity.username)
+        st.success(f"Started {len(started)} export task(s): " + ", ".join(s.task_id for s in started))
+    except MineScanError as err:
+        resources.show_error(err)
+
+# --- 5. export tasks -------------------------------------------------------------------------------------------
+st.subheader("5. Export tasks")
+tasks = recorded_tasks(resources.store())
+if tasks.empty:
+    st.caption("No export task started yet.")
+else:
+    c1, c2 = st.columns(2)
+    if c1.button("Refresh status", disabled=not ready):
+        try:
+            changed = refresh_tasks(resources.store(), earth_engine())
+            st.success(f"{changed} task(s) changed state.")
+            tasks = recorded_tasks(resources.store())
+        except MineScanError as err:
+            resources.show_error(err)
+    if c2.button("Ready copied files for scanning", help=f"Writes band names and the recipe into exported files "
+                 f"copied under {settings.scenes_dir()}"):
+        try:
+            tagged = tag_exported(resources.store(), settings.scenes_dir())
+            if tagged:
+                st.success("Ready to scan: " + ", ".join(p.name for p, _ in tagged))
+            else:
+                st.info(f"No file of these tasks under `{settings.scenes_dir()}` yet.")
+        except MineScanError as err:
+            resources.show_error(err)
+    st.dataframe(tasks.drop(columns=["provenance_json"]), hide_index=True)

@@ -1,0 +1,79 @@
+"""Earth Engine use cases shared by the CLI and the app: start exports and remember them, follow them, ready
+their files for scanning. ``ee`` is the initialised client (core.earth_engine.connection.connect)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from core.earth_engine.plan import ImageryPlan
+from core.earth_engine.requests import export_params, file_prefix
+from core.earth_engine.transfer import exported_files, start_export, tag_exported_file, task_statuses
+from core.imagery_provenance import ImageryProvenance
+from db.imagery_tasks import record_task, tasks, update_statuses
+from db.store import Store
+
+FINISHED_STATES = ("COMPLETED", "SUCCEEDED", "FAILED", "CANCELLED")
+
+
+@dataclass(frozen=True)
+class StartedExport:
+    """One export task started for one tile."""
+
+    task_id: str
+    tile_id: str
+    file_name: str
+
+
+def start_exports(
+    store: Store, ee: Any, plan: ImageryPlan, destination: str, target: str, started_by: str | None
+) -> list[StartedExport]:
+    """Start one export task per tile of ``plan``; each is recorded in the store as soon as it is started."""
+    started: list[StartedExport] = []
+    for tile in plan.tiles:
+        task_id = start_export(ee, plan.recipe, tile, destination, target)
+        provenance = plan.recipe.provenance(crs=tile.crs, region=tile.region, tile=tile.tile_id)
+        params = export_params(plan.recipe, tile, destination, target)
+
+        def remember(con: Any, tile: Any = tile, task_id: str = task_id, record: Any = provenance,
+                     params: dict[str, Any] = params) -> None:
+            record_task(
+                con, task_id=task_id, region=tile.region, tile_id=tile.tile_id, destination=destination,
+                target=target, file_prefix=file_prefix(tile), provenance=record, params=params,
+                started_by=started_by,
+            )
+
+        store.write(remember)
+        started.append(StartedExport(task_id, tile.tile_id, f"{file_prefix(tile)}.tif"))
+    return started
+
+
+def refresh_tasks(store: Store, ee: Any) -> int:
+    """Ask Earth Engine for the state of every unfinished recorded task; return how many changed."""
+    pending = store.read(lambda con: tasks(con, unfinished_only=True))
+    if pending.empty:
+        return 0
+    statuses = task_statuses(ee, [str(t) for t in pending["task_id"]])
+    return int(store.write(lambda con: update_statuses(con, statuses)))
+
+
+def recorded_tasks(store: Store) -> pd.DataFrame:
+    """The recorded export tasks, newest first."""
+    return store.read(lambda con: tasks(con))
+
+
+def tag_exported(store: Store, folder: Path) -> list[tuple[Path, str]]:
+    """Write band names and recipe into every file of a recorded export found under ``folder``.
+
+    Returns (file, task id) for each file made ready to scan.
+    """
+    done: list[tuple[Path, str]] = []
+    for row in recorded_tasks(store).itertuples():
+        record = ImageryProvenance.from_json(str(row.provenance_json))
+        for path in exported_files(folder, str(row.file_prefix)):
+            tag_exported_file(path, record)
+            done.append((path, str(row.task_id)))
+    return done

@@ -1,0 +1,138 @@
+"""The Imagery page as a user meets it: planning without an account, a clear message instead of Earth Engine,
+and (with the offline client) export tasks started, recorded and followed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.settings import ROOT
+from core.users import Identity
+from ui.state import IDENTITY
+
+pytestmark = pytest.mark.usefixtures("clean_caches")
+SOFIA = Identity("sofia", "supervisor", "Sofia", "password")
+BOUNDS = "-44.16, -20.16, -44.07, -20.08"
+
+
+@pytest.fixture
+def no_account(env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("MINESCAN_EE_PROJECT", "MINESCAN_EE_SERVICE_ACCOUNT_KEY", "MINESCAN_EE_CREDENTIALS"):
+        monkeypatch.delenv(name, raising=False)
+    return env
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[IDENTITY] = SOFIA
+    at.switch_page("app_pages/imagery.py")
+    return at.run()
+
+
+def _type_bounds(at: AppTest, text: str = BOUNDS, name: str = "Córrego do Feijão") -> AppTest:
+    at.text_input[0].set_value(name)
+    at.text_input[1].set_value(text)
+    return at.run()
+
+
+def test_without_an_account_the_page_plans_and_says_what_to_do(no_account: Path) -> None:
+    at = _page()
+    assert not at.exception, at.exception
+    (error,) = at.warning
+    assert "Google Earth Engine is not available" in error.value and "not configured" in error.value
+    assert "MINESCAN_EE_SERVICE_ACCOUNT_KEY" in error.value and "earthengine authenticate" in error.value
+    at = _type_bounds(at)
+    assert not at.exception, at.exception
+    assert "**1 tile(s)**" in " ".join(m.value for m in at.markdown)
+    table = at.dataframe[0].value
+    assert table["tile"].tolist() == ["32723-E0006-N0084"] and table["region"].tolist() == ["Córrego do Feijão"]
+    request = json.loads(at.json[0].value)
+    assert request["composite"]["collection"] == "COPERNICUS/S2_HARMONIZED"
+    assert request["composite"]["scene_filter"] == "CLOUDY_PIXEL_PERCENTAGE <= 20"
+    assert request["tiles"][0]["export"]["crs"] == "EPSG:32723"
+    buttons = {b.label: b for b in at.button}
+    assert buttons["Download now"].disabled and buttons["Start export tasks"].disabled
+
+
+def test_bad_bounds_are_explained(no_account: Path) -> None:
+    at = _type_bounds(_page(), "-20.1, -44.1, -19.9, -43.9x")
+    assert not at.exception
+    assert any("This region can't be used" in e.value for e in at.error)
+    assert not at.dataframe
+
+
+def test_paper_dates_and_cloud_score_plus_change_the_request(no_account: Path) -> None:
+    at = _type_bounds(_page())
+    at.checkbox[0].check()
+    next(r for r in at.radio if r.label == "Cloud mask").set_value("Cloud Score+")
+    at = at.run()
+    composite = json.loads(at.json[0].value)["composite"]
+    assert composite["dates"] == {"start": "2018-01-01", "end_exclusive": "2020-01-01"}
+    assert "Cloud Score+" in composite["pixel_mask"]
+
+
+def service_account_key(path: Path) -> Path:
+    from tests.test_earth_engine import service_account_key as make_key
+
+    return make_key(path)
+
+
+def test_no_network_is_a_message_on_the_page(no_account: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = service_account_key(no_account / "key.json")
+    monkeypatch.setenv("MINESCAN_EE_SERVICE_ACCOUNT_KEY", str(key))
+    monkeypatch.setenv("MINESCAN_EE_PROJECT", "minescan-test")
+    at = _type_bounds(_page())
+    assert any("Earth Engine is configured" in s.value for s in at.success)
+    next(b for b in at.button if b.label == "Download now").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert any("Google Earth Engine is not available" in e.value and "could not be reached" in e.value
+               for e in at.error), [e.value for e in at.error]
+    assert not (no_account / "scenes" / "earth_engine").exists() or not any((no_account / "scenes").rglob("*.tif"))
+
+
+def test_exports_are_started_recorded_and_followed(
+    no_account: Path, offline_ee: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.earth_engine
+
+    monkeypatch.setenv("MINESCAN_EE_PROJECT", "test-project")
+    monkeypatch.setenv("MINESCAN_EE_CREDENTIALS", "stored")
+    monkeypatch.setattr(ui.earth_engine, "connect", lambda config: offline_ee)
+    at = _type_bounds(_page())
+    next(b for b in at.button if b.label == "Start export tasks").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert any("Started 1 export task(s): TASK0001" in s.value for s in at.success)
+    tasks = at.dataframe[-1].value
+    assert tasks["task_id"].tolist() == ["TASK0001"] and tasks["state"].tolist() == ["READY"]
+    assert tasks["started_by"].tolist() == ["sofia"]
+    ((_, body),) = offline_ee.recorded.exports
+    assert body["fileExportOptions"]["driveDestination"]["folder"] == "MineScan"
+
+    offline_ee.recorded.statuses["TASK0001"] = {"id": "TASK0001", "state": "FAILED", "error_message": "Quota"}
+    next(b for b in at.button if b.label == "Refresh status").click()
+    at = at.run()
+    assert any("1 task(s) changed state" in s.value for s in at.success)
+    tasks = at.dataframe[-1].value
+    assert tasks["state"].tolist() == ["FAILED"] and tasks["error"].tolist() == ["Quota"]
+
+
+def test_the_app_does_not_import_earth_engine_at_start(env: Path) -> None:
+    """Starting the app (and the CLI's help) never loads ``ee``: it is optional and slow to import."""
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('app.py', default_timeout=60).run()\n"
+        "import core.cli\n"
+        "print('ee' in sys.modules, 'streamlit_folium' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.strip().splitlines()[-1] == "False False", out.stdout + out.stderr
