@@ -23,9 +23,10 @@ from core.earth_engine.connection import EarthEngineUnavailable, config_from, co
 from core.earth_engine.recipe import NODATA, PAPER_DATES, ImageryRequestError, default_dates, make_recipe
 from core.earth_engine.requests import chunk_side_px, plan_chunks
 from core.earth_engine.transfer import download_tile, exported_files, start_export, tag_exported_file, task_statuses
+from core.imagery_grid import plan_tiles
 from core.imagery_provenance import PROVENANCE_TAG, ImageryProvenance
 from core.raster import open_scene, read_scene
-from core.regions import make_region, plan_tiles
+from core.regions import make_region
 
 # About 10 x 9 km south of Brumadinho (MG): one tile on the fixed grid, small enough for direct download.
 SMALL = make_region("Córrego do Feijão", -44.16, -20.16, -44.07, -20.08)

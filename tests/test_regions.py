@@ -12,14 +12,13 @@ from shapely.geometry import MultiPoint, box
 from shapely.ops import unary_union
 
 from core.errors import MineScanError, RegionError
+from core.imagery_grid import ImageryTile, plan_tiles
 from core.regions import (
-    ImageryTile,
     Region,
     make_region,
     parse_bounds,
     parse_geojson,
     parse_region_csv,
-    plan_tiles,
     regions_from_drawings,
 )
 

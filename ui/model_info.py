@@ -49,13 +49,16 @@ def card_summary(card: ModelCard) -> dict[str, object]:
 
 
 def scene_choices(demo_dir: Path, scenes_dir: Path) -> dict[str, Path]:
-    """Scenes a user can pick: the demo scene (labelled synthetic) and GeoTIFFs in the imagery folder."""
+    """Scenes a user can pick: the demo scene (labelled synthetic) and GeoTIFFs in the imagery folder and its
+    sub-folders (Earth Engine downloads go to ``earth_engine/``), by path relative to the folder. Files still being
+    downloaded (``.tif.partial``) are not offered."""
     out: dict[str, Path] = {}
     if (demo_dir / "scene.tif").is_file():
         out["Demo scene (synthetic, not real imagery)"] = demo_dir / "scene.tif"
     if scenes_dir.is_dir():
-        for path in sorted(scenes_dir.glob("*.tif*")):
-            out[path.name] = path
+        found = [p for p in scenes_dir.rglob("*") if p.is_file() and p.suffix.lower() in (".tif", ".tiff")]
+        for path in sorted(found, key=lambda p: p.relative_to(scenes_dir).as_posix()):
+            out[path.relative_to(scenes_dir).as_posix()] = path
     return out
 
 

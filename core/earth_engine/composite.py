@@ -13,7 +13,7 @@ from core.earth_engine.recipe import (
     QA60_CLOUD_BIT,
     CompositeRecipe,
 )
-from core.regions import ImageryTile
+from core.imagery_grid import ImageryTile
 
 
 def tile_geometry(ee: Any, tile: ImageryTile) -> Any:

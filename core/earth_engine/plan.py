@@ -13,7 +13,8 @@ from core.earth_engine.recipe import CompositeRecipe
 from core.earth_engine.requests import MAX_DIRECT_DOWNLOAD_PX, download_params, export_params, plan_chunks
 from core.errors import MineScanError
 from core.geo import to_wgs84
-from core.regions import ImageryTile, Region, parse_bounds, parse_geojson, parse_region_csv, plan_tiles
+from core.imagery_grid import ImageryTile, plan_tiles
+from core.regions import Region, parse_bounds, parse_geojson, parse_region_csv
 
 #: A plan with more tiles than this is refused (each tile is an export task of up to 1 GB).
 MAX_TILES = 200

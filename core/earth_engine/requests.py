@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.earth_engine.recipe import NODATA, CompositeRecipe
-from core.regions import ImageryTile
+from core.imagery_grid import ImageryTile
 
 #: Earth Engine's limits for one direct download (``getDownloadURL``): 32 MB of pixels, 10,000 px a side.
 DOWNLOAD_LIMIT_BYTES = 32 * 1024 * 1024

@@ -31,8 +31,8 @@ from core.earth_engine.requests import (
     file_prefix,
     plan_chunks,
 )
+from core.imagery_grid import ImageryTile
 from core.imagery_provenance import ImageryProvenance, provenance_tags
-from core.regions import ImageryTile
 
 Fetch = Callable[[str], bytes]
 #: Called after each chunk with (chunks done, chunks in all).
