@@ -13,7 +13,7 @@ from core.earth_engine.recipe import PAPER_DATES, default_dates, make_recipe
 from core.earth_engine.requests import DESTINATIONS
 from core.earth_engine.transfer import download_tile
 from core.errors import MineScanError
-from core.regions import Region, parse_bounds, parse_geojson, parse_region_csv, regions_from_drawings
+from core.regions import Region, brazil_warnings, parse_bounds, parse_geojson, parse_region_csv, regions_from_drawings
 from db.imagery_workflows import recorded_tasks, refresh_tasks, start_exports, tag_exported
 from ui import auth, resources
 from ui.earth_engine import EarthEngineUnavailable, configuration, drawing_map, earth_engine
@@ -71,6 +71,8 @@ try:
 except MineScanError as err:
     resources.show_error(err)
     regions = []
+for warning in brazil_warnings(regions):
+    st.warning(warning)
 
 # --- 2. the composite -------------------------------------------------------------------------------------------
 st.subheader("2. Composite")

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import re
+import sys
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -50,8 +51,12 @@ def _recipe(args: argparse.Namespace) -> CompositeRecipe:
 
 def _plan(args: argparse.Namespace) -> Any:
     from core.earth_engine.plan import make_plan, read_regions
+    from core.regions import brazil_warnings
 
-    return make_plan(read_regions(args.region, side_m=args.side_m), _recipe(args))
+    regions = read_regions(args.region, side_m=args.side_m)
+    for warning in brazil_warnings(regions):
+        print(f"Warning: {warning}", file=sys.stderr)
+    return make_plan(regions, _recipe(args))
 
 
 def _connect() -> Any:

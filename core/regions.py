@@ -23,6 +23,7 @@ from core.errors import RegionError
 from core.geo import geodesic_area_m2
 from core.register.dms import parse_dms
 from core.register.numbers import parse_br_number
+from core.register.validate import BRAZIL_LAT_RANGE, BRAZIL_LON_RANGE, looks_swapped
 
 MAX_LAT = 84.0  # UTM's northern limit; used both ways so every region has a UTM zone
 MAX_WIDTH_DEG = 12.0  # two UTM zones: wider and the far edge is badly distorted in the centre's zone
@@ -429,3 +430,23 @@ def regions_from_drawings(features: list[dict[str, Any]] | None) -> list[Region]
         ignored = f" ({skipped} marker/circle/line shapes were ignored)" if skipped else ""
         raise RegionError(f"Nothing usable is drawn on the map{ignored}; draw a rectangle or polygon.")
     return regions
+
+
+def brazil_warnings(regions: list[Region]) -> list[str]:
+    """Warnings for regions that do not touch Brazil's bounding box (a swapped lat/lon lands in the ocean).
+
+    Not an error: MineScan may be used elsewhere. A region whose centre lands in Brazil once latitude and longitude
+    are exchanged is named as probably swapped.
+    """
+    (lon_lo, lon_hi), (lat_lo, lat_hi) = BRAZIL_LON_RANGE, BRAZIL_LAT_RANGE
+    warnings = []
+    for r in regions:
+        if r.east < lon_lo or r.west > lon_hi or r.north < lat_lo or r.south > lat_hi:
+            lon, lat = r.centre
+            hint = (
+                " Its latitude and longitude look swapped: CSV rows are lat, lon; bounds are west, south, east, north."
+                if looks_swapped(lon, lat)
+                else ""
+            )
+            warnings.append(f"Region '{r.label}' lies outside Brazil (centre {lat:.4f}, {lon:.4f}).{hint}")
+    return warnings

@@ -111,3 +111,11 @@ def test_export_status_and_tagging_with_the_offline_client(
     assert info.file_bands == S2_12_BANDS
     assert (record.collection, record.start, record.end, record.tile) == (
         "COPERNICUS/S2_HARMONIZED", "2018-01-01", "2020-01-01", "32723-E0006-N0084")
+
+
+def test_a_swapped_csv_is_warned_about(no_account: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    regions = no_account / "regions.csv"
+    regions.write_text("-44.30,-20.30,-43.90,-20.00,Brumadinho lon-first\n", encoding="utf-8")
+    main(["imagery", "plan", str(regions)])
+    err = capsys.readouterr().err
+    assert "Region 'Brumadinho lon-first' lies outside Brazil" in err and "look swapped" in err

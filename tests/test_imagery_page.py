@@ -136,3 +136,35 @@ def test_the_app_does_not_import_earth_engine_at_start(env: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
     assert out.stdout.strip().splitlines()[-1] == "False False", out.stdout + out.stderr
+
+
+def test_a_swapped_region_is_warned_about_on_the_page(no_account: Path) -> None:
+    at = _type_bounds(_page(), "-20.30, -44.30, -20.00, -43.90", "Mina")
+    assert any("Region 'Mina' lies outside Brazil" in w.value and "look swapped" in w.value for w in at.warning)
+
+
+def test_the_drawing_map_mode_loads(no_account: Path) -> None:
+    at = _page()
+    next(r for r in at.radio if r.label == "Give the region").set_value("Draw on a map")
+    at = at.run()
+    assert not at.exception, at.exception
+    assert any("Draw rectangles or polygons" in c.value for c in at.caption)
+    assert any("Give a region" in i.value for i in at.info)
+
+
+def test_downloaded_scenes_are_offered_on_the_scan_page(no_account: Path) -> None:
+    import numpy as np
+
+    from tests.fakes import RGB, write_tif
+
+    folder = no_account / "scenes" / "earth_engine"
+    folder.mkdir(parents=True)
+    write_tif(folder / "Brumadinho_32723-E0006-N0084.tif", np.full((3, 40, 40), 900, np.uint16), descriptions=RGB)
+    (folder / "Serra_32722-E0007-N0101.tif.partial").write_bytes(b"half a download")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[IDENTITY] = SOFIA
+    at.switch_page("app_pages/scan.py")
+    at = at.run()
+    options = next(s for s in at.selectbox if s.label == "Scene file").options
+    assert "earth_engine/Brumadinho_32723-E0006-N0084.tif" in options
+    assert not any("partial" in o for o in options)

@@ -339,3 +339,14 @@ def test_drawings_without_a_shape_are_refused() -> None:
         regions_from_drawings(None)
     with pytest.raises(RegionError, match="drawn 1 crosses the antimeridian"):
         regions_from_drawings([feature(polygon(170.0, 0.0, 190.0, 1.0))])
+
+
+def test_regions_outside_brazil_are_warned_about_and_swaps_named() -> None:
+    from core.regions import brazil_warnings
+
+    assert brazil_warnings([make_region("Brumadinho", *BRUMADINHO)]) == []
+    # Lat/lon exchanged in a CSV: (-20.1, -44.2) read as lon -20.1, lat -44.2 lands in the South Atlantic.
+    (swapped,) = brazil_warnings([make_region("Mina", -20.3, -44.3, -20.0, -43.9)])
+    assert "outside Brazil" in swapped and "look swapped" in swapped
+    (elsewhere,) = brazil_warnings([make_region("Lisboa", -9.3, 38.6, -9.0, 38.9)])
+    assert "outside Brazil" in elsewhere and "swapped" not in elsewhere
