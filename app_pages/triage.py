@@ -135,6 +135,8 @@ with right:
         )
     else:
         st.write("No registered dam in the store.")
+    # Plain text: the recipe holds a region label someone typed.
+    st.text(f"Imagery: {repository.scan_imagery(con, int(site['scan_id'])).summary()}")
     if scene_path:
         try:
             chips = st.cache_data(site_chips, show_spinner=False)(

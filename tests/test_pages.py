@@ -148,6 +148,7 @@ def test_deciding_moves_the_queue_on_and_reaches_the_export(env: Path) -> None:
     ids = _filled(env)
     at = _app("app_pages/triage.py", REVIEWER)
     assert at.session_state["selected_site"] in ids
+    assert "Imagery: MineScan synthetic demo" in [t.value for t in at.text]  # where the scanned pixels came from
     shown = at.session_state["selected_site"]
     at.text_area[0].input('Tailings, "new"; near road\nvisited')
     next(b for b in at.button if b.label == "Confirmed").click().run()
