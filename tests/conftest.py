@@ -39,3 +39,12 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MINESCAN_DB", str(tmp_path / "store.duckdb"))
     monkeypatch.setenv("MINESCAN_SCENES", str(tmp_path / "scenes"))
     return tmp_path
+
+
+@pytest.fixture
+def no_account(env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No Earth Engine configuration anywhere: no variables, no secrets file."""
+    for name in ("MINESCAN_EE_PROJECT", "MINESCAN_EE_SERVICE_ACCOUNT_KEY", "MINESCAN_EE_CREDENTIALS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MINESCAN_SECRETS", str(env / "no-secrets.toml"))
+    return env

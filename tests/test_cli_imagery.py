@@ -20,15 +20,6 @@ from core.raster import open_scene
 BOUNDS = "-44.16,-20.16,-44.07,-20.08"
 
 
-@pytest.fixture
-def no_account(env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No Earth Engine configuration anywhere: no variables, no secrets file."""
-    for name in ("MINESCAN_EE_PROJECT", "MINESCAN_EE_SERVICE_ACCOUNT_KEY", "MINESCAN_EE_CREDENTIALS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MINESCAN_SECRETS", str(env / "no-secrets.toml"))
-    return env
-
-
 def test_plan_shows_tiles_and_the_request(no_account: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["imagery", "plan", BOUNDS, "--paper-dates"]) == 0
     out = capsys.readouterr().out

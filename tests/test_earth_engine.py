@@ -197,22 +197,24 @@ def _serve_chunk(params: dict[str, Any]) -> bytes:
         return bytes(memfile.read())
 
 
-def test_download_writes_a_scan_ready_scene_with_its_recipe(offline_ee: Any, tmp_path: Path) -> None:
-    tile = small_tile()
-    recipe = make_recipe(*PAPER_DATES)
+def serve_downloads(ee: Any) -> Any:
+    """A fetch answering each download URL the client made with the GeoTIFF of the window it asked for."""
+    original = ee.data.getDownloadId
     by_url: dict[str, dict[str, Any]] = {}
-
-    def fetch(url: str) -> bytes:
-        return _serve_chunk(by_url[url])
-
-    original = offline_ee.data.getDownloadId
 
     def remember(params: dict[str, Any]) -> dict[str, str]:
         answer = original(params)
-        by_url[offline_ee.data.makeDownloadUrl(answer)] = params
+        by_url[ee.data.makeDownloadUrl(answer)] = params
         return answer
 
-    offline_ee.data.getDownloadId = remember
+    ee.data.getDownloadId = remember
+    return lambda url: _serve_chunk(by_url[url])
+
+
+def test_download_writes_a_scan_ready_scene_with_its_recipe(offline_ee: Any, tmp_path: Path) -> None:
+    tile = small_tile()
+    recipe = make_recipe(*PAPER_DATES)
+    fetch = serve_downloads(offline_ee)
     progress: list[tuple[int, int]] = []
     path = download_tile(offline_ee, recipe, tile, tmp_path, fetch=fetch, progress=lambda d, t: progress.append((d, t)))
 
@@ -368,17 +370,8 @@ def test_a_downloaded_scene_scans_and_its_scan_keeps_the_recipe(offline_ee: Any,
     from db.workflows import scan_into_store
     from tests.fakes import fake_discovery
 
-    original = offline_ee.data.getDownloadId
-    by_url: dict[str, dict[str, Any]] = {}
-
-    def remember(params: dict[str, Any]) -> dict[str, str]:
-        answer = original(params)
-        by_url[offline_ee.data.makeDownloadUrl(answer)] = params
-        return answer
-
-    offline_ee.data.getDownloadId = remember
     recipe = make_recipe(*PAPER_DATES)
-    path = download_tile(offline_ee, recipe, small_tile(), tmp_path / "scenes", fetch=lambda u: _serve_chunk(by_url[u]))
+    path = download_tile(offline_ee, recipe, small_tile(), tmp_path / "scenes", fetch=serve_downloads(offline_ee))
     con = repository.connect(tmp_path / "store.duckdb")
     try:
         stored = scan_into_store(con, path, fake_discovery(), None, ScanSettings(cells_per_tile=5), MatchSettings())

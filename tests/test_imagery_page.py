@@ -14,18 +14,12 @@ from streamlit.testing.v1 import AppTest
 
 from core.settings import ROOT
 from core.users import Identity
+from tests.test_earth_engine import service_account_key
 from ui.state import IDENTITY
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
 SOFIA = Identity("sofia", "supervisor", "Sofia", "password")
 BOUNDS = "-44.16, -20.16, -44.07, -20.08"
-
-
-@pytest.fixture
-def no_account(env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("MINESCAN_EE_PROJECT", "MINESCAN_EE_SERVICE_ACCOUNT_KEY", "MINESCAN_EE_CREDENTIALS"):
-        monkeypatch.delenv(name, raising=False)
-    return env
 
 
 def _page() -> AppTest:
@@ -75,12 +69,6 @@ def test_paper_dates_and_cloud_score_plus_change_the_request(no_account: Path) -
     composite = json.loads(at.json[0].value)["composite"]
     assert composite["dates"] == {"start": "2018-01-01", "end_exclusive": "2020-01-01"}
     assert "Cloud Score+" in composite["pixel_mask"]
-
-
-def service_account_key(path: Path) -> Path:
-    from tests.test_earth_engine import service_account_key as make_key
-
-    return make_key(path)
 
 
 def test_no_network_is_a_message_on_the_page(no_account: Path, monkeypatch: pytest.MonkeyPatch) -> None:
