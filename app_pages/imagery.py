@@ -2,7 +2,6 @@
 Sentinel-2 composite, and follow export tasks. Planning works offline and without an account."""
 
 from datetime import date
-from pathlib import Path
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -11,7 +10,7 @@ from core import settings
 from core.earth_engine.plan import make_plan
 from core.earth_engine.recipe import PAPER_DATES, default_dates, make_recipe
 from core.earth_engine.requests import DESTINATIONS
-from core.earth_engine.transfer import download_tile
+from core.earth_engine.transfer import download_tiles
 from core.errors import MineScanError
 from core.regions import Region, brazil_warnings, parse_bounds, parse_geojson, parse_region_csv, regions_from_drawings
 from db.imagery_workflows import recorded_tasks, refresh_tasks, start_exports, tag_exported
@@ -30,6 +29,12 @@ try:
     config = configuration()
     st.success(f"Earth Engine is configured: project {config.project or 'of the service account'}, {config.method}.")
     ready = True
+    if st.button("Test the connection", help="Signs in to Earth Engine now (the page does not, until you ask)"):
+        try:
+            earth_engine()
+            st.success("Connected to Earth Engine.")
+        except MineScanError as err:
+            resources.show_error(err)
 except EarthEngineUnavailable as err:
     st.warning(f"**{err.title}.** {err}")
     st.caption("You can still plan below: the tiles and the exact request need no account and no network.")
@@ -125,15 +130,16 @@ if not ready:
 if download:
     resources.release()  # downloading takes a while: the store is not held meanwhile
     try:
-        ee = earth_engine()
-        written: list[Path] = []
-        bar = st.progress(0.0, text="Downloading…")
-        for i, tile in enumerate(plan.tiles):
-            def report(done: int, total: int, i: int = i, tile_id: str = tile.tile_id) -> None:
-                bar.progress((i + done / total) / len(plan.tiles), text=f"{tile_id}: {done}/{total} requests")
+        bar = st.progress(0.0, text="Connecting to Earth Engine…")
 
-            written.append(download_tile(ee, plan.recipe, tile, folder, progress=report))
-        st.success(f"Wrote {len(written)} scene(s) under `{folder}`: choose them on the Scan page.")
+        def report(tile_id: str, i: int, n: int, done: int, total: int) -> None:
+            bar.progress((i + done / total) / n, text=f"Tile {i + 1}/{n} {tile_id}: {done}/{total} requests")
+
+        results = download_tiles(earth_engine(), plan.recipe, list(plan.tiles), folder, progress=report)
+        new = [r.path.name for r in results if not r.already_there]
+        kept = [r.path.name for r in results if r.already_there]
+        st.success(f"Wrote {len(new)} scene(s) under `{folder}`" + (f"; {len(kept)} were already there" if kept else "")
+                   + ". Choose them on the Scan page.")
     except MineScanError as err:
         resources.show_error(err)
 if export:

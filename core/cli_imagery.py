@@ -122,24 +122,18 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    """Download the tiles small enough for direct download as scan-ready GeoTIFFs."""
-    from core.earth_engine.transfer import download_tile
+    """Download the tiles (small enough for direct download) as scan-ready GeoTIFFs; existing ones are kept."""
+    from core.earth_engine.transfer import download_tiles
 
     plan = _plan(args)
-    big = [t for t in plan.tiles if not plan.downloadable(t)]
-    if big:
-        raise ValueError(
-            f"{len(big)} tile(s) are too large to download directly ({', '.join(t.tile_id for t in big[:5])}): "
-            "use `imagery export` for this region, or a smaller one"
-        )
     ee = _connect()
     folder = Path(args.out) if args.out else settings.scenes_dir() / "earth_engine"
-    for tile in plan.tiles:
-        def report(done: int, total: int, tile_id: str = tile.tile_id) -> None:
-            print(f"\r{tile_id}: {done}/{total} requests", end="\n" if done >= total else "", flush=True)
 
-        path = download_tile(ee, plan.recipe, tile, folder, progress=report)
-        print(f"Wrote {path}")
+    def report(tile_id: str, i: int, n: int, done: int, total: int) -> None:
+        print(f"\rTile {i + 1}/{n} {tile_id}: {done}/{total} requests", end="\n" if done >= total else "", flush=True)
+
+    for tile in download_tiles(ee, plan.recipe, list(plan.tiles), folder, progress=report):
+        print(f"{'Already there' if tile.already_there else 'Wrote'}: {tile.path}")
     return 0
 
 

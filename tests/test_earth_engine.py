@@ -383,3 +383,29 @@ def test_a_downloaded_scene_scans_and_its_scan_keeps_the_recipe(offline_ee: Any,
     assert (imagery.start, imagery.end, imagery.max_cloud_percent) == ("2018-01-01", "2020-01-01", 20)
     assert listed["imagery"].tolist() == [imagery.summary()]
     assert "QA60 bit 10" in imagery.summary() and "2018-01-01 to 2020-01-01" in imagery.summary()
+
+
+def test_a_rerun_keeps_downloaded_tiles_and_fetches_only_the_missing(offline_ee: Any, tmp_path: Path) -> None:
+    from core.earth_engine.transfer import download_tiles
+
+    tiles = plan_tiles(make_region("across a grid line", -43.66, -20.10, -43.58, -20.05))
+    assert len(tiles) == 2  # the region straddles the 644 km grid line of zone 23S
+    recipe = make_recipe(*PAPER_DATES)
+    serve = serve_downloads(offline_ee)
+
+    def failing_on_second_tile(url: str) -> bytes:
+        params = offline_ee.recorded.downloads[-1]
+        if tiles[1].tile_id in params["name"]:
+            raise EarthEngineUnavailable("Earth Engine could not be reached to download pixels (test)")
+        return serve(url)
+
+    with pytest.raises(EarthEngineUnavailable):
+        download_tiles(offline_ee, recipe, tiles, tmp_path, fetch=failing_on_second_tile)
+    assert [p.name for p in tmp_path.iterdir()] == [f"across_a_grid_line_{tiles[0].tile_id}.tif"]
+
+    before = len(offline_ee.recorded.downloads)
+    results = download_tiles(offline_ee, recipe, tiles, tmp_path, fetch=serve)
+    assert [(r.tile_id, r.already_there) for r in results] == [(tiles[0].tile_id, True), (tiles[1].tile_id, False)]
+    asked = offline_ee.recorded.downloads[before:]
+    assert asked and all(tiles[1].tile_id in p["name"] for p in asked)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(r.path.name for r in results)

@@ -238,3 +238,53 @@ def exported_files(folder: Path, prefix: str) -> list[Path]:
 
     return sorted(p for p in folder.rglob("*.tif") if belongs(p.stem))
 
+
+
+@dataclass(frozen=True)
+class DownloadedTile:
+    """A tile's scene file, and whether it was already there (a re-run goes on where the last one stopped)."""
+
+    tile_id: str
+    path: Path
+    already_there: bool
+
+
+#: Called per request with (tile id, tiles done before this one, tiles in all, chunks done, chunks in all).
+TilesProgress = Callable[[str, int, int, int, int], None]
+
+
+def download_tiles(
+    ee: Any,
+    recipe: CompositeRecipe,
+    tiles: list[ImageryTile],
+    folder: Path,
+    *,
+    fetch: Fetch = _fetch_url,
+    progress: TilesProgress | None = None,
+) -> list[DownloadedTile]:
+    """Download every tile not yet in ``folder``; tiles already downloaded are kept as they are, not fetched again.
+
+    Raises:
+        ImageryRequestError: a tile too large for direct download (checked for all tiles before any request).
+        EarthEngineUnavailable: Earth Engine refused or could not be reached (tiles finished so far stay).
+    """
+    too_big = [t.tile_id for t in tiles if t.width_px * t.height_px > MAX_DIRECT_DOWNLOAD_PX]
+    if too_big:
+        raise ImageryRequestError(
+            f"{len(too_big)} tile(s) are too large to download directly ({', '.join(too_big[:5])}): start an export "
+            "to Drive or Cloud Storage for this region, or choose a smaller one"
+        )
+    results = []
+    for i, tile in enumerate(tiles):
+        out = scene_path(folder, tile)
+        if out.exists():
+            results.append(DownloadedTile(tile.tile_id, out, True))
+            continue
+
+        def report(done: int, total: int, tile_id: str = tile.tile_id, i: int = i) -> None:
+            if progress:
+                progress(tile_id, i, len(tiles), done, total)
+
+        results.append(DownloadedTile(tile.tile_id, download_tile(ee, recipe, tile, folder, fetch=fetch,
+                                                                  progress=report), False))
+    return results
