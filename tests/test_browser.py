@@ -211,6 +211,11 @@ def test_demo_triage_decide_export(app_url: str, tmp_path: Path) -> None:
         page.get_by_text("1 tile(s)").first.scroll_into_view_if_needed()
         page.wait_for_timeout(1_000)  # the tile map draws
         page.screenshot(path=str(SHOTS / "7_imagery_plan_without_account.png"))
+        page.get_by_text("Draw on a map").click()
+        _idle(page)
+        page.get_by_text("Draw rectangles or polygons").wait_for()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(SHOTS / "8_imagery_draw_offline.png"))
         browser.close()
 
     rows = pd.read_csv(csv_path, encoding="utf-8-sig")
