@@ -47,10 +47,7 @@ class ImageryPlan:
                 "width_px": t.width_px,
                 "height_px": t.height_px,
                 "km": f"{t.width_px * t.pixel_m / 1000:.1f} x {t.height_px * t.pixel_m / 1000:.1f}",
-                "west": round(t.bounds_lonlat()[0], 5),
-                "south": round(t.bounds_lonlat()[1], 5),
-                "east": round(t.bounds_lonlat()[2], 5),
-                "north": round(t.bounds_lonlat()[3], 5),
+                **dict(zip(("west", "south", "east", "north"), (round(v, 5) for v in t.bounds_lonlat()), strict=True)),
                 "download_requests": len(plan_chunks(t.width_px, t.height_px, len(self.recipe.bands)))
                 if self.downloadable(t)
                 else 0,
