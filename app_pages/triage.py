@@ -1,9 +1,16 @@
-"""Triage: the ranked queue of candidate sites, the map, the evidence for one site, and the decision."""
+"""Triage: the ranked queue of candidate sites, the map, the evidence for one site, and the decision.
+
+The decision panel is a fragment: choosing a site or deciding one reruns the panel only, never the map (whose
+pictures and outlines are the slowest thing the browser draws). The map is redrawn when the filters change, or when
+the reviewer asks for it with 'Show on the map'.
+"""
 
 import time
+from typing import Any
 
 import streamlit as st
 
+from core import wording
 from core.chips import site_chips
 from core.errors import MineScanError
 from core.queue import IMPACT_ORDER, RANKING_EXPLAINED, STATUS_ORDER, QueueFilter, next_site
@@ -15,11 +22,16 @@ from db.workflows import decide
 from ui import auth, resources, state
 from ui.maps import triage_deck
 
-IMPACT_LABELS = {"high_impact": "High", "low_impact": "Low"}
 #: Sites per page of the queue: the selector, the table and the map's outlines hold one page.
 PAGE_SIZE = 200
 #: Grid of the map's count dots for the sites beyond the page.
 DENSITY_CELL_DEG = 0.25
+NOT_RATED = "not rated"
+#: Stable widget keys: a widget whose options or default change between runs keeps the person's choice.
+SITE_KEY = "triage_site"
+MAP_FOCUS = "triage_map_focus"
+_cached_chips = st.cache_data(site_chips, show_spinner=False, max_entries=64)
+_cached_overview = st.cache_data(scene_overview, show_spinner=False, max_entries=4)
 
 
 def _record_decision(identity: Identity, site_id: int, decision: str, following: int | None) -> None:
@@ -33,8 +45,165 @@ def _record_decision(identity: Identity, site_id: int, decision: str, following:
     except MineScanError as err:
         st.session_state[state.DECISION_ERROR] = f"**{err.title}.** {err}"
         return
-    st.session_state[state.FLASH] = f"Site {site_id}: {decision}" + (f" ({REASONS[reason]})." if reason else ".")
-    st.session_state[state.SELECTED_SITE] = following
+    st.session_state[state.FLASH] = f"Site {site_id}: {wording.label(decision).lower()}" + (
+        f" ({REASONS[reason]})." if reason else "."
+    )
+    if following is not None:
+        st.session_state[SITE_KEY] = following
+        st.session_state[state.SELECTED_SITE] = following
+
+
+def _site_label(row: Any) -> str:
+    impact = wording.label(row.impact_class, short=True, missing=wording.NOT_RATED)
+    status = wording.label(row.match_status, short=True)
+    return f"#{row.rank} · site {row.site_id} · {status} · {impact}"
+
+
+def _history_rows(history: object) -> list[dict[str, str]]:
+    return [
+        {
+            "When": wording.when(h.decided_at),
+            "Reviewer": str(h.reviewer),
+            "Role": wording.label(h.role),
+            "Decision": wording.label(h.decision)
+            + (" (supervisor's final decision)" if getattr(h, "kind", "") == "override" else ""),
+            "Reason": wording.label(h.reason, missing="—"),
+            "Note": wording.text(h.note, missing="—"),
+        }
+        for h in history.itertuples()  # type: ignore[attr-defined]
+    ]
+
+
+def _nearest_dam(site: object) -> str:
+    get = site.get  # type: ignore[attr-defined]
+    if wording.is_missing(get("nearest_dam_id")) or wording.is_missing(get("nearest_dam_m")):
+        return "No registered dam in the store."
+    return (
+        f"Nearest registered dam: **{wording.text(get('nearest_dam_name'))}** (id {get('nearest_dam_id')}), "
+        f"{wording.metres(get('nearest_dam_m'))} away · owner {wording.text(get('nearest_dam_owner'))} · "
+        f"ore {wording.text(get('nearest_dam_ore'))} · risk {wording.text(get('nearest_dam_risk'))} · "
+        f"potential damage {wording.text(get('nearest_dam_damage'))}"
+    )
+
+
+@st.fragment
+def decision_panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
+    """The selected site's evidence, its history and the decision buttons (reruns on its own)."""
+    with resources.page_run():  # a fragment run does not pass through app.py: close what it opens here
+        _panel(identity, queue, offset)
+
+
+def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
+    con = resources.db()
+    ranked, _ = resources.queue_page(identity.username, queue, limit=PAGE_SIZE, offset=offset)
+    if ranked.empty:
+        st.success("Nothing left on this page: every site here is decided.")
+        if st.button("Show the queue again"):
+            st.rerun(scope="app")
+        return
+    ids = [int(i) for i in ranked["site_id"]]
+    if st.session_state.get(SITE_KEY) not in ids:
+        wanted = st.session_state.get(state.SELECTED_SITE)
+        st.session_state[SITE_KEY] = wanted if wanted in ids else (next_site(ranked, None) or ids[0])
+    labels = {int(r.site_id): _site_label(r) for r in ranked.itertuples()}
+    current = int(st.selectbox("Site", ids, key=SITE_KEY, format_func=lambda i: labels[int(i)]))
+    st.session_state[state.SELECTED_SITE] = current
+    shown = st.session_state.get(state.SITE_SHOWN_AT)
+    if not shown or shown[0] != current:
+        st.session_state[state.SITE_SHOWN_AT] = (current, time.monotonic())
+    site = ranked.set_index("site_id").loc[current]
+
+    st.subheader(f"Site {current}: {wording.label(site['match_status'])}")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("P(mine) max", wording.number(site["p_max"], 2))
+    m2.metric("Area (km²)", wording.number(site["area_km2"], 2))
+    m3.metric("Impact", wording.label(site["impact_class"], short=True, missing=wording.NOT_RATED))
+    if wording.is_missing(site["impact_class"]):
+        st.caption(f"Impact {wording.text(site['impact_rating'], NOT_RATED)}.")
+    probs = repository.site_impact_probs(con, current)
+    st.caption(
+        f"P(mine) max {wording.number(site['p_max'], 2)}, mean {wording.number(site['p_mean'], 2)} over "
+        f"{wording.count(int(site['cell_count']), 'cell')} · impact: "
+        + (", ".join(f"{wording.label(k).lower()} {v:.2f}" for k, v in probs.items()) if probs else "none")
+    )
+    st.markdown(_nearest_dam(site))
+    # Plain text: the recipe holds a region label someone typed.
+    st.text(f"Imagery: {repository.scan_imagery(con, int(site['scan_id'])).summary()}")
+    scene_path = repository.scan_scene_path(con, int(site["scan_id"]))
+    if scene_path:
+        try:
+            chips = _cached_chips(scene_path, float(site["lon"]), float(site["lat"]), outline_wkt=site["outline_wkt"])
+            for col, chip in zip(st.columns(len(chips)), chips, strict=True):
+                col.image(chip.rgb, caption=f"{chip.title} · bar {chip.scale_m} m")
+        except (MineScanError, ValueError) as err:
+            st.warning(f"No image chip: {err}")
+    if st.button("Show on the map", help="Redraw the map centred on this site, with the decisions taken so far"):
+        st.session_state[MAP_FOCUS] = current
+        st.rerun(scope="app")
+
+    history = repository.review_history(con, current)
+    if bool(site["blind"]):
+        history = history[history["reviewer"] == identity.username]
+        st.caption("Double review: a colleague decides this site too; you see each other's calls once both are in.")
+    if not history.empty:
+        st.markdown("**History**")
+        st.table(_history_rows(history))  # a plain table: notes are shown as typed, never as Markdown or HTML
+    reason = st.selectbox(
+        "Reason",
+        list(REASONS),
+        index=None,
+        format_func=lambda k: REASONS[k],
+        key=f"reason_{current}",
+        placeholder="What is it? (required to reject)",
+    )
+    st.text_area("Note", key=f"note_{current}")
+    following = next_site(ranked, current)
+    b1, b2, b3 = st.columns(3)
+    for d, column in (("confirmed", b1), ("rejected", b2), ("unsure", b3)):
+        column.button(
+            wording.label(d),
+            disabled=d == "rejected" and reason is None,
+            key=f"{d}_{current}",
+            use_container_width=True,
+            # A callback records the decision before the panel reruns: one run per click, not two.
+            on_click=_record_decision,
+            args=(identity, current, d, following),
+        )
+    if st.session_state.get(state.DECISION_ERROR):
+        st.error(st.session_state.pop(state.DECISION_ERROR))
+    if st.session_state.get(state.FLASH):
+        st.toast(st.session_state.pop(state.FLASH))
+
+
+def _map(identity: Identity, queue: QueueFilter, ranked: object, total: int) -> None:
+    """The page's sites over the scene picture, the register near the map's site, and the queue's density."""
+    con = resources.db()
+    ids = [int(i) for i in ranked["site_id"]]  # type: ignore[index]
+    focus = st.session_state.get(MAP_FOCUS)
+    if focus not in ids:
+        focus = st.session_state.get(state.SELECTED_SITE)
+    if focus not in ids:
+        focus = next_site(ranked, None) or ids[0]  # type: ignore[arg-type]
+    site = ranked.set_index("site_id").loc[focus]  # type: ignore[attr-defined]
+    scene_path = repository.scan_scene_path(con, int(site["scan_id"]))
+    try:
+        overview = _cached_overview(scene_path) if scene_path else None
+    except MineScanError as err:  # the scene file was moved or deleted since the scan: the sites still count
+        overview = None
+        st.caption(f"No scene image under the map: {err}")
+    density = resources.queue_density(identity.username, queue, DENSITY_CELL_DEG) if total > len(ids) else None
+    register = repository.register_near(con, [site["lon"]], [site["lat"]], margin_deg=0.5)
+    st.pydeck_chart(triage_deck(ranked, register, overview, focus, density), height=520)  # type: ignore[arg-type]
+    extra = (
+        f" Grey dots count all {wording.count(total, 'site')} in this view per {DENSITY_CELL_DEG}° cell."
+        if density is not None
+        else ""
+    )
+    st.caption(
+        f"Centred on site {focus} (yellow outline), with registered dams and mines within 0.5° of it. The map "
+        f"outlines this page's {wording.count(len(ids), 'site')}; decisions show on it when it is redrawn ('Show "
+        f"on the map').{extra}"
+    )
 
 
 identity = auth.require_page("decide")
@@ -45,13 +214,20 @@ if not scan_ids:
     st.info("No candidate sites yet: run a scan (or set up the demo on the Overview page).")
     st.page_link("app_pages/scan.py", label="Scan a scene", icon=":material/satellite_alt:")
     st.stop()
+if st.session_state.get("triage_scan") not in scan_ids:
+    st.session_state.pop("triage_scan", None)
 
 f1, f2, f3, f4, f5 = st.columns(5)
-scan_id = f1.selectbox("Scan", scan_ids, index=0)
-states = f2.multiselect("State (of nearest dam)", dam_states)
-statuses = f3.multiselect("Register status", list(STATUS_ORDER))
-impacts = f4.multiselect("Impact", [*IMPACT_ORDER, "not rated"])
-decided_choice = f5.radio("Show", ["Undecided", "Decided", "All"], horizontal=True)
+scan_id = f1.selectbox("Scan", scan_ids, key="triage_scan")
+states = f2.multiselect("State (of nearest dam)", dam_states, key="triage_states")
+statuses = f3.multiselect("Register status", list(STATUS_ORDER), format_func=wording.label, key="triage_statuses")
+impacts = f4.multiselect(
+    "Impact",
+    [*IMPACT_ORDER, NOT_RATED],
+    format_func=lambda k: wording.label(k, short=True) if k != NOT_RATED else wording.NOT_RATED,
+    key="triage_impacts",
+)
+decided_choice = f5.radio("Show", ["Undecided", "Decided", "All"], horizontal=True, key="triage_show")
 decided = {"Undecided": False, "Decided": True, "All": None}[decided_choice]
 queue = QueueFilter(scan_id, tuple(states), tuple(statuses), tuple(impacts), decided)
 # The store ranks all sites; the page holds one page of them. Double-review sites stay blind (only this
@@ -61,6 +237,7 @@ page_no = int(st.session_state.get(page_key, 1)) - 1
 ranked, total = resources.queue_page(identity.username, queue, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE)
 if ranked.empty and page_no > 0:  # decisions emptied the last page: back to the first
     st.session_state.pop(page_key, None)
+    page_no = 0
     ranked, total = resources.queue_page(identity.username, queue, limit=PAGE_SIZE)
 st.caption(f"**Order.** {RANKING_EXPLAINED}")
 if ranked.empty:
@@ -69,111 +246,31 @@ if ranked.empty:
 if total > PAGE_SIZE:
     pages = -(-total // PAGE_SIZE)
     st.number_input(
-        f"Page ({PAGE_SIZE} sites each, {pages:,} pages; {total:,} sites in this view)", 1, pages, key=page_key
+        f"Page ({PAGE_SIZE} sites each, {wording.count(pages, 'page')}; {wording.count(total, 'site')} in this view)",
+        1,
+        pages,
+        key=page_key,
     )
-
-ids = ranked["site_id"].tolist()
-current = st.session_state.get(state.SELECTED_SITE)
-if current not in ids:
-    current = next_site(ranked, None) or ids[0]
-labels = {
-    int(r.site_id): f"#{r.rank} · site {r.site_id} · {r.match_status} · {r.impact_class or 'not rated'}"
-    for r in ranked.itertuples()
-}
-current = st.selectbox("Site", ids, index=ids.index(current), format_func=lambda i: labels[int(i)])
-st.session_state[state.SELECTED_SITE] = current
-shown = st.session_state.get(state.SITE_SHOWN_AT)
-if not shown or shown[0] != current:
-    st.session_state[state.SITE_SHOWN_AT] = (current, time.monotonic())
-site = ranked.set_index("site_id").loc[current]
-scene_path = repository.scan_scene_path(con, int(site["scan_id"]))
 
 left, right = st.columns([3, 2])
 with left:
-    try:
-        overview = st.cache_data(scene_overview, show_spinner=False)(scene_path) if scene_path else None
-    except MineScanError as err:  # the scene file was moved or deleted since the scan: the sites still count
-        overview = None
-        st.caption(f"No scene image under the map: {err}")
-    density = resources.queue_density(identity.username, queue, DENSITY_CELL_DEG) if total > len(ranked) else None
-    # The map opens on the selected site: the register around it is what an auditor compares it with.
-    register = repository.register_near(con, [site["lon"]], [site["lat"]], margin_deg=0.5)
-    st.pydeck_chart(triage_deck(ranked, register, overview, int(current), density), height=520)
-    if density is not None:
-        st.caption(
-            f"The map outlines this page's {len(ranked)} sites; grey dots count all {total:,} sites in this view "
-            f"per {DENSITY_CELL_DEG}° cell; registered dams and mines within 0.5° of the selected site."
-        )
+    _map(identity, queue, ranked, total)
+    table = wording.label_columns(ranked, ("match_status", "impact_class"), missing=wording.NOT_RATED)
+    table = wording.label_columns(table, ("decision",), missing="Undecided")
     st.dataframe(
-        ranked[["rank", "site_id", "match_status", "impact_class", "p_max", "area_km2", "nearest_dam_m", "decision"]],
+        table[["rank", "site_id", "match_status", "impact_class", "p_max", "area_km2", "nearest_dam_m", "decision"]],
         hide_index=True,
         height=220,
         column_config={
+            "rank": st.column_config.NumberColumn("#"),
+            "site_id": st.column_config.NumberColumn("Site"),
+            "match_status": st.column_config.TextColumn("Register status"),
+            "impact_class": st.column_config.TextColumn("Impact"),
             "p_max": st.column_config.NumberColumn("P(mine)", format="%.2f"),
             "area_km2": st.column_config.NumberColumn("km²", format="%.2f"),
-            "nearest_dam_m": st.column_config.NumberColumn("nearest dam (m)", format="%.0f"),
+            "nearest_dam_m": st.column_config.NumberColumn("Nearest dam (m)", format="%.0f"),
+            "decision": st.column_config.TextColumn("Decision"),
         },
     )
 with right:
-    st.subheader(f"Site {current}: {site['match_status'].replace('_', ' ')}")
-    m1, m2, m3 = st.columns(3)
-    m1.metric("P(mine) max", f"{site['p_max']:.2f}")
-    m2.metric("Area (km²)", f"{site['area_km2']:.2f}")
-    m3.metric("Impact", IMPACT_LABELS.get(site["impact_class"], "Not rated"))
-    if not isinstance(site["impact_class"], str):
-        st.caption(f"Impact {site['impact_rating']}.")
-    probs = repository.site_impact_probs(con, int(current))
-    st.caption(
-        f"P(mine) max {site['p_max']:.2f}, mean {site['p_mean']:.2f} over {site['cell_count']} cells · impact: "
-        + (", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in probs.items()) if probs else "none")
-    )
-    if site["nearest_dam_id"] is not None and site["nearest_dam_m"] == site["nearest_dam_m"]:
-        st.write(
-            f"Nearest registered dam: **{site['nearest_dam_name']}** (id {site['nearest_dam_id']}), "
-            f"{site['nearest_dam_m']:,.0f} m away · owner {site['nearest_dam_owner']} · ore {site['nearest_dam_ore']} "
-            f"· risk {site['nearest_dam_risk']} · potential damage {site['nearest_dam_damage']}"
-        )
-    else:
-        st.write("No registered dam in the store.")
-    # Plain text: the recipe holds a region label someone typed.
-    st.text(f"Imagery: {repository.scan_imagery(con, int(site['scan_id'])).summary()}")
-    if scene_path:
-        try:
-            chips = st.cache_data(site_chips, show_spinner=False)(
-                scene_path, float(site["lon"]), float(site["lat"]), outline_wkt=site["outline_wkt"]
-            )
-            for col, chip in zip(st.columns(len(chips)), chips, strict=True):
-                col.image(chip.rgb, caption=f"{chip.title} · bar {chip.scale_m} m")
-        except (MineScanError, ValueError) as err:
-            st.warning(f"No image chip: {err}")
-    history = repository.review_history(con, int(current))
-    if bool(site["blind"]):
-        history = history[history["reviewer"] == identity.username]
-        st.caption("Double review: a colleague decides this site too; you see each other's calls once both are in.")
-    if not history.empty:
-        st.caption("History: " + "; ".join(f"{h.decision} by {h.reviewer}" for h in history.itertuples()))
-    reason = st.selectbox(
-        "Reason",
-        list(REASONS),
-        index=None,
-        format_func=lambda k: REASONS[k],
-        key=f"reason_{current}",
-        placeholder="What is it? (required to reject)",
-    )
-    note = st.text_area("Note", key=f"note_{current}")
-    following = next_site(ranked, int(current))
-    b1, b2, b3 = st.columns(3)
-    for d, column in (("confirmed", b1), ("rejected", b2), ("unsure", b3)):
-        column.button(
-            d.capitalize(),
-            disabled=d == "rejected" and reason is None,
-            key=f"{d}_{current}",
-            use_container_width=True,
-            # A callback records the decision before the next run draws the page: one run per click, not two.
-            on_click=_record_decision,
-            args=(identity, int(current), d, following),
-        )
-if st.session_state.get(state.DECISION_ERROR):
-    st.error(st.session_state.pop(state.DECISION_ERROR))
-if st.session_state.get(state.FLASH):
-    st.toast(st.session_state.pop(state.FLASH))
+    decision_panel(identity, queue, page_no * PAGE_SIZE)

@@ -115,13 +115,16 @@ def test_site_colours_selection_and_decisions() -> None:
     assert points[1]["radius_m"] > points[2]["radius_m"]
 
 
-def test_register_text_is_escaped() -> None:
+def test_tooltips_are_plain_text_never_markup() -> None:
+    """deck.gl shows a ``text`` tooltip with innerText: a register name can never run, and no tag is ever shown."""
     for deck in (triage_deck(_sites(), _register(), _overview(), None), register_deck(_register())):
-        deck_json = deck.to_json()
-        assert "<script>" not in deck_json
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in deck_json
-        assert "Mina &amp; Cia" in deck_json
-        assert deck._tooltip["html"] == "{tooltip_html}"  # what st.pydeck_chart passes to deck.gl
+        assert deck._tooltip["text"] == "{tooltip}" and "html" not in deck._tooltip  # what deck.gl receives
+        tips = [r["tooltip"] for layer in _layers(deck.to_json()).values() for r in layer.get("data") or []]
+        assert tips and not any("<b>" in t or "<br" in t or "&lt;" in t or "&amp;" in t for t in tips)
+        joined = "\n".join(tips)
+        assert "<script>alert(1)</script>" in joined  # the register's own text, shown as the letters it is
+        assert "Mina & Cia" in joined
+        assert "nan" not in joined.lower().split() and "possibly_off_target" not in joined
 
 
 def test_empty_inputs_give_a_valid_deck() -> None:

@@ -1,13 +1,14 @@
 """Pure map builders: site and register rows -> pydeck.Deck (no Streamlit calls here).
 
-Every text shown in a tooltip is HTML-escaped here, before it reaches the deck: deck.gl puts tooltips in the page
-with ``innerHTML``, and register names come from outside files. Raw text columns are never passed to a layer.
+Tooltips are plain text, one ``Label: value`` line each: Streamlit hands a ``text`` tooltip to deck.gl, which sets
+it with ``innerText``, so register names from outside files can never become markup and no tag ever shows. (An
+``html`` tooltip is escaped by Streamlit, so its own tags showed as text.) Codes are rendered as words by
+core.wording.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -16,6 +17,7 @@ import pandas as pd
 import pydeck
 import shapely
 
+from core import wording
 from core.scene_preview import SceneOverview
 
 STATUS_COLOURS: dict[str, list[int]] = {
@@ -38,8 +40,14 @@ RISK_COLOURS: dict[str, list[int]] = {
     "Baixa": [22, 163, 74, 230],
 }
 TOOLTIP: dict[str, Any] = {
-    "html": "{tooltip_html}",
-    "style": {"backgroundColor": "#1f2937", "color": "white", "fontSize": "12px", "maxWidth": "320px"},
+    "text": "{tooltip}",
+    "style": {
+        "backgroundColor": "#1f2937",
+        "color": "white",
+        "fontSize": "12px",
+        "maxWidth": "320px",
+        "whiteSpace": "pre-line",
+    },
 }
 # pydeck turns every string argument into a JavaScript accessor unless it is wrapped in quotes.
 _PIXELS = '"pixels"'
@@ -47,15 +55,9 @@ _METRES = '"meters"'
 _FALLBACK_VIEW = pydeck.ViewState(latitude=-19.9, longitude=-43.9, zoom=5)
 
 
-def _esc(value: object) -> str:
-    """Escaped text for HTML; missing values become an em dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "—"
-    return html.escape(str(value), quote=True)
-
-
-def _rows_html(pairs: Iterable[tuple[str, object]]) -> str:
-    return "<br/>".join(f"<b>{html.escape(label)}</b>: {_esc(value)}" for label, value in pairs)
+def _rows_text(pairs: Iterable[tuple[str, object]]) -> str:
+    """``Label: value`` lines (plain text; a missing value reads 'not given'); newlines in values become spaces."""
+    return "\n".join(f"{label}: {' '.join(wording.text(value).split())}" for label, value in pairs)
 
 
 def _is_missing(value: object) -> bool:
@@ -70,12 +72,17 @@ def _site_colour(status: object, decided: bool) -> list[int]:
 
 
 def _site_tooltip(row: pd.Series) -> str:
-    return _rows_html(
+    return _rows_text(
         [
             ("Site", row.get("site_id")),
-            ("Status", str(row.get("match_status") or "").replace("_", " ")),
-            ("Decision", row.get("decision") if not _is_missing(row.get("decision")) else "undecided"),
-            ("Impact", row.get("impact_rating") or row.get("impact_class")),
+            ("Status", wording.label(row.get("match_status"))),
+            ("Decision", wording.label(row.get("decision"), missing="Undecided")),
+            (
+                "Impact",
+                wording.label(
+                    row.get("impact_class"), missing=wording.text(row.get("impact_rating"), wording.NOT_RATED)
+                ),
+            ),
             ("P(max)", f"{float(row['p_max']):.2f}" if not _is_missing(row.get("p_max")) else None),
             ("Area", f"{float(row['area_km2']):.3f} km²" if not _is_missing(row.get("area_km2")) else None),
             ("Nearest dam", row.get("nearest_dam_name")),
@@ -84,7 +91,7 @@ def _site_tooltip(row: pd.Series) -> str:
 
 
 def _register_tooltip(row: pd.Series) -> str:
-    return _rows_html(
+    return _rows_text(
         [
             (str(row.get("kind") or "register").capitalize(), row.get("name")),
             ("Register id", row.get("register_id")),
@@ -135,13 +142,13 @@ def _site_records(sites: pd.DataFrame, selected_site_id: int | None) -> tuple[li
                 "line": line,
                 "line_px": 3 if selected else 1.5 if decided else 1,
                 "radius_m": radius_m,
-                "tooltip_html": tooltip,
+                "tooltip": tooltip,
             }
         )
         for rings in _polygons(row.get("outline_wkt")):
             fill = [*colour[:3], 40 if decided else 70]
             outline_colour = SELECTED_LINE if selected else DECIDED_LINE if decided else colour
-            outlines.append({"polygon": rings, "fill": fill, "line": outline_colour, "tooltip_html": tooltip})
+            outlines.append({"polygon": rings, "fill": fill, "line": outline_colour, "tooltip": tooltip})
     return points, outlines
 
 
@@ -155,9 +162,9 @@ def _register_records(register: pd.DataFrame, colour_by: str) -> tuple[list[dict
             colour = REGISTER_COLOURS.get(str(row.get("kind")), REGISTER_COLOURS["reference"])
         tooltip = _register_tooltip(row)
         if not (_is_missing(row.get("lon")) or _is_missing(row.get("lat"))):
-            points.append({"lon": float(row["lon"]), "lat": float(row["lat"]), "fill": colour, "tooltip_html": tooltip})
+            points.append({"lon": float(row["lon"]), "lat": float(row["lat"]), "fill": colour, "tooltip": tooltip})
         for rings in _polygons(row.get("geometry_wkt")):
-            polygons.append({"polygon": rings, "fill": [*colour[:3], 50], "line": colour, "tooltip_html": tooltip})
+            polygons.append({"polygon": rings, "fill": [*colour[:3], 50], "line": colour, "tooltip": tooltip})
     return points, polygons
 
 
@@ -290,7 +297,7 @@ def _density_layer(density: pd.DataFrame) -> pydeck.Layer:
             "lon": float(r.lon),
             "lat": float(r.lat),
             "radius_m": 1500.0 * math.sqrt(float(r.sites)),
-            "tooltip_html": f"{int(r.sites)} sites here, {int(r.undecided)} undecided",
+            "tooltip": f"{wording.count(int(r.sites), 'site')} here, {int(r.undecided):,} undecided",
         }
         for r in density.itertuples()
     ]
@@ -330,11 +337,18 @@ def imagery_plan_deck(regions: list[dict[str, Any]], tiles: list[dict[str, Any]]
     """
     region_records = [
         {
-            "polygon": [[[r["west"], r["south"]], [r["east"], r["south"]], [r["east"], r["north"]],
-                         [r["west"], r["north"]], [r["west"], r["south"]]]],
+            "polygon": [
+                [
+                    [r["west"], r["south"]],
+                    [r["east"], r["south"]],
+                    [r["east"], r["north"]],
+                    [r["west"], r["north"]],
+                    [r["west"], r["south"]],
+                ]
+            ],
             "fill": [0, 0, 0, 0],
             "line": [250, 204, 21, 255],
-            "tooltip_html": _rows_html([("Region", r["label"])]),
+            "tooltip": _rows_text([("Region", r["label"])]),
         }
         for r in regions
     ]
@@ -343,8 +357,9 @@ def imagery_plan_deck(regions: list[dict[str, Any]], tiles: list[dict[str, Any]]
             "polygon": [t["polygon"]],
             "fill": [37, 99, 235, 60] if t["how"] != "export only" else [124, 58, 237, 60],
             "line": [37, 99, 235, 230],
-            "tooltip_html": _rows_html([("Tile", t["tile"]), ("Region", t["region"]), ("Size", t["km"] + " km"),
-                                        ("How", t["how"])]),
+            "tooltip": _rows_text(
+                [("Tile", t["tile"]), ("Region", t["region"]), ("Size", t["km"] + " km"), ("How", t["how"])]
+            ),
         }
         for t in tiles
     ]
