@@ -93,10 +93,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     ee = _connect()
     for started in start_exports(_store(args), ee, plan, args.to, args.target, os.environ.get("USER")):
         print(f"Started export task {started.task_id}: {started.file_name} to {args.to} {args.target!r}")
-    print(
-        "Follow them with `imagery status`; copy the finished files into the imagery folder and run "
-        "`imagery status --tag-files` so the scan knows where they came from."
-    )
+    print("Follow them with `imagery status`; copy the finished files into the imagery folder and run "
+          "`imagery status --tag-files` so the scan knows where they came from.")
     return 0
 
 
@@ -154,12 +152,8 @@ def add_imagery_parser(sub: Any) -> None:
         q.add_argument("--end", help="day after the last (YYYY-MM-DD, exclusive); default: 1st of this month")
         q.add_argument("--paper-dates", action="store_true", help="the paper's 2018-01-01 to 2020-01-01")
         q.add_argument("--max-cloud", type=float, default=20.0, help="scene cloud percentage limit (default 20)")
-        q.add_argument(
-            "--mask",
-            choices=["qa60", "cloud_score_plus"],
-            default="qa60",
-            help="per-pixel cloud mask: QA60 bits 10-11 (default) or Cloud Score+",
-        )
+        q.add_argument("--mask", choices=["qa60", "cloud_score_plus"], default="qa60",
+                       help="per-pixel cloud mask: QA60 bits 10-11 (default) or Cloud Score+")
 
     q = isub.add_parser("plan", help="show the tiles and the exact request (offline, no account needed)")
     region_options(q)

@@ -30,17 +30,8 @@ def record_task(
         """INSERT INTO imagery_task (task_id, region, tile_id, destination, target, file_prefix, provenance_json,
                params_json, state, started_by)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'READY', ?)""",
-        [
-            task_id,
-            region,
-            tile_id,
-            destination,
-            target,
-            file_prefix,
-            provenance.to_json(),
-            json.dumps(params, sort_keys=True),
-            started_by,
-        ],
+        [task_id, region, tile_id, destination, target, file_prefix, provenance.to_json(),
+         json.dumps(params, sort_keys=True), started_by],
     )
 
 
@@ -61,14 +52,8 @@ def update_statuses(con: duckdb.DuckDBPyConnection, statuses: list[TaskStatus]) 
         row = con.execute(
             """UPDATE imagery_task SET state = ?, error = ?, destination_uris = ?, updated_at = current_timestamp
                WHERE task_id = ? AND (state <> ? OR coalesce(error, '') <> ?) RETURNING id""",
-            [
-                status.state,
-                status.error or None,
-                json.dumps(list(status.destination_uris)),
-                status.task_id,
-                status.state,
-                status.error,
-            ],
+            [status.state, status.error or None, json.dumps(list(status.destination_uris)), status.task_id,
+             status.state, status.error],
         ).fetchall()
         changed += len(row)
     return changed

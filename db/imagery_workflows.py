@@ -38,23 +38,11 @@ def start_exports(
         provenance = plan.recipe.provenance(crs=tile.crs, region=tile.region, tile=tile.tile_id)
         params = export_params(plan.recipe, tile, destination, target)
 
-        def remember(
-            con: Any,
-            tile: Any = tile,
-            task_id: str = task_id,
-            record: Any = provenance,
-            params: dict[str, Any] = params,
-        ) -> None:
+        def remember(con: Any, tile: Any = tile, task_id: str = task_id, record: Any = provenance,
+                     params: dict[str, Any] = params) -> None:
             record_task(
-                con,
-                task_id=task_id,
-                region=tile.region,
-                tile_id=tile.tile_id,
-                destination=destination,
-                target=target,
-                file_prefix=file_prefix(tile),
-                provenance=record,
-                params=params,
+                con, task_id=task_id, region=tile.region, tile_id=tile.tile_id, destination=destination,
+                target=target, file_prefix=file_prefix(tile), provenance=record, params=params,
                 started_by=started_by,
             )
 

@@ -24,18 +24,9 @@ def test_plan_shows_tiles_and_the_request(no_account: Path, capsys: pytest.Captu
     assert main(["imagery", "plan", BOUNDS, "--paper-dates"]) == 0
     out = capsys.readouterr().out
     assert "1 region(s), 1 tile(s)" in out and "32723-E0006-N0084" in out and "EPSG:32723" in out
-    for text in (
-        "COPERNICUS/S2_HARMONIZED",
-        '"start": "2018-01-01"',
-        '"end_exclusive": "2020-01-01"',
-        "CLOUDY_PIXEL_PERCENTAGE <= 20",
-        "QA60 bit 10 (opaque clouds) and bit 11 (cirrus)",
-        '"median"',
-        "DN / 10000",
-        '"crsTransform"',
-        '"B12"',
-        '"GEO_TIFF"',
-    ):
+    for text in ("COPERNICUS/S2_HARMONIZED", '"start": "2018-01-01"', '"end_exclusive": "2020-01-01"',
+                 "CLOUDY_PIXEL_PERCENTAGE <= 20", "QA60 bit 10 (opaque clouds) and bit 11 (cirrus)", '"median"',
+                 "DN / 10000", '"crsTransform"', '"B12"', '"GEO_TIFF"'):
         assert text in out, text
 
 
@@ -91,11 +82,8 @@ def test_export_status_and_tagging_with_the_offline_client(
     ((_, body),) = offline_ee.recorded.exports
     assert body["fileExportOptions"]["cloudStorageDestination"]["bucket"] == "bucket-a"
 
-    offline_ee.recorded.statuses["TASK0001"] = {
-        "id": "TASK0001",
-        "state": "COMPLETED",
-        "destination_uris": ["https://storage/bucket-a"],
-    }
+    offline_ee.recorded.statuses["TASK0001"] = {"id": "TASK0001", "state": "COMPLETED",
+                                                "destination_uris": ["https://storage/bucket-a"]}
     assert main(["imagery", "status"]) == 0
     out = capsys.readouterr().out
     assert "1 task(s) changed state." in out and "TASK0001  COMPLETED" in out
@@ -104,17 +92,8 @@ def test_export_status_and_tagging_with_the_offline_client(
     scenes = no_account / "scenes"
     scenes.mkdir()
     exported = scenes / "region_32723-E0006-N0084.tif"
-    with rasterio.open(
-        exported,
-        "w",
-        driver="GTiff",
-        width=30,
-        height=30,
-        count=12,
-        dtype="float32",
-        crs="EPSG:32723",
-        transform=Affine(10, 0, 587780, 0, -10, 7779450),
-    ) as dst:
+    with rasterio.open(exported, "w", driver="GTiff", width=30, height=30, count=12, dtype="float32",
+                       crs="EPSG:32723", transform=Affine(10, 0, 587780, 0, -10, 7779450)) as dst:
         dst.write(np.full((12, 30, 30), 0.12, dtype="float32"))
     assert main(["imagery", "status", "--offline", "--tag-files"]) == 0
     assert "ready to scan" in capsys.readouterr().out
@@ -122,11 +101,7 @@ def test_export_status_and_tagging_with_the_offline_client(
     record = ImageryProvenance.from_json(info.tags[PROVENANCE_TAG])
     assert info.file_bands == S2_12_BANDS
     assert (record.collection, record.start, record.end, record.tile) == (
-        "COPERNICUS/S2_HARMONIZED",
-        "2018-01-01",
-        "2020-01-01",
-        "32723-E0006-N0084",
-    )
+        "COPERNICUS/S2_HARMONIZED", "2018-01-01", "2020-01-01", "32723-E0006-N0084")
 
 
 def test_a_swapped_csv_is_warned_about(no_account: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -166,10 +166,7 @@ def test_chunks_fit_earth_engines_request_limit() -> None:
     assert side * side * 12 * 4 <= 32 * 1024 * 1024 and side == 747
     chunks = plan_chunks(1000, 900, 12)
     assert [(c.col0, c.row0, c.width, c.height) for c in chunks] == [
-        (0, 0, 500, 450),
-        (500, 0, 500, 450),
-        (0, 450, 500, 450),
-        (500, 450, 500, 450),
+        (0, 0, 500, 450), (500, 0, 500, 450), (0, 450, 500, 450), (500, 450, 500, 450)
     ]
     big = plan_chunks(9200, 9200, 12)
     covered = np.zeros((9200, 9200), dtype=np.uint8)
@@ -194,15 +191,8 @@ def _serve_chunk(params: dict[str, Any]) -> bytes:
     data = np.stack([_fake_pixels(x, y, i) for i in range(len(params["bands"]))])
     data[:, :3, :3] = NODATA  # a corner with no cloud-free observation
     with MemoryFile() as memfile:
-        with memfile.open(
-            driver="GTiff",
-            width=width,
-            height=height,
-            count=len(data),
-            dtype="float32",
-            crs=params["crs"],
-            transform=transform,
-        ) as dst:
+        with memfile.open(driver="GTiff", width=width, height=height, count=len(data), dtype="float32",
+                          crs=params["crs"], transform=transform) as dst:
             dst.write(data)
         return bytes(memfile.read())
 
@@ -276,13 +266,8 @@ def test_a_failed_download_leaves_no_file(offline_ee: Any, tmp_path: Path) -> No
 
 def test_an_error_page_instead_of_pixels_is_reported(offline_ee: Any, tmp_path: Path) -> None:
     with pytest.raises(EarthEngineUnavailable, match="not a GeoTIFF.*User memory limit"):
-        download_tile(
-            offline_ee,
-            make_recipe(*PAPER_DATES),
-            small_tile(),
-            tmp_path,
-            fetch=lambda url: b'{"error": {"message": "User memory limit exceeded."}}',
-        )
+        download_tile(offline_ee, make_recipe(*PAPER_DATES), small_tile(), tmp_path,
+                      fetch=lambda url: b'{"error": {"message": "User memory limit exceeded."}}')
     assert list(tmp_path.iterdir()) == []
 
 
@@ -299,17 +284,8 @@ def test_exported_files_are_tagged_with_their_tasks_recipe(tmp_path: Path) -> No
     recipe = make_recipe(*PAPER_DATES)
     prefix = f"Corrego_do_Feijao_{tile.tile_id}"
     for suffix in ("-0000000000-0000000000", "-0000000000-0000009216"):
-        with rasterio.open(
-            tmp_path / f"{prefix}{suffix}.tif",
-            "w",
-            driver="GTiff",
-            width=20,
-            height=20,
-            count=12,
-            dtype="float32",
-            crs=tile.crs,
-            transform=Affine(10, 0, tile.x0, 0, -10, tile.y1),
-        ) as dst:
+        with rasterio.open(tmp_path / f"{prefix}{suffix}.tif", "w", driver="GTiff", width=20, height=20, count=12,
+                           dtype="float32", crs=tile.crs, transform=Affine(10, 0, tile.x0, 0, -10, tile.y1)) as dst:
             dst.write(np.full((12, 20, 20), 0.1, dtype="float32"))
     (tmp_path / f"{prefix}_notes.tif").write_bytes(b"")  # another file: not part of the export
     files = exported_files(tmp_path, prefix)
@@ -366,22 +342,13 @@ def service_account_key(path: Path) -> Path:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    path.write_text(
-        json.dumps(
-            {
-                "type": "service_account",
-                "project_id": "minescan-test",
-                "private_key_id": "0" * 40,
-                "private_key": pem,
-                "client_email": "minescan@minescan-test.iam.gserviceaccount.com",
-                "client_id": "1",
-                "token_uri": "https://oauth2.googleapis.com/token",
-            }
-        )
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": "minescan-test", "private_key_id": "0" * 40, "private_key": pem,
+        "client_email": "minescan@minescan-test.iam.gserviceaccount.com", "client_id": "1",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }))
     return path
 
 

@@ -85,9 +85,8 @@ def test_no_network_is_a_message_on_the_page(no_account: Path, monkeypatch: pyte
     next(b for b in at.button if b.label == "Download now").click()
     at = at.run()
     assert not at.exception, at.exception
-    assert any("Google Earth Engine is not available" in e.value and NO_EARTH_ENGINE in e.value for e in at.error), [
-        e.value for e in at.error
-    ]
+    assert any("Google Earth Engine is not available" in e.value and NO_EARTH_ENGINE in e.value
+               for e in at.error), [e.value for e in at.error]
     assert not (no_account / "scenes" / "earth_engine").exists() or not any((no_account / "scenes").rglob("*.tif"))
 
 
@@ -127,14 +126,8 @@ def test_the_app_does_not_import_earth_engine_at_start(env: Path) -> None:
         "import core.cli\n"
         "print('ee' in sys.modules, 'streamlit_folium' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
-    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
     assert out.stdout.strip().splitlines()[-1] == "False False", out.stdout + out.stderr
 
 

@@ -45,14 +45,8 @@ def drawing_map() -> folium.Map:
     fmap = folium.Map(location=[-14.0, -51.0], zoom_start=4, control_scale=True)
     Draw(
         export=False,
-        draw_options={
-            "polyline": False,
-            "circle": False,
-            "circlemarker": False,
-            "marker": False,
-            "rectangle": True,
-            "polygon": True,
-        },
+        draw_options={"polyline": False, "circle": False, "circlemarker": False, "marker": False,
+                      "rectangle": True, "polygon": True},
         edit_options={"edit": True, "remove": True},
     ).add_to(fmap)
     return fmap

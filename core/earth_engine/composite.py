@@ -64,4 +64,11 @@ def build_composite(ee: Any, recipe: CompositeRecipe, tile: ImageryTile) -> Any:
         scores = ee.ImageCollection(CLOUD_SCORE_PLUS)
         scenes = scenes.linkCollection(scores, ["cs_cdf"]).map(_mask_cloud_score(recipe.cloud_score_threshold))
     bands = list(recipe.bands)
-    return scenes.select(bands).median().divide(DN_PER_REFLECTANCE).toFloat().unmask(NODATA, False).select(bands)
+    return (
+        scenes.select(bands)
+        .median()
+        .divide(DN_PER_REFLECTANCE)
+        .toFloat()
+        .unmask(NODATA, False)
+        .select(bands)
+    )

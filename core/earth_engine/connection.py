@@ -86,12 +86,8 @@ def config_from(env: Mapping[str, str], secrets: Mapping[str, Any] | None = None
             "stored credentials need a Google Cloud project registered for Earth Engine: set MINESCAN_EE_PROJECT "
             "(or `project` under [earth_engine] in .streamlit/secrets.toml)"
         )
-    return EarthEngineConfig(
-        project=project,
-        key_file=key_file or None,
-        key_json=key_json or None,
-        stored_credentials=stored and not (key_file or key_json),
-    )
+    return EarthEngineConfig(project=project, key_file=key_file or None, key_json=key_json or None,
+                             stored_credentials=stored and not (key_file or key_json))
 
 
 def _service_account_key(config: EarthEngineConfig) -> tuple[str, str]:
@@ -157,45 +153,22 @@ def describe_failure(err: BaseException, config: EarthEngineConfig) -> str:
     text = f"{type(err).__name__}: {err}".strip()
     chain = [err, err.__cause__, err.__context__]
     offline_types = (socket.gaierror, socket.timeout, ConnectionError, TimeoutError)
-    network_words = (
-        "Unable to find the server",
-        "Name or service not known",
-        "Failed to establish",
-        "Temporary failure in name resolution",
-        "timed out",
-        "Connection refused",
-        "Max retries exceeded",
-        "Network is unreachable",
-        "TransportError",
-        "ServerNotFoundError",
-    )
+    network_words = ("Unable to find the server", "Name or service not known", "Failed to establish",
+                     "Temporary failure in name resolution", "timed out", "Connection refused",
+                     "Max retries exceeded", "Network is unreachable", "TransportError", "ServerNotFoundError")
     if any(isinstance(e, offline_types) for e in chain if e) or any(w in text for w in network_words):
         return (
             f"Earth Engine could not be reached from this machine ({text[:300]}). Check the internet connection "
             "or proxy; local GeoTIFFs, the demo, triage and exports keep working offline."
         )
-    if "project" in text.lower() and (
-        "not registered" in text.lower()
-        or "no project" in text.lower()
-        or "not have required permission" in text.lower()
-    ):
+    if "project" in text.lower() and ("not registered" in text.lower() or "no project" in text.lower()
+                                      or "not have required permission" in text.lower()):
         return (
             f"Earth Engine refused the project {config.project or '(none)'!r} ({text[:300]}). Register the project "
             "for Earth Engine (https://code.earthengine.google.com/register) and give the account access to it."
         )
-    if any(
-        w in text
-        for w in (
-            "invalid_grant",
-            "RefreshError",
-            "Permission",
-            "permission",
-            "401",
-            "403",
-            "unauthorized",
-            "Unauthorized",
-        )
-    ):
+    if any(w in text for w in ("invalid_grant", "RefreshError", "Permission", "permission", "401", "403",
+                               "unauthorized", "Unauthorized")):
         return (
             f"Earth Engine refused the {config.method} ({text[:300]}). Check that the key or stored credentials "
             "are current and that the account may use Earth Engine in this project."

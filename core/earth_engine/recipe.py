@@ -104,7 +104,9 @@ def make_recipe(
     if not start < end:
         raise ImageryRequestError(f"the start date ({start}) must be before the end date ({end})")
     if end <= FIRST_S2_DATE or start > today:
-        raise ImageryRequestError(f"Sentinel-2 images exist from {FIRST_S2_DATE} to today; {start} to {end} holds none")
+        raise ImageryRequestError(
+            f"Sentinel-2 images exist from {FIRST_S2_DATE} to today; {start} to {end} holds none"
+        )
     if not 0 <= max_cloud_percent <= 100:
         raise ImageryRequestError(f"the scene cloud limit must be a percentage (0-100); got {max_cloud_percent}")
     if mask not in MASKS:

@@ -145,19 +145,10 @@ def download_tile(
     chunks = plan_chunks(tile.width_px, tile.height_px, len(recipe.bands))
     record = provenance or recipe.provenance(crs=tile.crs, region=tile.region, tile=tile.tile_id)
     profile = {
-        "driver": "GTiff",
-        "width": tile.width_px,
-        "height": tile.height_px,
-        "count": len(recipe.bands),
-        "dtype": "float32",
-        "crs": tile.crs,
-        "nodata": float("nan"),
+        "driver": "GTiff", "width": tile.width_px, "height": tile.height_px, "count": len(recipe.bands),
+        "dtype": "float32", "crs": tile.crs, "nodata": float("nan"),
         "transform": Affine(tile.pixel_m, 0.0, tile.x0, 0.0, -tile.pixel_m, tile.y1),
-        "tiled": True,
-        "blockxsize": 256,
-        "blockysize": 256,
-        "compress": "deflate",
-        "predictor": 3,
+        "tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "deflate", "predictor": 3,
         "BIGTIFF": "IF_SAFER",
     }
     try:
@@ -241,12 +232,12 @@ def exported_files(folder: Path, prefix: str) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         return []
-
     def belongs(stem: str) -> bool:
         rest = stem[len(prefix) + 1 :]
         return stem == prefix or (stem.startswith(prefix + "-") and rest.replace("-", "").isdigit())
 
     return sorted(p for p in folder.rglob("*.tif") if belongs(p.stem))
+
 
 
 @dataclass(frozen=True)
@@ -294,7 +285,6 @@ def download_tiles(
             if progress:
                 progress(tile_id, i, len(tiles), done, total)
 
-        results.append(
-            DownloadedTile(tile.tile_id, download_tile(ee, recipe, tile, folder, fetch=fetch, progress=report), False)
-        )
+        results.append(DownloadedTile(tile.tile_id, download_tile(ee, recipe, tile, folder, fetch=fetch,
+                                                                  progress=report), False))
     return results
