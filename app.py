@@ -1,16 +1,12 @@
 """MineScan web app entry point: sign-in, navigation by role, and the shared sidebar."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from core import settings
 from core.users import can
 from ui import auth, resources
-
-st.set_page_config(page_title="MineScan", page_icon=":material/landscape:", layout="wide")
-identity = auth.current_identity()
-if identity is None:
-    st.navigation([st.Page(auth.sign_in_page, title="Sign in", icon=":material/login:")]).run()
-    st.stop()
 
 # Each page checks its capability again on the server (a hidden page's URL does not get round it).
 PAGES = [
@@ -23,16 +19,33 @@ PAGES = [
     ("app_pages/dashboard.py", "Dashboard", ":material/bar_chart:", "view_dashboard"),
     ("app_pages/export.py", "Export", ":material/download:", "export"),
 ]
-pages = [
-    st.Page(path, title=title, icon=icon, default=path == "app_pages/overview.py")
-    for path, title, icon, capability in PAGES
-    if capability is None or can(identity, capability)
-]
-nav = st.navigation(pages)
-with st.sidebar:
-    st.caption("Signed in as")
-    st.text(identity.label)  # plain text: a display name is never read as Markdown or HTML
-    st.button("Sign out", on_click=auth.sign_out)
-    st.caption(f"Store: `{settings.db_path()}`")
+DEFAULT_PAGE = "app_pages/overview.py"
+
+st.set_page_config(page_title="MineScan", page_icon=":material/landscape:", layout="wide")
 with resources.page_run():
+    identity = auth.current_identity()
+    if identity is None:
+        # The sign-in form answers at every page's address, so a reload or a shared link keeps its address and
+        # opens that page once the person has signed in (pages are known by their address).
+        sign_in = [
+            st.Page(auth.sign_in_page, title="Sign in", icon=":material/login:", url_path=Path(path).stem,
+                    default=path == DEFAULT_PAGE)
+            for path, *_ in PAGES
+        ]  # fmt: skip
+        auth.sync_cookie()
+        st.navigation(sign_in, position="hidden").run()
+        st.stop()
+
+    pages = [
+        st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE)
+        for path, title, icon, capability in PAGES
+        if capability is None or can(identity, capability)
+    ]
+    nav = st.navigation(pages)
+    with st.sidebar:
+        st.caption("Signed in as")
+        st.text(identity.label)  # plain text: a display name is never read as Markdown or HTML
+        st.button("Sign out", on_click=auth.sign_out)
+        st.caption(f"Store: `{settings.db_path()}`")
+        auth.sync_cookie()
     nav.run()

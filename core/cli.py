@@ -364,7 +364,16 @@ def cmd_users(args: argparse.Namespace) -> int:
         print(f"Password of {args.username} changed.")
     elif args.action in ("disable", "enable"):
         u.update_user(path, args.username, disabled=args.action == "disable")
-        print(f"{args.username} {args.action}d: decisions already made stay, with their name.")
+        ended = ""
+        if args.action == "disable" and settings.db_path().exists():
+            from db.sessions import revoke_user_sessions
+            from db.store import Store
+
+            count = Store(settings.db_path(), wait_s=20).write(
+                lambda con: revoke_user_sessions(con, args.username, "account disabled")
+            )
+            ended = f" {count} open sign-in(s) ended."
+        print(f"{args.username} {args.action}d: decisions already made stay, with their name.{ended}")
     return 0
 
 

@@ -61,3 +61,19 @@ def double_review_share() -> float:
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"MINESCAN_DOUBLE_REVIEW must be between 0 and 1; got {share}")
     return share
+
+
+def session_idle_hours() -> float:
+    """Hours without activity after which a sign-in ends: ``$MINESCAN_SESSION_IDLE_HOURS``, default 8.
+
+    Raises:
+        ValueError: not a positive number.
+    """
+    raw = os.environ.get("MINESCAN_SESSION_IDLE_HOURS", "8")
+    try:
+        hours = float(raw.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"MINESCAN_SESSION_IDLE_HOURS must be a number of hours; got {raw!r}") from None
+    if not hours > 0:
+        raise ValueError(f"MINESCAN_SESSION_IDLE_HOURS must be more than 0; got {raw!r}")
+    return hours

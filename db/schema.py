@@ -160,6 +160,23 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TIMESTAMP
     );
     """,
+    # 7: sign-in sessions (only the SHA-256 of each token; core.sessions) and the secret tokens are signed with.
+    """
+    CREATE TABLE app_session (
+        token_hash VARCHAR PRIMARY KEY,
+        username VARCHAR NOT NULL,
+        method VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        last_seen TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP,
+        revoked_why VARCHAR
+    );
+    CREATE TABLE app_secret (
+        name VARCHAR PRIMARY KEY,
+        value BLOB NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    """,
 )
 
 

@@ -9,3 +9,9 @@ LAST_SCAN = "last_scan"
 FLASH = "flash_message"
 QUEUE_PAGE = "queue_page"
 DECISION_ERROR = "decision_error"
+#: SHA-256 of this session's sign-in token (core.sessions); the token itself is only in the browser's cookie.
+SESSION_HASH = "session_token_hash"
+#: A token to put in the browser's cookie on the next run ("" deletes the cookie).
+SET_COOKIE = "set_session_cookie"
+#: Why the last sign-in ended (shown above the sign-in form).
+SESSION_ENDED = "session_ended"
