@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import settings
 from core.users import can
+from db import repository
 from ui import auth, resources
 
 # Each page checks its capability again on the server (a hidden page's URL does not get round it).
@@ -46,6 +47,8 @@ with resources.page_run():
         st.caption("Signed in as")
         st.text(identity.label)  # plain text: a display name is never read as Markdown or HTML
         st.button("Sign out", on_click=auth.sign_out)
-        st.caption(f"Store: `{settings.db_path()}`")
+        kind = repository.store_kind(resources.db())
+        label = "Demo store (synthetic data)" if kind == "demo" else "Working store"
+        st.caption(f"{label}: `{settings.db_path().name}`")
         auth.sync_cookie()
     nav.run()

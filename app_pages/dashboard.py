@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from core import wording
 from core.agreement import cohen_kappa
 from db import repository
 from ui import auth, resources
 
 auth.require_page("view_dashboard")
 st.title("Dashboard")
+resources.store_banner()
 con = resources.db()
 counts = repository.status_decision_counts(con)
 if counts.empty:
@@ -36,15 +38,18 @@ a2.caption(
     f"{len(repository.disagreements(con))} disagreement(s) wait for a supervisor."
 )
 st.subheader("Sites by register status and decision")
-st.bar_chart(counts, x="status", y="sites", color="decision", stack=True)
-st.progress(decided / total, text=f"Queue progress: {decided} of {total} decided")
+st.bar_chart(wording.label_columns(counts, ("status", "decision")), x="status", y="sites", color="decision", stack=True)
+st.progress(decided / total, text=f"Queue progress: {decided:,} of {wording.count(total, 'site')} decided")
 rows = repository.export_rows(con, decision="confirmed")
 unreg = rows[rows["match_status"] != "registered"]
 st.subheader("Confirmed sites no register explains")
 if unreg.empty:
     st.caption("None confirmed yet.")
 else:
-    by = unreg.assign(impact=unreg["impact_class"].fillna("not rated"), state=unreg["nearest_dam_state"].fillna("?"))
+    by = unreg.assign(
+        impact=[wording.label(v, missing=wording.NOT_RATED) for v in unreg["impact_class"]],
+        state=unreg["nearest_dam_state"].fillna("no dam near"),
+    )
     st.bar_chart(
         by.groupby(["state", "impact"]).size().rename("sites").reset_index(),
         x="state",
@@ -54,7 +59,7 @@ else:
     )
     st.caption("State is that of the nearest registered dam. Registered dams near confirmed sites:")
     st.dataframe(
-        unreg[
+        wording.label_columns(unreg, ("match_status",))[
             [
                 "site_id",
                 "match_status",

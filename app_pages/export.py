@@ -19,6 +19,7 @@ MIME = {
 
 auth.require_page("export")
 st.title("Export decisions")
+resources.store_banner()
 con = resources.db()
 scans = repository.scans(con)
 c1, c2, c3 = st.columns(3)

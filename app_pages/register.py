@@ -30,14 +30,16 @@ else:
         )
         submitted = st.form_submit_button("Import", type="primary")
     if submitted and upload is not None:
-        path = Path(tempfile.mkdtemp(prefix="minescan_register_")) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        try:
-            require(identity, "import_register")
-            snapshot_id, imported = import_register(con, path, kind, MatchSettings())
-        except MineScanError as err:
-            resources.show_error(err)
-        else:
+        with tempfile.TemporaryDirectory(prefix="minescan_register_") as folder:
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            try:
+                require(identity, "import_register")
+                snapshot_id, imported = import_register(con, path, kind, MatchSettings())
+            except MineScanError as err:
+                imported = None
+                resources.show_error(err, hide=Path(folder))
+        if imported is not None:
             st.success(f"Imported as snapshot {snapshot_id}; every site was compared with the register again.")
             st.code(imported.report_text(), language=None)
 

@@ -5,11 +5,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import settings
+from core import settings, wording
 from core.errors import MineScanError
 from core.matching import MatchSettings
 from core.raster import scene_provenance
 from core.scan import ScanSettings
+from core.scene_fit import model_fits, order_for_scene, read_scene_facts, scan_warnings
 from db import repository
 from db.workflows import resume_scan, scan_into_store
 from ui import auth, resources, state
@@ -38,16 +39,32 @@ if imagery is not None:  # an unreadable file says nothing here; the scan explai
     show_imagery(imagery, "Imagery of this scene")
 
 cards = model_cards(settings.models_dir())
-discovery_names = [c.name for c in cards if c.kind == "discovery"]
+facts = read_scene_facts(scene) if scene is not None else None
+by_name = {c.name: c for c in cards}
+# The models that read this scene's bands come first: the choice follows the scene.
+discovery_names = [c.name for c in order_for_scene([c for c in cards if c.kind == "discovery"], facts)]
 impact_names = ["none"] + [c.name for c in cards if c.kind == "impact"]
+
+
+def _model_label(name: str) -> str:
+    card = by_name.get(name)
+    if card is None:
+        return name
+    fit = "" if facts is None or model_fits(card, facts) else " · does not fit this scene's bands"
+    return f"{name} ({'synthetic demo data' if card.synthetic else 'real data'}; {', '.join(card.bands)}){fit}"
+
+
 col1, col2, col3 = st.columns(3)
-discovery_name = col1.selectbox("Discovery model", discovery_names)
-chosen = next((c for c in cards if c.name == discovery_name), None)
+discovery_name = col1.selectbox(
+    "Discovery model", discovery_names, format_func=_model_label, key=f"discovery_for_{facts.name if facts else ''}"
+)
+chosen = by_name.get(discovery_name) if discovery_name else None
 # An impact model only fits a discovery model that reads its bands (the RGB model has none that fits).
 fitting = [c.name for c in cards if c.kind == "impact" and chosen and set(c.bands) <= set(chosen.bands)]
 impact_name = col2.selectbox(
     "Impact model",
     impact_names,
+    format_func=lambda n: n if n == "none" else _model_label(n),
     index=impact_names.index(fitting[0]) if fitting else 0,
     key=f"impact_model_for_{discovery_name}",
 )
@@ -80,10 +97,14 @@ if not unfinished.empty:
                     progress=lambda done, total: bar.progress(done / total, text=f"Tile {done} of {total}"),
                 )
             except MineScanError as err:
+                bar.empty()
                 resources.show_error(err)
                 st.stop()
-            st.success(f"Scan {stored.scan_id} completed: {len(stored.result.sites)} candidate sites.")
+            bar.empty()
+            st.success(f"Scan {stored.scan_id} completed: {wording.count(len(stored.result.sites), 'candidate site')}.")
 
+for warning in scan_warnings(chosen, facts):
+    st.warning(warning)
 if st.button("Run the scan", type="primary", disabled=scene is None or not discovery_name):
     bar = st.progress(0.0, text="Starting…")
     try:
@@ -98,12 +119,14 @@ if st.button("Run the scan", type="primary", disabled=scene is None or not disco
             progress=lambda done, total: bar.progress(done / total, text=f"Tile {done} of {total}"),
         )
     except MineScanError as err:
-        resources.show_error(err)
+        bar.empty()  # no "Starting…" left on screen after an error
+        resources.show_error(err, hide=scene.parent if source == "Upload a GeoTIFF" and scene else None)
         st.stop()
+    bar.empty()
     st.session_state[state.LAST_SCAN] = stored.scan_id
     result = stored.result
     st.success(
-        f"Scan {stored.scan_id}: {len(result.sites)} candidate sites ({stored.new_sites} new) in "
+        f"Scan {stored.scan_id}: {wording.count(len(result.sites), 'candidate site')} ({stored.new_sites:,} new) in "
         f"{result.valid_area_km2:.0f} km², {result.seconds:.1f} s."
     )
     summary = repository.scan_summary(resources.db(), stored.scan_id)

@@ -269,12 +269,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_demo_store(args: argparse.Namespace) -> int:
     """Fill an empty store with the demo: scene (made if missing), its register, a scan with the demo models."""
-    from db.repository import has_sites
+    from db.repository import has_sites, store_kind
     from db.workflows import set_up_demo
 
     store = _open_store(args)
+    if store.read(store_kind) == "work":
+        print(f"{store.path} is a working store (real data): the demo goes into a store of its own; nothing done.")
+        return 0
     if store.read(has_sites):
-        print("The store already holds sites; nothing to do.")
+        print("The demo store already holds the demo; nothing to do.")
         return 0
     stored = set_up_demo(
         store,

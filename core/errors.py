@@ -43,3 +43,9 @@ class RegionError(MineScanError, ValueError):
     """A region to fetch imagery for that cannot be used (bad bounds, unreadable CSV/GeoJSON, too large, ...)."""
 
     title = "This region can't be used"
+
+
+class StoreKindError(MineScanError):
+    """Demo and real work would mix in one store: the demo has a store of its own."""
+
+    title = "Demo and real work stay apart"

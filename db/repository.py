@@ -802,3 +802,37 @@ def scan_summary(con: duckdb.DuckDBPyConnection, scan_id: int) -> pd.DataFrame:
            FROM site s LEFT JOIN site_match m ON m.site_id = s.id WHERE s.scan_id = ? GROUP BY ALL ORDER BY ALL""",
         [scan_id],
     ).df()
+
+
+# --- what the store is for ---------------------------------------------------------------------------------------
+
+#: The demo register's file name (core.synthetic.DemoPaths): the one register a demo store may hold.
+DEMO_REGISTER_FILE = "anm_register_demo.csv"
+
+
+def store_kind(con: duckdb.DuckDBPyConnection) -> str:
+    """'demo' (synthetic demo only), 'work' (real work), or 'empty' (nothing stored and not yet marked)."""
+    row = con.execute("SELECT value FROM store_info WHERE key = 'kind'").fetchone()
+    if row:
+        return str(row[0])
+    used = _count(con, "SELECT (SELECT count(*) FROM scan) + (SELECT count(*) FROM register_snapshot)")
+    return "work" if used else "empty"
+
+
+def mark_store(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    """Record what the store is for (once: a later call with another kind is ignored)."""
+    if kind not in ("demo", "work"):
+        raise ValueError(f"a store is 'demo' or 'work'; got {kind!r}")
+    con.execute("INSERT INTO store_info VALUES ('kind', ?) ON CONFLICT DO NOTHING", [kind])
+
+
+def demo_mixed_with_real(con: duckdb.DuckDBPyConnection) -> bool:
+    """True for a demo store that also holds a real register or a scan of real imagery (from before the split)."""
+    if store_kind(con) != "demo":
+        return False
+    return _count(
+        con,
+        """SELECT (SELECT count(*) FROM register_snapshot WHERE source_file <> ?)
+                + (SELECT count(*) FROM scan WHERE NOT synthetic)""",
+        [DEMO_REGISTER_FILE],
+    ) > 0

@@ -177,6 +177,14 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
     );
     """,
+    # 8: what the store is for: 'demo' (the synthetic demo only) or 'work' (real scans and registers). A store that
+    # already holds the demo register is a demo store.
+    """
+    CREATE TABLE store_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+    INSERT INTO store_info
+        SELECT 'kind', 'demo'
+        WHERE EXISTS (SELECT 1 FROM register_snapshot WHERE source_file = 'anm_register_demo.csv');
+    """,
 )
 
 

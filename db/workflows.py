@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 
 from core import settings as app_settings
-from core.errors import MineScanError
+from core.errors import MineScanError, StoreKindError
 from core.geo import to_wgs84
 from core.grid import plan_tiles
 from core.imagery_provenance import ImageryProvenance, provenance_from_record
@@ -158,6 +158,31 @@ def _check_resumable(
         raise StoreError(f"scan {sid} cannot be resumed with a different {', '.join(differ)} ({details})")
 
 
+DEMO_STORE_HINT = (
+    "The demo has a store of its own: start it with './run app', and real work with './run work' (or point "
+    "MINESCAN_DB at your working store)."
+)
+
+
+def _claim_for_work(con: duckdb.DuckDBPyConnection, what: str) -> None:
+    """Refuse real work in the demo store; mark an empty store as a working store."""
+    if repository.store_kind(con) == "demo":
+        raise StoreKindError(
+            f"this is the demo store (synthetic data only): {what} would be matched and counted with the synthetic "
+            f"demo sites. {DEMO_STORE_HINT}"
+        )
+    repository.mark_store(con, "work")
+
+
+def _claim_for_demo(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse the demo in a working store; mark an empty store as the demo store."""
+    if repository.store_kind(con) == "work":
+        raise StoreKindError(
+            "this store holds real work: the synthetic demo would be matched and counted with it. " + DEMO_STORE_HINT
+        )
+    repository.mark_store(con, "demo")
+
+
 def _imagery_label(imagery: ImageryProvenance) -> str:
     return imagery.summary() + (f", created {imagery.created_at}" if imagery.created_at else "")
 
@@ -183,6 +208,10 @@ def scan_into_store(
     path = Path(path)
     info = open_scene(path, discovery.card.bands)
     check_scene_for_scan(info)  # refuse bad input before anything is stored
+    if info.synthetic and _demo_scene(path):
+        write(target, _claim_for_demo)
+    else:
+        write(target, lambda con: _claim_for_work(con, f"a scan of {path.name}"))
     done: dict[int, TileOutput] = {}
     if resume is not None:
         record = _read(target, lambda con: repository.scan_record(con, resume))
@@ -233,6 +262,11 @@ def scan_into_store(
     return StoredScan(scan_id=scan_id, result=result, new_sites=new)
 
 
+def _demo_scene(path: Path) -> bool:
+    """Whether ``path`` is the demo's own scene (the demo store scans nothing else)."""
+    return path.name == "scene.tif" and (path.parent / DemoPaths.under(path.parent).register.name).is_file()
+
+
 def _read(target: Target, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     return target.read(work) if isinstance(target, Store) else work(target)
 
@@ -251,6 +285,10 @@ def import_register(target: Target, path: Path, kind: str, match_settings: Match
         imported = read_layer(Path(path), kind)
 
     def store_it(con: duckdb.DuckDBPyConnection) -> int:
+        if Path(path).name == repository.DEMO_REGISTER_FILE:
+            _claim_for_demo(con)  # the synthetic demo's own register
+        else:
+            _claim_for_work(con, f"the register {Path(path).name}")
         snapshot_id = repository.insert_register(con, imported, kind)
         rematch(con, match_settings)
         return snapshot_id
@@ -345,6 +383,7 @@ def set_up_demo(
 ) -> StoredScan:
     """One click for a new user: make the synthetic demo scene if missing, import its register once, scan it."""
     paths = DemoPaths.under(demo_root)
+    write(target, _claim_for_demo)
     if not paths.truth.is_file():
         make_demo_scene(demo_root)
     known = _read(target, repository.snapshots)

@@ -58,8 +58,17 @@ def heading_not(site_id: int) -> str:
 
 def site_options(page: Any) -> list[tuple[int, Any]]:
     """Open the Site selector; its options as (site id, locator)."""
-    page.get_by_role("combobox", name="Site").click()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.get_by_role("combobox", name="Site")
     options = page.get_by_role("option")
+    for _ in range(3):  # a click on a list that is still open closes it: open it again
+        box.click()
+        try:
+            options.first.wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
     options.first.wait_for()
     out = []
     for k in range(min(options.count(), 30)):
@@ -70,9 +79,10 @@ def site_options(page: Any) -> list[tuple[int, Any]]:
 
 
 def pick_site(page: Any, index: int) -> tuple[int, float]:
-    """Choose the ``index``-th site in the selector; its id and the milliseconds until its panel shows."""
-    options = site_options(page)
-    target, option = options[index]
+    """Choose the ``index``-th other site in the selector; its id and the milliseconds until its panel shows."""
+    current = shown_site(page)
+    options = [(site, option) for site, option in site_options(page) if site != current]
+    target, option = options[index % len(options)]
     ms = bh.timed(page, option.click, heading_is(target))
     return target, ms
 
@@ -107,7 +117,7 @@ def walk(page: Any, picks: int = 10, decisions: int = 5) -> dict[str, list[float
     times: dict[str, list[float]] = {"open triage": [open_triage(page)], "site change": [], "confirm": [],
                                      "reject": []}  # fmt: skip
     for k in range(picks):
-        times["site change"].append(pick_site(page, 1 + (k * 3) % 12)[1])
+        times["site change"].append(pick_site(page, k % 7)[1])
     for _ in range(decisions):
         times["confirm"].append(decide(page, "Confirmed")[1])
     for _ in range(decisions):

@@ -7,133 +7,78 @@ committed) so a person can look at them.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
+import statistics
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from core.settings import ROOT
+from tests import bench_triage_browser as walk
+from tests import browser_harness as bh
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "artifacts" / "screenshots"
+PASSWORD = walk.PASSWORD
 pytestmark = pytest.mark.browser
-
-
-def _ensure_chromium() -> str:
-    if Path(CHROMIUM).exists():
-        return CHROMIUM
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, timeout=900)
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed and could not be installed with apt-get (needs root)")
-    return CHROMIUM
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("browser")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MINESCAN_DATA": str(home / "data"),
-        "MINESCAN_DB": str(home / "store.duckdb"),
-        "PYTHONPATH": str(ROOT),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-    # The account the walk signs in with, made the way an administrator would (password from standard input).
-    subprocess.run(
-        [sys.executable, "-m", "core.cli", "users", "add", "ana", "--role", "supervisor", "--name", "Ana Auditora",
-         "--password-stdin"],
-        input=f"{PASSWORD}\n", text=True, cwd=ROOT, env=env, check=True, capture_output=True,
-    )  # fmt: skip
-    log = (home / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + (home / "streamlit.log").read_text()[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    env = bh.app_env(home)
+    bh.add_user(env, "ana", PASSWORD, "supervisor", "Ana Auditora")
+    with bh.running_app(env, home / "streamlit.log") as (url, _):
+        yield url
 
 
-PASSWORD = "minas-gerais-2019"
-STATE_JS = """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')"""
-
-
-def _idle(page: object) -> None:
-    """Wait for Streamlit to start the rerun a click caused (if it has not yet) and then to finish it."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
+@pytest.fixture
+def browser_context(tmp_path: Path) -> Iterator[Any]:
     try:
-        page.wait_for_function(f"() => ({STATE_JS})() === 'running'", timeout=3_000)  # type: ignore[attr-defined]
-    except PlaywrightTimeout:
-        pass  # the run was quicker than the poll, or nothing needed to run
-    page.wait_for_function(f"() => ({STATE_JS})() === 'notRunning'", timeout=240_000)  # type: ignore[attr-defined]
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+        bh.ensure_chromium()
+    except bh.BrowserUnavailable as err:
+        pytest.skip(str(err))
+    with bh.chromium(tmp_path / "profile") as context:
+        yield context
 
 
-def _go(page: object, label: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=label).first.click()  # type: ignore[attr-defined]
+def _idle(page: Any) -> None:
+    bh.settle(page)
+    page.wait_for_timeout(300)
+
+
+def _go(page: Any, label: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a', has_text=label).first.click()
     _idle(page)
 
 
-def test_demo_triage_decide_export(app_url: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+def _print_timings(store: str, times: dict[str, list[float]]) -> None:
+    print("\n" + walk.report(store, times, 0.0).replace(" (server up in 0.0 s)", ""))
+    for action, values in times.items():
+        assert values and all(v > 0 for v in values), action  # measured, never asserted against a limit
 
-    executable = _ensure_chromium()
+
+def _tooltip_text(page: Any) -> tuple[str, str]:
+    """Hover the middle of the triage map (the site it is centred on); the tooltip's text and its markup."""
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(1_000)  # deck.gl draws its layers
+    box = canvas.bounding_box()
+    assert box is not None
+    for dx, dy in ((0, 0), (2, 0), (0, 2), (-2, 0), (0, -2), (4, 4)):
+        page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
+        page.wait_for_timeout(400)
+        tip = page.locator(".deck-tooltip")
+        if tip.count() and tip.first.is_visible() and tip.first.inner_text().strip():
+            return tip.first.inner_text(), tip.first.inner_html()
+    return "", ""
+
+
+def test_demo_triage_decide_export(app_url: str, tmp_path: Path, browser_context: Any) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=args)
-        page = browser.new_page(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+    if True:
+        page = browser_context.new_page()
         page.goto(app_url)
         _idle(page)
         page.get_by_label("Username", exact=True).fill("ana")
@@ -179,6 +124,29 @@ def test_demo_triage_decide_export(app_url: str, tmp_path: Path) -> None:
         _idle(page)
         page.screenshot(path=str(SHOTS / "3_triage_after_two_decisions.png"), full_page=True)
 
+        # Ten sites in a row from the selector: each one opens (a dropped second choice stalls here).
+        times: dict[str, list[float]] = {"site change": [], "confirm": [], "reject": []}
+        opened = [walk.shown_site(page)]
+        for k in range(10):
+            target, ms = walk.pick_site(page, k % 7)
+            assert target != opened[-1]
+            assert walk.shown_site(page) == target
+            assert page.get_by_role("combobox", name="Site").input_value().split(" · ")[1] == f"site {target}"
+            opened.append(target)
+            times["site change"].append(ms)
+        assert len(set(opened)) >= 6
+        # Hovering the map shows words, never markup.
+        text, markup = _tooltip_text(page)
+        page.screenshot(path=str(SHOTS / "3b_triage_map_tooltip.png"))
+        assert text.startswith("Site: "), text
+        assert "Status: " in text and "Decision: " in text
+        assert "<" not in text and "&lt;" not in markup and "<b>" not in markup and "_" not in text
+        # A reload keeps the reviewer signed in, on the same page.
+        page.reload()
+        _idle(page)
+        page.get_by_text("Triage queue").wait_for(timeout=60_000)
+        assert page.get_by_text("Signed in as").is_visible() and page.url.rstrip("/").endswith("/triage")
+
         _go(page, "Dashboard")
         page.screenshot(path=str(SHOTS / "4_dashboard.png"), full_page=True)
         _go(page, "Register")
@@ -216,7 +184,16 @@ def test_demo_triage_decide_export(app_url: str, tmp_path: Path) -> None:
         page.get_by_text("Draw rectangles or polygons").wait_for()
         assert page.locator('[data-testid="stException"]').count() == 0
         page.screenshot(path=str(SHOTS / "8_imagery_draw_offline.png"))
-        browser.close()
+
+        # What a reviewer waits for on the demo store, from click to settled (printed, never asserted).
+        _go(page, "Triage")
+        page.wait_for_function(f"() => !!({walk.HEADING_JS})()")
+        for _ in range(3):
+            times["confirm"].append(walk.decide(page, "Confirmed")[1])
+        for _ in range(3):
+            walk.choose_reason(page, "Irrigation", "Irrigation or farm dam")
+            times["reject"].append(walk.decide(page, "Rejected")[1])
+        _print_timings("demo", times)
 
     rows = pd.read_csv(csv_path, encoding="utf-8-sig")
     decided = rows.dropna(subset=["decision"]).set_index("decision")
@@ -225,3 +202,35 @@ def test_demo_triage_decide_export(app_url: str, tmp_path: Path) -> None:
     assert decided.loc["rejected", "reason"] == "irrigation_dam"
     assert set(decided["reviewer"]) == {"ana"}
     assert len(rows) == 31
+
+
+def test_a_shared_link_opens_its_page_after_sign_in(app_url: str, browser_context: Any) -> None:
+    page = browser_context.new_page()
+    page.goto(f"{app_url}/export")
+    _idle(page)
+    assert page.get_by_role("heading", name="MineScan: sign in").is_visible()
+    assert page.get_by_text("Page not found").count() == 0
+    bh.sign_in(page, "ana", PASSWORD)
+    page.get_by_role("heading", name="Export decisions").wait_for(timeout=60_000)
+    assert page.url.rstrip("/").endswith("/export")
+    page.screenshot(path=str(SHOTS / "9_deep_link_after_sign_in.png"))
+
+
+@pytest.fixture(scope="module")
+def load_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on the load benchmark's store: 100,000 sites, 1,000 decisions, 1,000 register dams."""
+    home = tmp_path_factory.mktemp("browser_load")
+    env = walk.prepare_store(home, "load", 100_000)
+    with bh.running_app(env, home / "streamlit.log") as (url, _):
+        yield url
+
+
+def test_triage_timings_on_the_100k_store(load_app_url: str, browser_context: Any) -> None:
+    page = browser_context.new_page()
+    page.goto(load_app_url)
+    _idle(page)
+    bh.sign_in(page, "ana", PASSWORD)
+    times = walk.walk(page, picks=10, decisions=3)
+    page.screenshot(path=str(SHOTS / "10_triage_100k.png"))
+    _print_timings("100,000-site", times)
+    assert statistics.median(times["site change"]) > 0

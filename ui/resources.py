@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -65,9 +67,12 @@ def scan_model(name_or_path: str) -> ScanModel:
     return ScanModel(loaded.card, loaded.predict)
 
 
-def show_error(err: MineScanError) -> None:
-    """A user-facing error: headline and the specific message."""
-    st.error(f"**{err.title}.** {err}")
+def show_error(err: MineScanError, hide: Path | None = None) -> None:
+    """A user-facing error: headline and the specific message (without the server's folder ``hide``)."""
+    message = str(err)
+    if hide is not None:
+        message = message.replace(f"{hide}{os.sep}", "").replace(str(hide), "the uploaded file")
+    st.error(f"**{err.title}.** {message}")
 
 
 # --- the triage queue, cached per store version ------------------------------------------------------------------
@@ -103,3 +108,15 @@ def queue_density(reviewer: str, queue: QueueFilter, cell_deg: float) -> pd.Data
     con = db()
     version = repository.queue_version(con)
     return _queue_density(con, str(settings.db_path()), version, reviewer, queue, cell_deg)
+
+
+def store_banner() -> None:
+    """Say so when the open store is the demo (its numbers are synthetic), or a demo store mixed with real data."""
+    con = db()
+    if repository.demo_mixed_with_real(con):
+        st.warning(
+            "This demo store also holds real data from before demo and real work were kept apart: these numbers "
+            "mix synthetic and real sites."
+        )
+    elif repository.store_kind(con) == "demo":
+        st.info("Demo store: every site here comes from MineScan's synthetic demo scene, none from real imagery.")
