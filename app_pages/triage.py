@@ -59,21 +59,6 @@ def _site_label(row: Any) -> str:
     return f"#{row.rank} · site {row.site_id} · {status} · {impact}"
 
 
-def _history_rows(history: object) -> list[dict[str, str]]:
-    return [
-        {
-            "When": wording.when(h.decided_at),
-            "Reviewer": str(h.reviewer),
-            "Role": wording.label(h.role),
-            "Decision": wording.label(h.decision)
-            + (" (supervisor's final decision)" if getattr(h, "kind", "") == "override" else ""),
-            "Reason": wording.label(h.reason, missing="—"),
-            "Note": wording.text(h.note, missing="—"),
-        }
-        for h in history.itertuples()  # type: ignore[attr-defined]
-    ]
-
-
 def _nearest_dam(site: object) -> str:
     get = site.get  # type: ignore[attr-defined]
     if wording.is_missing(get("nearest_dam_id")) or wording.is_missing(get("nearest_dam_m")):
@@ -147,7 +132,7 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
         st.caption("Double review: a colleague decides this site too; you see each other's calls once both are in.")
     if not history.empty:
         st.markdown("**History**")
-        st.table(_history_rows(history))  # a plain table: notes are shown as typed, never as Markdown or HTML
+        st.table(wording.history_rows(history))  # a plain table: notes are shown as typed, never as Markdown or HTML
     reason = st.selectbox(
         "Reason",
         list(REASONS),

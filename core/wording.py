@@ -158,3 +158,19 @@ def utc_offset(moment: datetime) -> str:
     sign = "+" if minutes >= 0 else "−"
     hours, mins = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours:02d}:{mins:02d}"
+
+
+def history_rows(history: pd.DataFrame) -> list[dict[str, str]]:
+    """A site's decisions (db review rows) as the audit trail a person reads: when, who, in which role, what, why."""
+    return [
+        {
+            "When": when(h.decided_at),
+            "Reviewer": str(h.reviewer),
+            "Role": label(getattr(h, "role", None)),
+            "Kind": label(getattr(h, "kind", None) or "decision"),
+            "Decision": label(h.decision),
+            "Reason": label(h.reason, missing="—"),
+            "Note": text(h.note, missing="—"),
+        }
+        for h in history.itertuples()
+    ]

@@ -160,6 +160,14 @@ def test_deciding_moves_the_queue_on_and_reaches_the_export(env: Path) -> None:
     assert repository.review_history(con, shown)["role"].tolist() == ["reviewer"]
     assert rows.loc[shown, "note"] == 'Tailings, "new"; near road\nvisited'
     assert repository.review_history(con, shown)["seconds_spent"].iloc[0] >= 0
+    con.close()
+    # The site's history on screen: who, in which role, what, why, when (in Brasília time, with its zone).
+    at.radio(key="triage_show").set_value("All").run()
+    at.selectbox(key="triage_site").set_value(shown).run()
+    trail = at.table[0].value
+    assert trail["Reviewer"].tolist() == ["ana"] and trail["Role"].tolist() == ["Reviewer"]
+    assert trail["Decision"].tolist() == ["Confirmed"] and "(UTC" in trail["When"].iloc[0]
+    assert trail["Note"].iloc[0] == 'Tailings, "new"; near road\nvisited'
 
 
 def test_a_bad_scene_shows_the_core_error_and_stores_nothing(env: Path) -> None:
@@ -276,12 +284,23 @@ def test_double_review_is_blind_in_triage_and_signed_off_on_the_disagreements_pa
     assert not page.exception
     waiting = page.dataframe[0].value
     assert waiting["site_id"].tolist() == [ids[0]] and set(waiting[["decision_1", "decision_2"]].iloc[0]) == {
-        "confirmed", "rejected",
+        "Confirmed", "Rejected",
     }  # fmt: skip
+    assert page.radio[0].value is None  # the override form pre-selects nothing
+    assert page.get("image")  # the site's image chips, beside the decisions
+    page.button[0].click().run()  # no decision chosen: nothing is recorded, and the page says so
+    assert any("Choose the final decision" in e.value for e in page.error)
+    assert not repository.disagreements(con).empty
     page.radio[0].set_value("confirmed")
     page.text_area[0].input("Pond visible; no SIGBM dam within 3 km")
     page.button[0].click().run()
     assert not page.exception
+    assert any(f"Site {ids[0]}: final decision 'Confirmed' recorded" in m.value for m in page.success)
+    trail = page.table[0].value
+    assert trail["Reviewer"].tolist() == ["ana", "bia", "sofia"]
+    assert trail["Kind"].tolist()[-1] == "Supervisor's final decision"
+    assert "Pond visible; no SIGBM dam within 3 km" in trail["Note"].tolist()
+    assert "Irrigation or farm dam" in trail["Reason"].tolist() and all("(UTC" in w for w in trail["When"])
     assert repository.disagreements(con).empty
     history = repository.review_history(con, ids[0])
     assert history["kind"].tolist() == ["decision", "decision", "override"]

@@ -51,3 +51,24 @@ def test_times_are_shown_in_brasilia_time_with_the_zone(monkeypatch: pytest.Monk
     with pytest.raises(ValueError, match="Mars/Olympus"):
         wording.when(stored)
     assert wording.when(None) == "—"
+
+
+def test_the_audit_trail_names_who_when_role_reason_and_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINESCAN_TIMEZONE", "America/Sao_Paulo")
+    history = pd.DataFrame(
+        {
+            "decided_at": [pd.Timestamp("2026-12-06 14:00"), pd.Timestamp("2026-12-06 15:30")],
+            "reviewer": ["ana", "sofia"],
+            "role": ["reviewer", "supervisor"],
+            "kind": ["decision", "override"],
+            "decision": ["rejected", "confirmed"],
+            "reason": ["irrigation_dam", None],
+            "note": ["<b>açude</b> da fazenda", math.nan],
+        }
+    )
+    rows = wording.history_rows(history)
+    assert rows[0] == {
+        "When": "2026-12-06 11:00 (UTC−03:00)", "Reviewer": "ana", "Role": "Reviewer", "Kind": "Decision",
+        "Decision": "Rejected", "Reason": "Irrigation or farm dam", "Note": "<b>açude</b> da fazenda",
+    }  # fmt: skip
+    assert rows[1]["Kind"] == "Supervisor's final decision" and rows[1]["Reason"] == rows[1]["Note"] == "—"
