@@ -36,6 +36,8 @@ _cached_overview = st.cache_data(scene_overview, show_spinner=False, max_entries
 
 def _record_decision(identity: Identity, site_id: int, decision: str, following: int | None) -> None:
     """Store the decision (with the reason and note typed for this site) and move the queue on."""
+    if auth.current_identity() is None:  # the session ended since the page was drawn: record nothing
+        return
     reason = st.session_state.get(f"reason_{site_id}")
     note = st.session_state.get(f"note_{site_id}") or None
     shown = st.session_state.get(state.SITE_SHOWN_AT)
@@ -75,6 +77,8 @@ def _nearest_dam(site: object) -> str:
 def decision_panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
     """The selected site's evidence, its history and the decision buttons (reruns on its own)."""
     with resources.page_run():  # a fragment run does not pass through app.py: close what it opens here
+        if auth.current_identity() is None:  # revoked, expired or disabled since the last full run
+            st.rerun(scope="app")
         _panel(identity, queue, offset)
 
 

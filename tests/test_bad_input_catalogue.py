@@ -254,6 +254,6 @@ def test_a_hostile_note_is_stored_verbatim_and_shown_as_text(env: Path) -> None:
     page = _app("app_pages/disagreements.py")
     page.number_input[0].set_value(ids[0]).run()
     assert not page.exception
-    shown = page.dataframe[-1].value
-    assert shown["note"].tolist() == [note]  # a dataframe cell: text, never HTML or Markdown
+    shown = page.table[-1].value
+    assert shown["Note"].tolist() == [note]  # a table cell: text, never HTML or Markdown
     assert not any("<script>" in m.value for m in page.markdown)
