@@ -10,12 +10,12 @@ from typing import Any
 
 import streamlit as st
 
-from core import wording
+from core import settings, wording
 from core.chips import site_chips
 from core.errors import MineScanError
 from core.queue import IMPACT_ORDER, RANKING_EXPLAINED, STATUS_ORDER, QueueFilter, next_site
 from core.review import REASONS
-from core.scene_preview import scene_overview
+from core.scene_picture_cache import scene_picture
 from core.users import Identity
 from db import repository
 from db.workflows import decide
@@ -31,7 +31,7 @@ NOT_RATED = "not rated"
 SITE_KEY = "triage_site"
 MAP_FOCUS = "triage_map_focus"
 _cached_chips = st.cache_data(site_chips, show_spinner=False, max_entries=64)
-_cached_overview = st.cache_data(scene_overview, show_spinner=False, max_entries=4)
+_cached_picture = st.cache_data(scene_picture, show_spinner=False, max_entries=4)
 
 
 def _record_decision(identity: Identity, site_id: int, decision: str, following: int | None) -> None:
@@ -176,7 +176,7 @@ def _map(identity: Identity, queue: QueueFilter, ranked: object, total: int) -> 
     site = ranked.set_index("site_id").loc[focus]  # type: ignore[attr-defined]
     scene_path = repository.scan_scene_path(con, int(site["scan_id"]))
     try:
-        overview = _cached_overview(scene_path) if scene_path else None
+        overview = _cached_picture(scene_path, settings.pictures_dir()) if scene_path else None
     except MineScanError as err:  # the scene file was moved or deleted since the scan: the sites still count
         overview = None
         st.caption(f"No scene image under the map: {err}")

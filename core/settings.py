@@ -22,6 +22,11 @@ def demo_dir() -> Path:
     return data_dir() / "demo"
 
 
+def pictures_dir() -> Path:
+    """Folder of the scenes' overview pictures the maps draw (made once per scene file): ``<data>/cache/pictures``."""
+    return data_dir() / "cache" / "pictures"
+
+
 def models_dir() -> Path:
     """Folder of saved models: ``$MINESCAN_MODELS`` or ``<repo>/models``."""
     return Path(os.environ.get("MINESCAN_MODELS") or ROOT / "models")

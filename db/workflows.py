@@ -30,6 +30,7 @@ from core.scan import (
     check_scene_for_scan,
     scan_scene,
 )
+from core.scene_picture_cache import scene_picture
 from core.synthetic import DemoPaths, make_demo_scene
 from core.users import Identity, require
 from db import repository
@@ -259,7 +260,16 @@ def scan_into_store(
         return new
 
     new = write(target, finish)
+    _make_picture(path)
     return StoredScan(scan_id=scan_id, result=result, new_sites=new)
+
+
+def _make_picture(path: Path) -> None:
+    """Make the scene's map picture now, so the first Triage open after a server start does not wait for it."""
+    try:
+        scene_picture(path, app_settings.pictures_dir())
+    except MineScanError:
+        pass  # a scene without B2-B4 (or gone) has no picture: Triage says so under its map
 
 
 def _demo_scene(path: Path) -> bool:

@@ -11,6 +11,14 @@ from core.settings import shared_data_dir
 from tests.offline_ee import offline_ee  # noqa: F401 - the Earth Engine client, initialised offline
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _data_outside_the_repository(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Whatever a test writes to the data folder (map pictures, a demo) goes to a temporary one, never ``data/``."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MINESCAN_DATA", str(tmp_path_factory.mktemp("minescan-data")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``: real ANM registers, Sentinel-2 patches, the L1C crop. Skips when absent."""

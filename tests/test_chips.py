@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
 import rasterio
+from PIL import Image
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
@@ -156,7 +158,10 @@ def test_overview_of_utm_scene_is_in_lonlat(rgb_scene: Path) -> None:
     alpha = overview.rgb[..., 3]
     assert (alpha == 0).any() and (alpha == 255).any()
     assert (alpha[h // 2, : w // 10] == 0).all()  # the nodata strip on the left is transparent
-    assert overview.png_bytes().startswith(b"\x89PNG")
+    webp = overview.picture().webp
+    assert webp[:4] == b"RIFF" and webp[8:12] == b"WEBP"
+    decoded = np.asarray(Image.open(io.BytesIO(webp)))
+    assert decoded.shape == (h, w, 4) and (decoded[..., 3] == alpha).all()  # the alpha mask survives exactly
 
 
 def test_overview_of_wgs84_scene_keeps_its_bounds(tmp_path: Path) -> None:

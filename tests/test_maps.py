@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from core.scene_preview import SceneOverview
+from core.scene_preview import SceneOverview, ScenePicture
 from ui.maps import STATUS_COLOURS, register_deck, triage_deck
 
 EVIL = "<script>alert(1)</script>"
@@ -79,10 +79,10 @@ def _register() -> pd.DataFrame:
     )
 
 
-def _overview() -> SceneOverview:
+def _overview() -> ScenePicture:
     rgba = np.zeros((8, 8, 4), dtype=np.uint8)
     rgba[2:6, 2:6] = [200, 100, 50, 255]
-    return SceneOverview(rgb=rgba, bounds_lonlat=(-44.0, -20.1, -43.8, -19.9))
+    return SceneOverview(rgb=rgba, bounds_lonlat=(-44.0, -20.1, -43.8, -19.9)).picture()
 
 
 def _layers(deck_json: str) -> dict[str, dict]:
@@ -97,7 +97,7 @@ def test_triage_deck_layers_and_accessors() -> None:
     assert layers["register-points"]["getPosition"] == "@@=[lon, lat]"
     assert layers["site-centres"]["radiusUnits"] == "meters"
     bitmap = layers["scene-overview"]
-    assert bitmap["image"].startswith("data:image/png;base64,")
+    assert bitmap["image"].startswith("data:image/webp;base64,")
     assert bitmap["bounds"] == [-44.0, -20.1, -43.8, -19.9]
     view = json.loads(deck_json)["initialViewState"]
     assert (view["longitude"], view["latitude"]) == (-43.90, -20.05)

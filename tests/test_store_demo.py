@@ -14,7 +14,8 @@ from core.cli import main
 from core.geo import WGS84, reproject_geometry
 from core.matching import MatchSettings
 from core.scan import ScanModel, ScanSettings
-from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, ROOT
+from core.scene_picture_cache import picture_key
+from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, ROOT, pictures_dir
 from core.synthetic import DemoPaths, make_demo_scene
 from db import repository
 from db.workflows import import_register, scan_into_store
@@ -46,6 +47,7 @@ def test_registered_dams_are_matched_and_the_others_are_not(
     _, imported = import_register(con, demo.register, "dam", MatchSettings())
     assert len(imported.entries) == 12 and not imported.rejected
     stored = scan_into_store(con, demo.scene, *models, ScanSettings(), MatchSettings())
+    assert picture_key(demo.scene) + ".webp" in {p.name for p in pictures_dir().iterdir()}  # Triage opens fast
     rows = repository.export_rows(con)
     outlines = [_utm(w) for w in rows["outline_wkt"]]
     dams = [f for f in json.loads(demo.truth.read_text())["features"] if f["properties"]["kind"] == "tailings_dam"]

@@ -18,7 +18,7 @@ import pydeck
 import shapely
 
 from core import wording
-from core.scene_preview import SceneOverview
+from core.scene_preview import ScenePicture
 
 STATUS_COLOURS: dict[str, list[int]] = {
     "unregistered": [220, 38, 38, 210],
@@ -168,12 +168,12 @@ def _register_records(register: pd.DataFrame, colour_by: str) -> tuple[list[dict
     return points, polygons
 
 
-def overview_data_url(overview: SceneOverview) -> str:
-    """The overview as a ``data:image/png;base64,...`` URL for a BitmapLayer (no server, no network)."""
-    return "data:image/png;base64," + base64.b64encode(overview.png_bytes()).decode("ascii")
+def overview_data_url(overview: ScenePicture) -> str:
+    """The picture as a ``data:image/webp;base64,...`` URL for a BitmapLayer (no server, no network)."""
+    return "data:image/webp;base64," + base64.b64encode(overview.webp).decode("ascii")
 
 
-def _bitmap_layer(overview: SceneOverview) -> pydeck.Layer:
+def _bitmap_layer(overview: ScenePicture) -> pydeck.Layer:
     west, south, east, north = overview.bounds_lonlat
     return pydeck.Layer(
         "BitmapLayer",
@@ -231,7 +231,7 @@ def _register_point_layer(layer_id: str, records: list[dict]) -> pydeck.Layer:
 def triage_deck(
     sites: pd.DataFrame,
     register: pd.DataFrame,
-    overview: SceneOverview | None,
+    overview: ScenePicture | None,
     selected_site_id: int | None,
     density: pd.DataFrame | None = None,
 ) -> pydeck.Deck:

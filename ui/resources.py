@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Iterator
@@ -64,6 +65,9 @@ def scan_model(name_or_path: str) -> ScanModel:
     from models.bundle import load_bundle, resolve_model
 
     loaded = load_bundle(resolve_model(name_or_path, settings.models_dir()))
+    # TensorFlow leaves about a million long-lived objects; without this every full garbage collection walks them
+    # all again, and a reviewer's every click in a server that has scanned pays for it.
+    gc.freeze()
     return ScanModel(loaded.card, loaded.predict)
 
 
