@@ -3,15 +3,16 @@
 import streamlit as st
 
 from core import wording
-from core.agreement import cohen_kappa
-from db import repository
+from core.review.agreement import cohen_kappa
+from db.exports import export_rows
+from db.reviews import disagreements, double_review_pairs, reviewer_throughput, status_decision_counts
 from ui import auth, resources
 
 auth.require_page("view_dashboard")
 st.title("Dashboard")
 resources.store_banner()
 con = resources.db()
-counts = repository.status_decision_counts(con)
+counts = status_decision_counts(con)
 if counts.empty:
     st.info("No candidate sites yet.")
     st.stop()
@@ -28,19 +29,19 @@ m4.metric(
     "Unregistered, undecided",
     int(counts.loc[(counts["decision"] == "undecided") & (counts["status"] == "unregistered"), "sites"].sum()),
 )
-pairs = repository.double_review_pairs(con)
+pairs = double_review_pairs(con)
 agreement = cohen_kappa(pairs["decision_1"].tolist(), pairs["decision_2"].tolist())
 st.subheader("Agreement between reviewers")
 a1, a2 = st.columns([1, 3])
 a1.metric("Cohen's kappa", "—" if not agreement.pairs else f"{agreement.kappa:.2f}")
 a2.caption(
     f"{agreement.summary()}. A share of sites goes to two reviewers who do not see each other's decision; "
-    f"{len(repository.disagreements(con))} disagreement(s) wait for a supervisor."
+    f"{len(disagreements(con))} disagreement(s) wait for a supervisor."
 )
 st.subheader("Sites by register status and decision")
 st.bar_chart(wording.label_columns(counts, ("status", "decision")), x="status", y="sites", color="decision", stack=True)
 st.progress(decided / total, text=f"Queue progress: {decided:,} of {wording.count(total, 'site')} decided")
-rows = repository.export_rows(con, decision="confirmed")
+rows = export_rows(con, decision="confirmed")
 unreg = rows[rows["match_status"] != "registered"]
 st.subheader("Confirmed sites no register explains")
 if unreg.empty:
@@ -73,7 +74,7 @@ else:
         ],
         hide_index=True,
     )
-throughput = repository.reviewer_throughput(con)
+throughput = reviewer_throughput(con)
 st.subheader("Reviewer throughput")
 if throughput.empty:
     st.caption("No decisions yet.")

@@ -1,28 +1,32 @@
 """Supervisors: agreement between reviewers, the disagreements queue, and signing off or overriding decisions."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from core import wording
-from core.agreement import cohen_kappa
-from core.chips import site_chips
 from core.errors import MineScanError
-from core.review import DECISIONS, REASONS
-from db import repository
+from core.imagery.chips import site_chips
+from core.review.agreement import cohen_kappa
+from core.review.decisions import DECISIONS, REASONS
+from db.exports import export_rows
+from db.reviews import disagreements, double_review_pairs, review_history
+from db.scans import scan_scene_path
 from db.workflows import override
 from ui import auth, resources
 
-_cached_chips = st.cache_data(site_chips, show_spinner=False, max_entries=32)
+_cached_chips = st.cache_data(show_spinner=False, max_entries=32)(site_chips)
 SAVED = "override_saved"
 
 identity = auth.require_page("supervise")
 st.title("Disagreements")
 resources.store_banner()
 con = resources.db()
-pairs = repository.double_review_pairs(con)
+pairs = double_review_pairs(con)
 st.caption(cohen_kappa(pairs["decision_1"].tolist(), pairs["decision_2"].tolist()).summary())
 if st.session_state.get(SAVED):
     st.success(st.session_state.pop(SAVED))
-open_items = repository.disagreements(con)
+open_items = disagreements(con)
 if open_items.empty:
     st.success("No disagreement waits for a sign-off.")
 else:
@@ -55,19 +59,21 @@ if submitted:
             )
             st.rerun()
 
-row = repository.export_rows(con).set_index("site_id")
+row = export_rows(con).set_index("site_id")
 if int(site_id) in row.index:
     site = row.loc[int(site_id)]
     st.subheader(f"Site {int(site_id)}: {wording.label(site['match_status'])}")
-    scene_path = repository.scan_scene_path(con, int(site["scan_id"]))
+    scene_path = scan_scene_path(con, int(site["scan_id"]))
     if scene_path:
         try:
-            chips = _cached_chips(scene_path, float(site["lon"]), float(site["lat"]), outline_wkt=site["outline_wkt"])
+            chips = _cached_chips(
+                Path(scene_path), float(site["lon"]), float(site["lat"]), outline_wkt=site["outline_wkt"]
+            )
             for col, chip in zip(st.columns(len(chips) + 1)[: len(chips)], chips, strict=True):
                 col.image(chip.rgb, caption=f"{chip.title} · bar {chip.scale_m} m")
         except (MineScanError, ValueError) as err:
             st.warning(f"No image chip: {err}")
-history = repository.review_history(con, int(site_id))
+history = review_history(con, int(site_id))
 if not history.empty:
     st.markdown(f"**Decisions on site {int(site_id)}**")
     st.table(wording.history_rows(history))  # notes shown as typed, never as Markdown or HTML

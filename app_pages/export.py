@@ -6,8 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.exports import EXPORT_FORMATS, export_filename, write_export
-from db import repository
+from core.review.exports import EXPORT_FORMATS, export_filename, write_export
+from db.exports import export_rows
+from db.scans import all_scans
 from ui import auth, resources
 
 MIME = {
@@ -21,7 +22,7 @@ auth.require_page("export")
 st.title("Export decisions")
 resources.store_banner()
 con = resources.db()
-scans = repository.scans(con)
+scans = all_scans(con)
 c1, c2, c3 = st.columns(3)
 scan = c1.selectbox(
     "Scan", [None, *scans["id"].tolist()], format_func=lambda s: "All scans" if s is None else f"Scan {s}"
@@ -34,7 +35,7 @@ status = c2.selectbox(
 decision = c3.selectbox(
     "Decision", [None, "confirmed", "rejected", "unsure", "undecided"], format_func=lambda s: "Any" if s is None else s
 )
-rows = repository.export_rows(con, scan_id=scan, status=status, decision=decision)
+rows = export_rows(con, scan_id=scan, status=status, decision=decision)
 st.write(f"{len(rows)} site(s) match.")
 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%MZ")
 folder = Path(tempfile.mkdtemp(prefix="minescan_export_"))

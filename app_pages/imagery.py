@@ -7,12 +7,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from core import settings
-from core.earth_engine.plan import make_plan
-from core.earth_engine.recipe import PAPER_DATES, default_dates, make_recipe
-from core.earth_engine.requests import DESTINATIONS
-from core.earth_engine.transfer import download_tiles
 from core.errors import MineScanError
-from core.regions import Region, brazil_warnings, parse_bounds, parse_geojson, parse_region_csv, regions_from_drawings
+from core.imagery.earth_engine.plan import make_plan
+from core.imagery.earth_engine.recipe import PAPER_DATES, default_dates, make_recipe
+from core.imagery.earth_engine.requests import DESTINATIONS
+from core.imagery.earth_engine.transfer import download_tiles
+from core.imagery.region_files import parse_geojson, parse_region_csv, regions_from_drawings
+from core.imagery.regions import Region, brazil_warnings, parse_bounds
 from db.imagery_workflows import recorded_tasks, refresh_tasks, start_exports, tag_exported
 from ui import auth, resources
 from ui.earth_engine import EarthEngineUnavailable, configuration, drawing_map, earth_engine
@@ -55,8 +56,9 @@ try:
             "Draw rectangles or polygons. This map loads its library and background from the internet, as Earth "
             "Engine itself does; offline it stays blank: type the bounds or upload a file instead."
         )
-        drawn = st_folium(drawing_map(), height=420, use_container_width=True, returned_objects=["all_drawings"],
-                          key="imagery_draw")
+        drawn = st_folium(
+            drawing_map(), height=420, use_container_width=True, returned_objects=["all_drawings"], key="imagery_draw"
+        )
         if drawn and drawn.get("all_drawings"):
             regions = regions_from_drawings(drawn["all_drawings"])
     elif how == "GeoJSON file":
@@ -68,8 +70,9 @@ try:
             "One region per row, as in the paper: lower-left lat, lon, upper-right lat, lon, label; or centre lat, "
             "lon, label and optionally the square's side in metres. ',' or ';' separated; decimal commas accepted."
         )
-        side = st.number_input("Side of the square for centre rows (metres)", min_value=100, max_value=92_000,
-                               value=20_000, step=1_000)
+        side = st.number_input(
+            "Side of the square for centre rows (metres)", min_value=100, max_value=92_000, value=20_000, step=1_000
+        )
         upload = st.file_uploader("CSV of regions", type=["csv", "txt"])
         if upload is not None:
             regions = parse_region_csv(upload.getvalue(), side_m=float(side))
@@ -90,9 +93,12 @@ max_cloud = c3.slider("Scene cloud limit (%)", 0, 100, 20)
 mask_label = c4.radio("Cloud mask", ["QA60 bits 10-11", "Cloud Score+"])
 plan = None
 try:
-    recipe = make_recipe(start_default if paper else start, end_default if paper else end,
-                         max_cloud_percent=float(max_cloud),
-                         mask="qa60" if mask_label.startswith("QA60") else "cloud_score_plus")
+    recipe = make_recipe(
+        start_default if paper else start,
+        end_default if paper else end,
+        max_cloud_percent=float(max_cloud),
+        mask="qa60" if mask_label.startswith("QA60") else "cloud_score_plus",
+    )
     if regions:
         plan = make_plan(regions, recipe)
 except MineScanError as err:
@@ -106,13 +112,19 @@ if plan is None:
 rows = plan.rows()
 st.write(f"{len(plan.regions)} region(s), **{len(plan.tiles)} tile(s)**, {plan.area_km2:,.0f} km².")
 st.pydeck_chart(
-    imagery_plan_deck([{"label": r.label, "west": r.west, "south": r.south, "east": r.east, "north": r.north}
-                       for r in plan.regions], rows),
+    imagery_plan_deck(
+        [{"label": r.label, "west": r.west, "south": r.south, "east": r.east, "north": r.north} for r in plan.regions],
+        rows,
+    ),
     height=380,
 )
 st.dataframe([{k: v for k, v in row.items() if k != "polygon"} for row in rows], hide_index=True)
-destination = st.radio("Export to", DESTINATIONS, format_func=lambda d: "Google Drive" if d == "drive" else
-                       "Cloud Storage", horizontal=True)
+destination = st.radio(
+    "Export to",
+    DESTINATIONS,
+    format_func=lambda d: "Google Drive" if d == "drive" else "Cloud Storage",
+    horizontal=True,
+)
 target = st.text_input("Drive folder" if destination == "drive" else "Cloud Storage bucket", value="MineScan")
 with st.expander("The exact request"):
     st.json(plan.request(destination, target), expanded=2)
@@ -122,8 +134,12 @@ st.subheader("4. Get the pixels")
 folder = settings.scenes_dir() / "earth_engine"
 small = all(plan.downloadable(t) for t in plan.tiles)
 c1, c2 = st.columns(2)
-download = c1.button("Download now", disabled=not (ready and small), type="primary",
-                     help=None if small else "Tiles over about 40 x 40 km go through an export task.")
+download = c1.button(
+    "Download now",
+    disabled=not (ready and small),
+    type="primary",
+    help=None if small else "Tiles over about 40 x 40 km go through an export task.",
+)
 export = c2.button("Start export tasks", disabled=not ready)
 if not ready:
     st.caption("Earth Engine is not configured (see above): downloading and exporting are off.")
@@ -138,8 +154,11 @@ if download:
         results = download_tiles(earth_engine(), plan.recipe, list(plan.tiles), folder, progress=report)
         new = [r.path.name for r in results if not r.already_there]
         kept = [r.path.name for r in results if r.already_there]
-        st.success(f"Wrote {len(new)} scene(s) under `{folder}`" + (f"; {len(kept)} were already there" if kept else "")
-                   + ". Choose them on the Scan page.")
+        st.success(
+            f"Wrote {len(new)} scene(s) under `{folder}`"
+            + (f"; {len(kept)} were already there" if kept else "")
+            + ". Choose them on the Scan page."
+        )
     except MineScanError as err:
         resources.show_error(err)
 if export:
@@ -164,8 +183,10 @@ else:
             tasks = recorded_tasks(resources.store())
         except MineScanError as err:
             resources.show_error(err)
-    if c2.button("Ready copied files for scanning", help=f"Writes band names and the recipe into exported files "
-                 f"copied under {settings.scenes_dir()}"):
+    if c2.button(
+        "Ready copied files for scanning",
+        help=f"Writes band names and the recipe into exported files copied under {settings.scenes_dir()}",
+    ):
         try:
             tagged = tag_exported(resources.store(), settings.scenes_dir())
             if tagged:

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.access.users import can, require
 from core.errors import MineScanError
-from core.matching import MatchSettings
-from core.register import diff_snapshots
-from core.users import can, require
-from db import repository
+from core.register import RegisterImport, diff_snapshots
+from core.register.matching import MatchSettings
+from db.registers import current_register, snapshot_register_entries, snapshots
 from db.workflows import import_register
 from ui import auth, resources
 from ui.maps import register_deck
@@ -33,23 +33,23 @@ else:
         with tempfile.TemporaryDirectory(prefix="minescan_register_") as folder:
             path = Path(folder) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
+            imported: RegisterImport | None = None
             try:
                 require(identity, "import_register")
                 snapshot_id, imported = import_register(con, path, kind, MatchSettings())
             except MineScanError as err:
-                imported = None
                 resources.show_error(err, hide=Path(folder))
         if imported is not None:
             st.success(f"Imported as snapshot {snapshot_id}; every site was compared with the register again.")
             st.code(imported.report_text(), language=None)
 
-snaps = repository.snapshots(con)
+snaps = snapshots(con)
 if snaps.empty:
     st.info("No register imported yet.")
     st.stop()
 st.subheader("Snapshots")
 st.dataframe(snaps, hide_index=True)
-register = repository.current_register(con)
+register = current_register(con)
 st.subheader(f"Current register: {len(register)} entries")
 st.pydeck_chart(register_deck(register), height=420)
 st.dataframe(
@@ -79,7 +79,5 @@ if len(dam_snaps) >= 2:
     c1, c2 = st.columns(2)
     old = c1.selectbox("Older", dam_snaps, index=1)
     new = c2.selectbox("Newer", dam_snaps, index=0)
-    diff = diff_snapshots(
-        repository.snapshot_register_entries(con, old), repository.snapshot_register_entries(con, new)
-    )
+    diff = diff_snapshots(snapshot_register_entries(con, old), snapshot_register_entries(con, new))
     st.code(diff.summary(), language=None)

@@ -7,11 +7,11 @@ import streamlit as st
 
 from core import settings, wording
 from core.errors import MineScanError
-from core.matching import MatchSettings
-from core.raster import scene_provenance
-from core.scan import ScanSettings
-from core.scene_fit import model_fits, order_for_scene, read_scene_facts, scan_warnings
-from db import repository
+from core.imagery.raster import scene_provenance
+from core.register.matching import MatchSettings
+from core.scan.fit import model_fits, order_for_scene, read_scene_facts, scan_warnings
+from core.scan.pipeline import ScanSettings
+from db.scans import finished_scans, scan_imagery, scan_summary, unfinished_scans
 from db.workflows import resume_scan, scan_into_store
 from ui import auth, resources, state
 from ui.model_info import card_summary, model_cards, scene_choices
@@ -38,12 +38,12 @@ imagery = scene_provenance(scene) if scene is not None else None
 if imagery is not None:  # an unreadable file says nothing here; the scan explains why it cannot be read
     show_imagery(imagery, "Imagery of this scene")
 
-cards = model_cards(settings.models_dir())
+cards = model_cards(settings.model_roots())
 facts = read_scene_facts(scene) if scene is not None else None
-by_name = {c.name: c for c in cards}
+by_name = {c.ref: c for c in cards}  # name@version
 # The models that read this scene's bands come first: the choice follows the scene.
-discovery_names = [c.name for c in order_for_scene([c for c in cards if c.kind == "discovery"], facts)]
-impact_names = ["none"] + [c.name for c in cards if c.kind == "impact"]
+discovery_names = [c.ref for c in order_for_scene([c for c in cards if c.kind == "discovery"], facts)]
+impact_names = ["none"] + [c.ref for c in cards if c.kind == "impact"]
 
 
 def _model_label(name: str) -> str:
@@ -60,7 +60,7 @@ discovery_name = col1.selectbox(
 )
 chosen = by_name.get(discovery_name) if discovery_name else None
 # An impact model only fits a discovery model that reads its bands (the RGB model has none that fits).
-fitting = [c.name for c in cards if c.kind == "impact" and chosen and set(c.bands) <= set(chosen.bands)]
+fitting = [c.ref for c in cards if c.kind == "impact" and chosen and set(c.bands) <= set(chosen.bands)]
 impact_name = col2.selectbox(
     "Impact model",
     impact_names,
@@ -74,9 +74,9 @@ threshold = col3.slider(
 if impact_name == "none":
     st.caption("No impact model: the sites will say 'not rated' for impact, and 'no ore' cells are not filtered.")
 with st.expander("Model cards"):
-    st.dataframe([card_summary(c) for c in cards if c.name in (discovery_name, impact_name)], hide_index=True)
+    st.dataframe([card_summary(c) for c in cards if c.ref in (discovery_name, impact_name)], hide_index=True)
 
-unfinished = repository.unfinished_scans(resources.db())
+unfinished = unfinished_scans(resources.db())
 if not unfinished.empty:
     with st.expander(f"Interrupted or failed scans ({len(unfinished)})", expanded=False):
         st.caption(
@@ -94,7 +94,7 @@ if not unfinished.empty:
                     int(resume_id),
                     resources.scan_model,
                     MatchSettings(),
-                    progress=lambda done, total: bar.progress(done / total, text=f"Tile {done} of {total}"),
+                    progress=resources.tile_progress(bar),
                 )
             except MineScanError as err:
                 bar.empty()
@@ -116,7 +116,7 @@ if st.button("Run the scan", type="primary", disabled=scene is None or not disco
             None if impact_name == "none" else resources.scan_model(impact_name),
             ScanSettings(threshold=threshold),
             MatchSettings(),
-            progress=lambda done, total: bar.progress(done / total, text=f"Tile {done} of {total}"),
+            progress=resources.tile_progress(bar),
         )
     except MineScanError as err:
         bar.empty()  # no "Starting…" left on screen after an error
@@ -129,7 +129,7 @@ if st.button("Run the scan", type="primary", disabled=scene is None or not disco
         f"Scan {stored.scan_id}: {wording.count(len(result.sites), 'candidate site')} ({stored.new_sites:,} new) in "
         f"{result.valid_area_km2:.0f} km², {result.seconds:.1f} s."
     )
-    summary = repository.scan_summary(resources.db(), stored.scan_id)
+    summary = scan_summary(resources.db(), stored.scan_id)
     if not summary.empty:
         st.dataframe(summary.pivot_table(index="status", columns="impact", values="sites", fill_value=0))
     if result.scene.synthetic:
@@ -139,11 +139,11 @@ if st.button("Run the scan", type="primary", disabled=scene is None or not disco
         st.caption(note)
     st.page_link("app_pages/triage.py", label="Review these sites in the triage queue", icon=":material/map:")
 
-finished = repository.finished_scans(resources.db())
+finished = finished_scans(resources.db())
 if not finished.empty:
     st.subheader("Finished scans")
     st.caption("The newest first; 'imagery' says where each scanned scene's pixels came from.")
     st.dataframe(finished, hide_index=True)
     shown_id = st.selectbox("Imagery recipe of scan", finished["id"].astype(int).tolist(), key="imagery_of_scan")
     if shown_id is not None:
-        show_imagery(repository.scan_imagery(resources.db(), int(shown_id)), f"Scan {int(shown_id)} imagery")
+        show_imagery(scan_imagery(resources.db(), int(shown_id)), f"Scan {int(shown_id)} imagery")

@@ -6,18 +6,24 @@ the reviewer asks for it with 'Show on the map'.
 """
 
 import time
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from core import settings, wording
-from core.chips import site_chips
+from core.access.users import Identity
 from core.errors import MineScanError
-from core.queue import IMPACT_ORDER, RANKING_EXPLAINED, STATUS_ORDER, QueueFilter, next_site
-from core.review import REASONS
-from core.scene_picture_cache import scene_picture
-from core.users import Identity
-from db import repository
+from core.imagery.chips import site_chips
+from core.imagery.pictures import scene_picture
+from core.review.decisions import REASONS
+from core.review.queue import IMPACT_ORDER, RANKING_EXPLAINED, STATUS_ORDER, QueueFilter, next_site
+from db.queue import queue_choices
+from db.registers import register_near
+from db.reviews import review_history
+from db.scans import scan_imagery, scan_scene_path
+from db.sites import site_impact_probs
 from db.workflows import decide
 from ui import auth, resources, state
 from ui.maps import triage_deck
@@ -30,8 +36,9 @@ NOT_RATED = "not rated"
 #: Stable widget keys: a widget whose options or default change between runs keeps the person's choice.
 SITE_KEY = "triage_site"
 MAP_FOCUS = "triage_map_focus"
-_cached_chips = st.cache_data(site_chips, show_spinner=False, max_entries=64)
-_cached_picture = st.cache_data(scene_picture, show_spinner=False, max_entries=4)
+#: Bounded caches: a chip set is about 100 KB, a scene picture about 350 KB.
+_cached_chips = st.cache_data(show_spinner=False, max_entries=64)(site_chips)
+_cached_picture = st.cache_data(show_spinner=False, max_entries=4)(scene_picture)
 
 
 def _record_decision(identity: Identity, site_id: int, decision: str, following: int | None) -> None:
@@ -109,7 +116,7 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
     m3.metric("Impact", wording.label(site["impact_class"], short=True, missing=wording.NOT_RATED))
     if wording.is_missing(site["impact_class"]):
         st.caption(f"Impact {wording.text(site['impact_rating'], NOT_RATED)}.")
-    probs = repository.site_impact_probs(con, current)
+    probs = site_impact_probs(con, current)
     st.caption(
         f"P(mine) max {wording.number(site['p_max'], 2)}, mean {wording.number(site['p_mean'], 2)} over "
         f"{wording.count(int(site['cell_count']), 'cell')} · impact: "
@@ -117,11 +124,13 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
     )
     st.markdown(_nearest_dam(site))
     # Plain text: the recipe holds a region label someone typed.
-    st.text(f"Imagery: {repository.scan_imagery(con, int(site['scan_id'])).summary()}")
-    scene_path = repository.scan_scene_path(con, int(site["scan_id"]))
+    st.text(f"Imagery: {scan_imagery(con, int(site['scan_id'])).summary()}")
+    scene_path = scan_scene_path(con, int(site["scan_id"]))
     if scene_path:
         try:
-            chips = _cached_chips(scene_path, float(site["lon"]), float(site["lat"]), outline_wkt=site["outline_wkt"])
+            chips = _cached_chips(
+                Path(scene_path), float(site["lon"]), float(site["lat"]), outline_wkt=site["outline_wkt"]
+            )
             for col, chip in zip(st.columns(len(chips)), chips, strict=True):
                 col.image(chip.rgb, caption=f"{chip.title} · bar {chip.scale_m} m")
         except (MineScanError, ValueError) as err:
@@ -130,7 +139,7 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
         st.session_state[MAP_FOCUS] = current
         st.rerun(scope="app")
 
-    history = repository.review_history(con, current)
+    history = review_history(con, current)
     if bool(site["blind"]):
         history = history[history["reviewer"] == identity.username]
         st.caption("Double review: a colleague decides this site too; you see each other's calls once both are in.")
@@ -164,25 +173,25 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
         st.toast(st.session_state.pop(state.FLASH))
 
 
-def _map(identity: Identity, queue: QueueFilter, ranked: object, total: int) -> None:
+def _map(identity: Identity, queue: QueueFilter, ranked: pd.DataFrame, total: int) -> None:
     """The page's sites over the scene picture, the register near the map's site, and the queue's density."""
     con = resources.db()
-    ids = [int(i) for i in ranked["site_id"]]  # type: ignore[index]
+    ids = [int(i) for i in ranked["site_id"]]
     focus = st.session_state.get(MAP_FOCUS)
     if focus not in ids:
         focus = st.session_state.get(state.SELECTED_SITE)
     if focus not in ids:
-        focus = next_site(ranked, None) or ids[0]  # type: ignore[arg-type]
-    site = ranked.set_index("site_id").loc[focus]  # type: ignore[attr-defined]
-    scene_path = repository.scan_scene_path(con, int(site["scan_id"]))
+        focus = next_site(ranked, None) or ids[0]
+    site = ranked.set_index("site_id").loc[focus]
+    scene_path = scan_scene_path(con, int(site["scan_id"]))
     try:
         overview = _cached_picture(scene_path, settings.pictures_dir()) if scene_path else None
     except MineScanError as err:  # the scene file was moved or deleted since the scan: the sites still count
         overview = None
         st.caption(f"No scene image under the map: {err}")
     density = resources.queue_density(identity.username, queue, DENSITY_CELL_DEG) if total > len(ids) else None
-    register = repository.register_near(con, [site["lon"]], [site["lat"]], margin_deg=0.5)
-    st.pydeck_chart(triage_deck(ranked, register, overview, focus, density), height=520)  # type: ignore[arg-type]
+    register = register_near(con, [site["lon"]], [site["lat"]], margin_deg=0.5)
+    st.pydeck_chart(triage_deck(ranked, register, overview, focus, density), height=520)
     extra = (
         f" Grey dots count all {wording.count(total, 'site')} in this view per {DENSITY_CELL_DEG}° cell."
         if density is not None
@@ -198,7 +207,7 @@ def _map(identity: Identity, queue: QueueFilter, ranked: object, total: int) -> 
 identity = auth.require_page("decide")
 st.title("Triage queue")
 con = resources.db()
-scan_ids, dam_states = repository.queue_choices(con)
+scan_ids, dam_states = queue_choices(con)
 if not scan_ids:
     st.info("No candidate sites yet: run a scan (or set up the demo on the Overview page).")
     st.page_link("app_pages/scan.py", label="Scan a scene", icon=":material/satellite_alt:")

@@ -1,8 +1,11 @@
-"""The model card: everything about a trained model that is not its weights (plain JSON, no Keras)."""
+"""The model card: everything about a trained model that is not its weights (plain JSON, no Keras), and the
+catalogue of model folders: ``<root>/<name>/<version>/`` under the shipped ``models/`` and the user's
+``<data>/models/``, each model named ``name@version``."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -55,10 +58,15 @@ class ModelCard:
             raise ModelBundleError(f"model card {self.name!r}: threshold must be in (0, 1), got {self.threshold}")
 
     @property
+    def ref(self) -> str:
+        """``name@version``: how the CLI, the pages, the store and the exports name this model."""
+        return f"{self.name}@{self.version}"
+
+    @property
     def label(self) -> str:
-        """``name v<version>`` with a synthetic-data marker where so."""
+        """``name@version`` with a synthetic-data marker where so."""
         tag = " (synthetic demo)" if self.synthetic else ""
-        return f"{self.name} v{self.version}{tag}"
+        return f"{self.ref}{tag}"
 
     def class_index(self, name: str) -> int:
         """Index of class ``name`` in the model output."""
@@ -134,3 +142,88 @@ class ModelCard:
         path = folder / CARD_FILE
         path.write_text(self.to_json() + "\n", encoding="utf-8")
         return path
+
+
+# --- the catalogue: <root>/<name>/<version>/card.json ---------------------------------------------------------
+
+
+def parse_ref(ref: str) -> tuple[str, str | None]:
+    """``"name@version"`` -> (name, version); a bare name -> (name, None) meaning its newest version."""
+    name, _, version = ref.partition("@")
+    return name, (version or None)
+
+
+def version_key(version: str) -> tuple[int, ...] | tuple[float, str]:
+    """Sort key of versions: numeric ones by number (2 before 10), others after them, by text."""
+    parts = version.split(".")
+    if all(p.isdigit() for p in parts):
+        return tuple(int(p) for p in parts)
+    return (float("inf"), version)
+
+
+def model_folders(roots: Sequence[Path]) -> list[Path]:
+    """Every model folder (one with a ``card.json``) at ``<root>/<name>/<version>/``, shipped roots first.
+
+    A folder ``<root>/<name>/`` that holds a card itself (the layout before versions) is listed too.
+    """
+    found: list[Path] = []
+    for root in roots:
+        if not Path(root).is_dir():
+            continue
+        for named in sorted(p for p in Path(root).iterdir() if p.is_dir()):
+            if (named / CARD_FILE).is_file():
+                found.append(named)
+                continue
+            versions = [p for p in named.iterdir() if p.is_dir() and (p / CARD_FILE).is_file()]
+            found += sorted(versions, key=lambda p: version_key(p.name))
+    return found
+
+
+def list_cards(roots: Sequence[Path]) -> list[tuple[ModelCard, Path]]:
+    """The readable cards of every model folder with their folder, by name then version (broken ones left out)."""
+    cards = []
+    for folder in model_folders(roots):
+        try:
+            cards.append((ModelCard.load(folder), folder))
+        except ModelBundleError:
+            continue
+    return sorted(cards, key=lambda cf: (cf[0].name, version_key(cf[0].version)))
+
+
+def resolve_model(ref: str, roots: Sequence[Path]) -> Path:
+    """The folder of ``ref``: a path to a model folder, ``name@version``, or ``name`` (its newest version).
+
+    Raises:
+        ModelBundleError: no such model; the message lists the models there are, as ``name@version``.
+    """
+    as_path = Path(ref).expanduser()
+    if "@" not in ref and (as_path / CARD_FILE).is_file():
+        return as_path
+    name, version = parse_ref(ref)
+    matches = [(c, f) for c, f in list_cards(roots) if c.name == name and (version is None or c.version == version)]
+    if name and matches:
+        return matches[-1][1]
+    available = ", ".join(c.ref for c, _ in list_cards(roots)) or "none"
+    where = " and ".join(str(r) for r in roots)
+    raise ModelBundleError(f"no model {ref!r}: it is neither a model folder nor a model under {where} "
+                           f"(available: {available})")  # fmt: skip
+
+
+def new_model_folder(name: str, version: str | None, user_root: Path, roots: Sequence[Path]) -> tuple[Path, str]:
+    """Where a newly trained or re-scored model goes: ``<user_root>/<name>/<version>/``, never over another.
+
+    ``version`` None takes the next number after every version of ``name`` anywhere in ``roots``.
+
+    Raises:
+        ModelBundleError: that version of the model exists already (nothing is overwritten).
+    """
+    if not name or "@" in name or "/" in name:
+        raise ModelBundleError(f"a model name is letters, digits, '-' and '_' (no '@' or '/'); got {name!r}")
+    taken = [c.version for c, _ in list_cards(roots) if c.name == name]
+    if version is None:
+        numbers = [int(v) for v in taken if v.isdigit()]
+        version = str(max(numbers, default=0) + 1)
+    folder = Path(user_root) / name / version
+    if version in taken or folder.exists():
+        raise ModelBundleError(f"{name}@{version} exists already; nothing is overwritten: give another --version")
+    return folder, version

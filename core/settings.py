@@ -10,6 +10,9 @@ DEFAULT_DISCOVERY_MODEL = "demo_discovery"
 DEFAULT_IMPACT_MODEL = "demo_impact"
 #: The discovery model trained on real Sentinel-2 RGB patches of Brazilian tailings (no impact model exists for it).
 REAL_RGB_MODEL = "tailings_rgb"
+#: The synthetic demo's scene and register file names (core.demo writes them; the store recognises them).
+DEMO_SCENE_FILE = "scene.tif"
+DEMO_REGISTER_FILE = "anm_register_demo.csv"
 
 
 def data_dir() -> Path:
@@ -20,6 +23,16 @@ def data_dir() -> Path:
 def demo_dir() -> Path:
     """Folder of the synthetic demo data: ``<data>/demo``."""
     return data_dir() / "demo"
+
+
+def user_models_dir() -> Path:
+    """Folder of the models a user trains or re-scores (never the code's ``models/``): ``<data>/models``."""
+    return data_dir() / "models"
+
+
+def model_roots() -> tuple[Path, Path]:
+    """Where models are looked up, as ``<root>/<name>/<version>/``: the shipped ones, then the user's."""
+    return models_dir(), user_models_dir()
 
 
 def pictures_dir() -> Path:

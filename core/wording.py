@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from core.review import REASONS
+from core.review.decisions import REASONS
 
-#: Words for every code the store keeps. Reasons come from core.review (their one definition).
+#: Words for every code the store keeps. Reasons come from core.review.decisions (their one definition).
 LABELS: dict[str, str] = {
     # register match status
     "unregistered": "Unregistered",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from db.repository import StoreError
+from db.connection import StoreError
 from db.schema import MIGRATIONS, migrate
 from db.store import Store
 

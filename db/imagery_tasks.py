@@ -8,8 +8,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from core.earth_engine.transfer import TaskStatus
-from core.imagery_provenance import ImageryProvenance
+from core.imagery.earth_engine.transfer import TaskStatus
+from core.imagery.provenance import ImageryProvenance
 
 
 def record_task(
@@ -30,8 +30,17 @@ def record_task(
         """INSERT INTO imagery_task (task_id, region, tile_id, destination, target, file_prefix, provenance_json,
                params_json, state, started_by)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'READY', ?)""",
-        [task_id, region, tile_id, destination, target, file_prefix, provenance.to_json(),
-         json.dumps(params, sort_keys=True), started_by],
+        [
+            task_id,
+            region,
+            tile_id,
+            destination,
+            target,
+            file_prefix,
+            provenance.to_json(),
+            json.dumps(params, sort_keys=True),
+            started_by,
+        ],
     )
 
 
@@ -52,8 +61,14 @@ def update_statuses(con: duckdb.DuckDBPyConnection, statuses: list[TaskStatus]) 
         row = con.execute(
             """UPDATE imagery_task SET state = ?, error = ?, destination_uris = ?, updated_at = current_timestamp
                WHERE task_id = ? AND (state <> ? OR coalesce(error, '') <> ?) RETURNING id""",
-            [status.state, status.error or None, json.dumps(list(status.destination_uris)), status.task_id,
-             status.state, status.error],
+            [
+                status.state,
+                status.error or None,
+                json.dumps(list(status.destination_uris)),
+                status.task_id,
+                status.state,
+                status.error,
+            ],
         ).fetchall()
         changed += len(row)
     return changed

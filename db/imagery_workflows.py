@@ -1,5 +1,5 @@
 """Earth Engine use cases shared by the CLI and the app: start exports and remember them, follow them, ready
-their files for scanning. ``ee`` is the initialised client (core.earth_engine.connection.connect)."""
+their files for scanning. ``ee`` is the initialised client (core.imagery.earth_engine.connection.connect)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from core.earth_engine.plan import ImageryPlan
-from core.earth_engine.requests import export_params, file_prefix
-from core.earth_engine.transfer import exported_files, start_export, tag_exported_file, task_statuses
-from core.imagery_provenance import ImageryProvenance
+from core.imagery.earth_engine.plan import ImageryPlan
+from core.imagery.earth_engine.requests import export_params, file_prefix
+from core.imagery.earth_engine.transfer import exported_files, start_export, tag_exported_file, task_statuses
+from core.imagery.provenance import ImageryProvenance
 from db.imagery_tasks import record_task, tasks, update_statuses
 from db.store import Store
 
@@ -38,16 +38,28 @@ def start_exports(
         provenance = plan.recipe.provenance(crs=tile.crs, region=tile.region, tile=tile.tile_id)
         params = export_params(plan.recipe, tile, destination, target)
 
-        def remember(con: Any, tile: Any = tile, task_id: str = task_id, record: Any = provenance,
-                     params: dict[str, Any] = params) -> None:
+        def remember(
+            con: Any,
+            tile: Any = tile,
+            task_id: str = task_id,
+            record: Any = provenance,
+            params: dict[str, Any] = params,
+        ) -> None:
             record_task(
-                con, task_id=task_id, region=tile.region, tile_id=tile.tile_id, destination=destination,
-                target=target, file_prefix=file_prefix(tile), provenance=record, params=params,
+                con,
+                task_id=task_id,
+                region=tile.region,
+                tile_id=tile.tile_id,
+                destination=destination,
+                target=target,
+                file_prefix=file_prefix(plan.recipe, tile),
+                provenance=record,
+                params=params,
                 started_by=started_by,
             )
 
         store.write(remember)
-        started.append(StartedExport(task_id, tile.tile_id, f"{file_prefix(tile)}.tif"))
+        started.append(StartedExport(task_id, tile.tile_id, f"{file_prefix(plan.recipe, tile)}.tif"))
     return started
 
 

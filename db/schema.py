@@ -135,7 +135,7 @@ MIGRATIONS: tuple[str, ...] = (
         selected_at TIMESTAMP NOT NULL DEFAULT current_timestamp
     );
     """,
-    # 5: where the scanned scene's pixels came from (core.imagery_provenance JSON); NULL for scans before it.
+    # 5: where the scanned scene's pixels came from (core.imagery.provenance JSON); NULL for scans before it.
     """
     ALTER TABLE scan ADD COLUMN imagery_json VARCHAR;
     """,
@@ -160,7 +160,7 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TIMESTAMP
     );
     """,
-    # 7: sign-in sessions (only the SHA-256 of each token; core.sessions) and the secret tokens are signed with.
+    # 7: sign-in sessions (only the SHA-256 of each token; core.access.sessions) and the secret tokens are signed with.
     """
     CREATE TABLE app_session (
         token_hash VARCHAR PRIMARY KEY,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from core.sessions import SessionRecord
+from core.access.sessions import SessionRecord
 
 _SECRET_NAME = "session_signing_key"
 

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import duckdb
 
-from db.repository import StoreError, transaction
+from db.connection import StoreError, transaction
 from db.schema import migrate
 
 T = TypeVar("T")

@@ -14,14 +14,16 @@ import duckdb
 import numpy as np
 
 from core import settings as app_settings
+from core.access.users import Identity, require
 from core.errors import MineScanError, StoreKindError
 from core.geo import to_wgs84
-from core.grid import plan_tiles
-from core.imagery_provenance import ImageryProvenance, provenance_from_record
-from core.matching import MatchSettings, PointLayer, PolygonLayer, match_sites
-from core.raster import SceneInfo, open_scene
+from core.imagery.pictures import scene_picture
+from core.imagery.provenance import ImageryProvenance, provenance_from_record
+from core.imagery.raster import SceneInfo, open_scene
 from core.register import RegisterImport, read_layer, read_register
-from core.scan import (
+from core.register.matching import MatchSettings, PointLayer, PolygonLayer, match_sites
+from core.scan.grid import plan_tiles
+from core.scan.pipeline import (
     Progress,
     ScanModel,
     ScanResult,
@@ -30,12 +32,14 @@ from core.scan import (
     check_scene_for_scan,
     scan_scene,
 )
-from core.scene_picture_cache import scene_picture
-from core.synthetic import DemoPaths, make_demo_scene
-from core.users import Identity, require
-from db import repository
-from db.repository import StoreError
+from core.settings import DEMO_REGISTER_FILE
+from db.connection import StoreError, transaction
+from db.registers import current_register, insert_register, replace_matches
+from db.reviews import add_review
+from db.scans import fail_scan, finish_scan, save_tile, saved_tiles, scan_record, set_scan_runner, start_scan
+from db.sites import insert_sites, site_points
 from db.store import Store
+from db.store_kind import mark_store, store_kind
 
 T = TypeVar("T")
 
@@ -67,7 +71,7 @@ def write(target: Target, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     """Run ``work`` in one transaction on ``target``."""
     if isinstance(target, Store):
         return target.write(work)
-    with repository.transaction(target):
+    with transaction(target):
         return work(target)
 
 
@@ -110,7 +114,7 @@ def resume_scan(
     progress: Progress | None = None,
 ) -> StoredScan:
     """Resume an interrupted scan with its own scene, models (loaded by name) and settings."""
-    record = _read(target, lambda con: repository.scan_record(con, scan_id))
+    record = read(target, lambda con: scan_record(con, scan_id))
     params = json.loads(record["params_json"])
     settings = ScanSettings(**{k: params[k] for k in _scan_params(ScanSettings()) if k in params})
     impact = load_model(str(record["impact_model"])) if record["impact_model"] else None
@@ -138,14 +142,14 @@ def _check_resumable(
         raise StoreError(f"scan {sid} is still running in process {record['runner']}; let it finish")
     wanted = {
         "scene": str(info.path),
-        "discovery model": f"{discovery.card.name} v{discovery.card.version}",
-        "impact model": f"{impact.card.name} v{impact.card.version}" if impact else "none",
+        "discovery model": discovery.card.ref,
+        "impact model": impact.card.ref if impact else "none",
         "settings": _scan_params(settings),
     }
     stored = {
         "scene": record["scene_path"],
-        "discovery model": f"{record['discovery_model']} v{record['discovery_version']}",
-        "impact model": f"{record['impact_model']} v{record['impact_version']}" if record["impact_model"] else "none",
+        "discovery model": f"{record['discovery_model']}@{record['discovery_version']}",
+        "impact model": f"{record['impact_model']}@{record['impact_version']}" if record["impact_model"] else "none",
         "settings": json.loads(record["params_json"]),
     }
     # The same file name may hold a newer download: its tiles would not fit the ones already scanned.
@@ -167,21 +171,21 @@ DEMO_STORE_HINT = (
 
 def _claim_for_work(con: duckdb.DuckDBPyConnection, what: str) -> None:
     """Refuse real work in the demo store; mark an empty store as a working store."""
-    if repository.store_kind(con) == "demo":
+    if store_kind(con) == "demo":
         raise StoreKindError(
             f"this is the demo store (synthetic data only): {what} would be matched and counted with the synthetic "
             f"demo sites. {DEMO_STORE_HINT}"
         )
-    repository.mark_store(con, "work")
+    mark_store(con, "work")
 
 
-def _claim_for_demo(con: duckdb.DuckDBPyConnection) -> None:
+def claim_for_demo(con: duckdb.DuckDBPyConnection) -> None:
     """Refuse the demo in a working store; mark an empty store as the demo store."""
-    if repository.store_kind(con) == "work":
+    if store_kind(con) == "work":
         raise StoreKindError(
             "this store holds real work: the synthetic demo would be matched and counted with it. " + DEMO_STORE_HINT
         )
-    repository.mark_store(con, "demo")
+    mark_store(con, "demo")
 
 
 def _imagery_label(imagery: ImageryProvenance) -> str:
@@ -208,22 +212,22 @@ def scan_into_store(
     """
     path = Path(path)
     info = open_scene(path, discovery.card.bands)
-    check_scene_for_scan(info)  # refuse bad input before anything is stored
+    check_scene_for_scan(info, settings)  # refuse bad input before anything is stored
     if info.synthetic and _demo_scene(path):
-        write(target, _claim_for_demo)
+        write(target, claim_for_demo)
     else:
         write(target, lambda con: _claim_for_work(con, f"a scan of {path.name}"))
     done: dict[int, TileOutput] = {}
     if resume is not None:
-        record = _read(target, lambda con: repository.scan_record(con, resume))
+        record = read(target, lambda con: scan_record(con, resume))
         _check_resumable(record, info, discovery, impact, settings)
-        done = _read(target, lambda con: repository.saved_tiles(con, resume))
+        done = read(target, lambda con: saved_tiles(con, resume))
         scan_id = resume
-        write(target, lambda con: repository.set_scan_runner(con, scan_id, runner_id()))
+        write(target, lambda con: set_scan_runner(con, scan_id, runner_id()))
     else:
         scan_id = write(
             target,
-            lambda con: repository.start_scan(
+            lambda con: start_scan(
                 con,
                 scene_id=info.scene_id,
                 scene_path=str(path),
@@ -240,22 +244,20 @@ def scan_into_store(
         )
 
     def checkpoint(tile: TileOutput) -> None:
-        write(target, lambda con: repository.save_tile(con, scan_id, tile))
+        write(target, lambda con: save_tile(con, scan_id, tile))
 
     try:
         result = scan_scene(path, discovery, impact, settings, progress=progress, done=done, on_tile=checkpoint)
     except MineScanError as err:
         reason = f"{err.title}. {err}"
-        write(target, lambda con: repository.fail_scan(con, scan_id, reason))
+        write(target, lambda con: fail_scan(con, scan_id, reason))
         raise
 
     share = app_settings.double_review_share()
 
     def finish(con: duckdb.DuckDBPyConnection) -> int:
-        new = repository.insert_sites(con, scan_id, result.sites, double_review_share=share)
-        repository.finish_scan(
-            con, scan_id, valid_area_km2=result.valid_area_km2, sites_found=len(result.sites), sites_new=new
-        )
+        new = insert_sites(con, scan_id, result.sites, double_review_share=share)
+        finish_scan(con, scan_id, valid_area_km2=result.valid_area_km2, sites_found=len(result.sites), sites_new=new)
         rematch(con, match_settings)
         return new
 
@@ -274,10 +276,10 @@ def _make_picture(path: Path) -> None:
 
 def _demo_scene(path: Path) -> bool:
     """Whether ``path`` is the demo's own scene (the demo store scans nothing else)."""
-    return path.name == "scene.tif" and (path.parent / DemoPaths.under(path.parent).register.name).is_file()
+    return path.name == app_settings.DEMO_SCENE_FILE and (path.parent / app_settings.DEMO_REGISTER_FILE).is_file()
 
 
-def _read(target: Target, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+def read(target: Target, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     return target.read(work) if isinstance(target, Store) else work(target)
 
 
@@ -295,11 +297,11 @@ def import_register(target: Target, path: Path, kind: str, match_settings: Match
         imported = read_layer(Path(path), kind)
 
     def store_it(con: duckdb.DuckDBPyConnection) -> int:
-        if Path(path).name == repository.DEMO_REGISTER_FILE:
-            _claim_for_demo(con)  # the synthetic demo's own register
+        if Path(path).name == DEMO_REGISTER_FILE:
+            claim_for_demo(con)  # the synthetic demo's own register
         else:
             _claim_for_work(con, f"the register {Path(path).name}")
-        snapshot_id = repository.insert_register(con, imported, kind)
+        snapshot_id = insert_register(con, imported, kind)
         rematch(con, match_settings)
         return snapshot_id
 
@@ -324,9 +326,7 @@ def decide(
     who = require(identity, "decide")
     return write(
         target,
-        lambda con: repository.add_review(
-            con, site_id, who.username, decision, reason, note, seconds_spent, role=who.role
-        ),
+        lambda con: add_review(con, site_id, who.username, decision, reason, note, seconds_spent, role=who.role),
     )
 
 
@@ -349,7 +349,7 @@ def override(
         raise StoreError("an override needs a note saying why")
     return write(
         target,
-        lambda con: repository.add_review(
+        lambda con: add_review(
             con, site_id, who.username, decision, reason, note.strip(), role=who.role, kind="override"
         ),
     )
@@ -357,8 +357,8 @@ def override(
 
 def rematch(con: duckdb.DuckDBPyConnection, settings: MatchSettings) -> int:
     """Compare every stored site with the current register; return the number of sites matched."""
-    sites = repository.site_points(con)
-    register = repository.current_register(con)
+    sites = site_points(con)
+    register = current_register(con)
     has_point = register["lon"].notna() & register["lat"].notna()
     wkt = register["geometry_wkt"].fillna("")
     has_polygon = wkt.str.startswith(("POLYGON", "MULTIPOLYGON"))
@@ -380,23 +380,5 @@ def rematch(con: duckdb.DuckDBPyConnection, settings: MatchSettings) -> int:
         polygons("reference"),
         settings,
     )
-    repository.replace_matches(con, sites["id"].tolist(), matches, settings)
+    replace_matches(con, sites["id"].tolist(), matches, settings)
     return len(matches)
-
-
-def set_up_demo(
-    target: Target,
-    demo_root: Path,
-    discovery: ScanModel,
-    impact: ScanModel | None,
-    progress: Progress | None = None,
-) -> StoredScan:
-    """One click for a new user: make the synthetic demo scene if missing, import its register once, scan it."""
-    paths = DemoPaths.under(demo_root)
-    write(target, _claim_for_demo)
-    if not paths.truth.is_file():
-        make_demo_scene(demo_root)
-    known = _read(target, repository.snapshots)
-    if not (known["source_file"] == paths.register.name).any():
-        import_register(target, paths.register, "dam", MatchSettings())
-    return scan_into_store(target, paths.scene, discovery, impact, ScanSettings(), MatchSettings(), progress)

@@ -1,4 +1,6 @@
-"""Keras models of MineScan: architectures, saved bundles (weights + card), datasets and training.
+"""Keras models of MineScan: architectures, saved bundles (weights + card), datasets, training and speed.
 
-Importing this package does not import TensorFlow; the submodules that need it import it when used.
+The only package that imports Keras/TensorFlow, and it does so inside the functions that need it, so importing
+``models`` stays fast. The shipped weights are data under ``models/<name>/``. Must not import DuckDB, Streamlit,
+``db``, ``ui`` or ``cli``.
 """

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES
+from core.scan.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX
 
 if TYPE_CHECKING:
     import keras
 
-#: Patch sides and stride: one definition, in core.grid (201 px -> one cell, 27 px stride, 21 px impact patch).
+#: Patch sides and stride: one definition, in core.scan.grid (201 px -> one cell, 27 px stride, 21 px impact patch).
 DISCOVERY_PATCH = WINDOW_PX
 DISCOVERY_STRIDE = STRIDE_PX
 IMPACT_PATCH = IMPACT_PATCH_PX

@@ -162,39 +162,3 @@ def load_bundle(folder: Path) -> LoadedModel:
         ) from None
     check_card_matches(model, card, str(folder))
     return LoadedModel(card=card, model=model, _forward=_compile_forward(model))
-
-
-def list_models(models_dir: Path) -> list[ModelCard]:
-    """Cards of the model folders directly under ``models_dir``, sorted by name.
-
-    Folders without a readable, valid ``card.json`` are left out (load them by path to see why).
-    """
-    models_dir = Path(models_dir)
-    if not models_dir.is_dir():
-        return []
-    cards = []
-    for folder in sorted(p for p in models_dir.iterdir() if p.is_dir() and (p / CARD_FILE).is_file()):
-        try:
-            cards.append(ModelCard.load(folder))
-        except ModelBundleError:
-            continue
-    return sorted(cards, key=lambda c: (c.name, c.version))
-
-
-def resolve_model(name_or_path: str, models_dir: Path) -> Path:
-    """The model folder for a path to an existing folder or the name of a folder under ``models_dir``.
-
-    Raises:
-        ModelBundleError: neither exists; the message lists the models available under ``models_dir``.
-    """
-    as_path = Path(name_or_path).expanduser()
-    if as_path.is_dir():
-        return as_path
-    candidate = Path(models_dir) / name_or_path
-    if name_or_path and candidate.is_dir():
-        return candidate
-    names = sorted(p.parent.name for p in Path(models_dir).glob(f"*/{CARD_FILE}"))
-    available = ", ".join(names) if names else "none"
-    raise ModelBundleError(
-        f"no model {name_or_path!r}: it is neither a folder nor a model under {models_dir} (available: {available})"
-    )

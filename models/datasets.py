@@ -11,7 +11,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from core.patch_stats import centre_slice
+from core.training.patch_stats import centre_slice
 
 
 def augment_arrays(arrays: Sequence[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from core.bands import S2_12_BANDS
-from core.evaluation import Evaluation, evaluate_sites, load_truth
-from core.model_card import ModelCard
-from core.scan import ScanModel, ScanSettings, scan_scene
+from core.demo import make_demo, make_demo_scene
+from core.imagery.bands import S2_12_BANDS
+from core.model_card import ModelCard, new_model_folder, resolve_model
+from core.scan.pipeline import ScanModel, ScanSettings, scan_scene
 from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL
-from core.synthetic import make_demo, make_demo_scene
+from core.training.evaluation import Evaluation, evaluate_sites, load_truth
 from models.bundle import load_bundle
 from models.training import TrainConfig, train_model
 
@@ -50,16 +50,19 @@ def rebuild_demo_models(
     impact_epochs: int = 30,
     progress: Callable[[str], None] = print,
 ) -> Evaluation:
-    """Regenerate the demo data (deterministic, ~30 s), train both demo models on its patches, evaluate them."""
+    """Regenerate the demo data (deterministic, ~30 s), train both demo models on its patches as new versions
+    (``<models_root>/<name>/<next version>/``; nothing is overwritten), evaluate them."""
     make_demo(demo_root, progress=progress)
     for kind, name, kind_epochs, what in (
         ("discovery", DEFAULT_DISCOVERY_MODEL, epochs, "Discovery FCN (METHOD.md model 1)"),
         ("impact", DEFAULT_IMPACT_MODEL, impact_epochs, "Impact CNN (METHOD.md model 2)"),
     ):
+        out_dir, version = new_model_folder(name, None, models_root, [models_root])
         config = TrainConfig(
             kind=kind,  # type: ignore[arg-type]
             name=name,
-            out_dir=models_root / name,
+            version=version,
+            out_dir=out_dir,
             bands=S2_12_BANDS,
             patches_dir=demo_root / "patches" / kind,
             epochs=kind_epochs,
@@ -76,12 +79,13 @@ def evaluate_demo_models(demo_root: Path, models_root: Path, progress: Callable[
     """Score the shipped demo models on the demo scene (made if missing) and record the result in their cards."""
     if not (demo_root / "scene.tif").is_file() or not (demo_root / "truth.geojson").is_file():
         make_demo_scene(demo_root)
-    evaluation = evaluate_on_demo(models_root / DEFAULT_DISCOVERY_MODEL, models_root / DEFAULT_IMPACT_MODEL, demo_root)
+    discovery, impact = (resolve_model(name, [models_root]) for name in (DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL))
+    evaluation = evaluate_on_demo(discovery, impact, demo_root)
     note = (
         "synthetic demo scene (seed 7), never used for training; both models; threshold from the card; "
         f"impact model over the cell footprint (offset {ScanSettings().impact_offset_px} px)"
     )
-    for name in (DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL):
-        record_evaluation(models_root / name, evaluation, note)
+    for folder in (discovery, impact):
+        record_evaluation(folder, evaluation, note)
     progress(f"Demo scene: {evaluation.summary()}")
     return evaluation

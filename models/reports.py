@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from core.metrics import FoldPlan, accuracy, confusion_matrix, f1_score, macro_f1, mean_sd, precision, recall
 from core.model_card import ModelCard
+from core.training.metrics import FoldPlan, accuracy, confusion_matrix, f1_score, macro_f1, mean_sd, precision, recall
 
 REPORT_JSON = "cv_report.json"
 REPORT_MD = "cv_report.md"
@@ -105,7 +105,7 @@ def _md_confusion(matrix: Sequence[Sequence[float]], classes: Sequence[str]) -> 
 def render_markdown(report: dict[str, Any]) -> str:
     """A readable Markdown version of the report built by :func:`build_report`."""
     card, train, cv = report["model"], report["training"], report["cross_validation"]
-    lines = [f"# Cross-validation report: {card['name']} v{card['version']} ({card['kind']})", ""]
+    lines = [f"# Cross-validation report: {card['name']}@{card['version']} ({card['kind']})", ""]
     if card["synthetic"]:
         lines += ["> **The training data is synthetic**: these scores say nothing about real imagery.", ""]
     counts = ", ".join(f"{k} {v}" for k, v in train["class_counts"].items())

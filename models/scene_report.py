@@ -86,7 +86,7 @@ def render_markdown(card: ModelCard, report: dict[str, Any]) -> str:
     """A readable report: data, split, site-level and window-level results, the threshold and why."""
     tr = report["training"]
     lines = [
-        f"# {card.name} v{card.version}: evaluation report",
+        f"# {card.name}@{card.version}: evaluation report",
         "",
         card.description,
         "",

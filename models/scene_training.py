@@ -1,9 +1,9 @@
 """Training the discovery FCN on whole scenes with tailings masks, one label per output cell.
 
-Cross-validation is by overlap group of scenes (:func:`core.scene_cells.overlap_groups`); each fold standardises
+Cross-validation is by overlap group of scenes (:func:`core.scan.cells.overlap_groups`); each fold standardises
 with its own training scenes. The out-of-fold P(mine) grids of every scene are then scored the way an auditor
-would (:mod:`core.mask_evaluation`) at a range of thresholds, a threshold is recommended, and a final model trained
-on all scenes is saved with that threshold, its card, a report and the precision/recall picture.
+would (:mod:`core.training.mask_evaluation`) at a range of thresholds, a threshold is recommended, and a final
+model trained on all scenes is saved with that threshold, its card, a report and the precision/recall picture.
 """
 
 from __future__ import annotations
@@ -18,19 +18,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from core.mask_evaluation import (
-    Targets,
-    cell_classification,
-    pool_scores,
-    recommend_threshold,
-    scene_truth,
-    score_grid,
-    threshold_curve,
-)
-from core.metrics import mean_sd, plan_folds
 from core.model_card import DISCOVERY_CLASSES, ModelCard
-from core.patch_stats import band_statistics, normalise_patches
-from core.scene_cells import (
+from core.scan.cells import (
     BACKGROUND,
     MINE,
     CellLabelSettings,
@@ -40,6 +29,17 @@ from core.scene_cells import (
     symmetric_size,
     unscannable_cells,
 )
+from core.training.mask_evaluation import (
+    Targets,
+    cell_classification,
+    pool_scores,
+    recommend_threshold,
+    scene_truth,
+    score_grid,
+    threshold_curve,
+)
+from core.training.metrics import mean_sd, plan_folds
+from core.training.patch_stats import band_statistics, normalise_patches
 from models.architectures import DISCOVERY_PATCH, build_discovery_fcn
 from models.bundle import save_bundle
 from models.datasets import EpochBatches, augment_arrays
@@ -281,16 +281,20 @@ def load_out_of_fold(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return f["p_mine"], f["scenes"], f["folds"]
 
 
-def rescore_model(folder: Path, scenes_dir: Path, targets: Targets | None = None) -> ModelCard:
+def rescore_model(
+    folder: Path, scenes_dir: Path, into: Path, version: str, targets: Targets | None = None
+) -> ModelCard:
     """Score a trained model's saved out-of-fold grids again (current rules and ``targets``), without training.
 
-    Updates the card's threshold and metrics and rewrites the report; the weights are not touched.
+    The result is a new version: ``folder`` is copied to ``into`` (a new folder) and the copy's card gets
+    ``version``, the new threshold and metrics, and a new report. ``folder`` itself is not touched.
 
     Raises:
         ModelBundleError: the folder lacks its card, report or grids, or the grids do not match the scenes.
     """
     import dataclasses
     import json
+    import shutil
 
     from core.errors import ModelBundleError
     from models.scene_report import REPORT_JSON
@@ -305,8 +309,11 @@ def rescore_model(folder: Path, scenes_dir: Path, targets: Targets | None = None
     if [str(n) for n in data.names] != [str(n) for n in names] or oof.shape != data.labels.shape:
         raise ModelBundleError(f"the out-of-fold grids in {folder} are not of the scenes in {scenes_dir}")
     evaluation = evaluate_out_of_fold(data, oof, report["folds"], targets or Targets())
+    shutil.copytree(folder, into)
+    folder = into
     card = dataclasses.replace(
         card,
+        version=version,
         threshold=float(evaluation["recommended_threshold"]),
         metrics={k: v for k, v in evaluation.items() if k not in ("curve", "cell_curve", "per_scene", "per_fold")},
     )
@@ -319,7 +326,7 @@ def train_on_scenes(config: SceneTrainConfig, progress: Progress = print) -> tup
     """Cross-validate, evaluate, train the final model on all scenes, save it with its report; return card, folder.
 
     Raises:
-        TrainingDataError: unusable scenes or masks (see :func:`core.scene_cells.load_labelled_scenes`).
+        TrainingDataError: unusable scenes or masks (see :func:`core.scan.cells.load_labelled_scenes`).
     """
     started = time.perf_counter()
     configure_runtime(config.seed)

@@ -19,11 +19,11 @@ import keras
 import numpy as np
 
 from core.errors import TrainingDataError
-from core.metrics import FoldPlan, plan_folds
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES, ModelCard
-from core.patch_stats import band_statistics
-from core.patches import PatchSet, cut_patches_from_scenes, load_patch_folder
 from core.settings import ROOT
+from core.training.metrics import FoldPlan, plan_folds
+from core.training.patch_stats import band_statistics
+from core.training.patches import PatchSet, cut_patches_from_scenes, load_patch_folder
 from models.architectures import DISCOVERY_PATCH, IMPACT_PATCH, build_discovery_fcn, build_impact_cnn
 from models.bundle import save_bundle
 from models.datasets import PatchBatches
@@ -138,7 +138,8 @@ def load_training_data(config: TrainConfig) -> PatchSet:
     """Read the patch folder or cut patches from the scenes, as configured.
 
     Raises:
-        TrainingDataError: see :func:`core.patches.load_patch_folder` and :func:`core.patches.cut_patches_from_scenes`.
+        TrainingDataError: see :func:`core.training.patches.load_patch_folder` and
+            :func:`core.training.patches.cut_patches_from_scenes`.
     """
     if config.patches_dir is not None:
         data = load_patch_folder(config.patches_dir, config.bands, config.classes)

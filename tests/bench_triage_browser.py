@@ -30,7 +30,7 @@ def prepare_store(home: Path, store: str, sites: int) -> dict[str, str]:
     """The app environment with its store filled: the demo, or ``sites`` load-benchmark sites."""
     env = bh.app_env(home)
     if store == "demo":
-        subprocess.run([sys.executable, "-m", "core.cli", "demo-store"], cwd=ROOT, env=env, check=True,
+        subprocess.run([sys.executable, "-m", "cli", "demo-store"], cwd=ROOT, env=env, check=True,
                        capture_output=True)  # fmt: skip
     else:
         from tests.bench_triage_load import fill_store

@@ -18,10 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.matching import MatchSettings
+from core.access.users import Identity
 from core.register import RegisterEntry, RegisterImport
-from core.users import Identity
-from db import repository
+from core.register.matching import MatchSettings
+from db.connection import connect
+from db.registers import insert_register
+from db.scans import start_scan
+from db.sites import site_points
 from db.workflows import rematch
 
 REVIEWER = Identity("ana", "reviewer", "Ana", "password")
@@ -32,8 +35,8 @@ def fill_store(path: Path, n_sites: int, n_decisions: int, n_dams: int = 1_000, 
     rng = np.random.default_rng(seed)
     n_dams = min(n_dams, n_sites // 7)  # each dam sits 300 m from every 7th site
     n_decisions = min(n_decisions, n_sites)
-    con = repository.connect(path)
-    scan_id = repository.start_scan(
+    con = connect(path)
+    scan_id = start_scan(
         con, scene_id="load", scene_path="/nonexistent/load.tif", scene_crs="EPSG:4326",
         bounds_lonlat=(-56.0, -22.0, -42.0, -2.0), synthetic=True, discovery=("load", "1"), impact=("imp", "1"),
         params={}, tiles_total=1,
@@ -72,9 +75,9 @@ def fill_store(path: Path, n_sites: int, n_decisions: int, n_dams: int = 1_000, 
         )
         for k in range(n_dams)
     )  # fmt: skip
-    repository.insert_register(con, RegisterImport("load.csv", "sigbm_detailed_csv", None, dams, (), n_dams), "dam")
+    insert_register(con, RegisterImport("load.csv", "sigbm_detailed_csv", None, dams, (), n_dams), "dam")
     rematch(con, MatchSettings())
-    ids = repository.site_points(con)["id"].tolist()
+    ids = site_points(con)["id"].tolist()
     reviews = pd.DataFrame(
         {
             "site_id": rng.choice(ids, n_decisions, replace=False),

@@ -7,7 +7,6 @@ Streamlit's script state back to ``notRunning`` and the element the person waits
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -34,22 +33,20 @@ STATE_JS = """() => document.querySelector('[data-testid="stApp"]')?.getAttribut
 
 
 class BrowserUnavailable(RuntimeError):
-    """Debian's chromium is missing and cannot be installed here."""
+    """Debian's chromium is not installed."""
 
 
 def ensure_chromium() -> str:
-    """The path of Debian's chromium, installing it with apt-get when missing and root (never a browser download).
+    """The path of Debian's chromium. Tests never install it: ``./run browser`` (apt-get) is the README's step.
 
     Raises:
-        BrowserUnavailable: not installed and not installable here.
+        BrowserUnavailable: not installed, with the command that installs it.
     """
-    if Path(CHROMIUM).exists():
-        return CHROMIUM
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, timeout=900)
     if not Path(CHROMIUM).exists():
-        raise BrowserUnavailable("Debian's chromium is not installed and could not be installed with apt-get")
+        raise BrowserUnavailable(
+            f"Debian's chromium is not installed ({CHROMIUM} is missing): install it with './run browser' "
+            "(apt-get install chromium) to run the browser tests"
+        )
     return CHROMIUM
 
 
@@ -76,7 +73,7 @@ def app_env(home: Path, **extra: str) -> dict[str, str]:
 def add_user(env: dict[str, str], username: str, password: str, role: str = "supervisor", name: str = "") -> None:
     """Create an account the way an administrator does (password on standard input)."""
     subprocess.run(
-        [sys.executable, "-m", "core.cli", "users", "add", username, "--role", role, "--name", name or username,
+        [sys.executable, "-m", "cli", "users", "add", username, "--role", role, "--name", name or username,
          "--password-stdin"],
         input=f"{password}\n", text=True, cwd=ROOT, env=env, check=True, capture_output=True,
     )  # fmt: skip

@@ -9,9 +9,9 @@ import numpy as np
 import rasterio
 from affine import Affine
 
-from core.grid import STRIDE_PX, output_cells
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES, ModelCard
-from core.scan import ScanModel
+from core.scan.grid import STRIDE_PX, output_cells
+from core.scan.pipeline import ScanModel
 
 RGB = ("B2", "B3", "B4")
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.matching import MatchSettings
-from core.scan import ScanModel, ScanSettings
-from db.repository import add_review
+from core.register.matching import MatchSettings
+from core.scan.pipeline import ScanModel, ScanSettings
+from db.reviews import add_review
 from db.store import Store
 from db.workflows import scan_into_store
 from tests.fakes import fake_discovery, fake_fcn_predict, fake_impact

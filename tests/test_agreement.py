@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from core.agreement import cohen_kappa
+from core.review.agreement import cohen_kappa
 
 
 def test_kappa_matches_a_hand_computed_table() -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from core.matching import MatchSettings
-from core.scan import ScanSettings
+from core.register.matching import MatchSettings
+from core.scan.pipeline import ScanSettings
 from db.backup import MANIFEST, backup_store, restore_store
-from db.repository import StoreError, add_review
+from db.connection import StoreError
+from db.reviews import add_review
 from db.store import Store
 from db.workflows import scan_into_store
 from tests.fakes import fake_discovery, fake_impact
@@ -39,7 +40,7 @@ def filled(tmp_path: Path) -> Store:
 
 
 def test_backup_and_restore_give_back_every_row_and_ids_continue(filled: Store, tmp_path: Path, capsys) -> None:
-    from core.cli import main
+    from cli.main import main
 
     assert main(["backup", str(tmp_path / "bk"), "--db", str(filled.path)]) == 0
     assert "Backed up" in capsys.readouterr().out

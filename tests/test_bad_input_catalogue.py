@@ -16,10 +16,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.cli import main
-from core.settings import REAL_RGB_MODEL, ROOT
-from core.users import Identity
-from db import repository
+from cli.main import main
+from core.access.users import Identity
+from core.model_card import resolve_model
+from core.settings import REAL_RGB_MODEL, ROOT, model_roots
+from db.connection import connect
+from db.registers import current_register
+from db.reviews import review_history
 from tests.bad_inputs import bad_scenes
 from ui.state import IDENTITY
 
@@ -40,7 +43,7 @@ def _stored(store: Path) -> dict[str, int]:
     """What the store holds that a bad input must not add: sites, register rows, reviews."""
     if not store.exists():
         return {"site": 0, "registered_site": 0, "review": 0}
-    con = repository.connect(store)
+    con = connect(store)
     try:
         tables = ("site", "registered_site", "review")
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
@@ -75,7 +78,7 @@ def test_bad_scene_in_the_app(env: Path, case: str) -> None:
     shutil.copy(path, env / "scenes" / path.name)
     at = _app("app_pages/scan.py")
     next(s for s in at.selectbox if s.label == "Scene file").select(path.name).run()
-    next(s for s in at.selectbox if s.label == "Discovery model").select(REAL_RGB_MODEL).run()
+    next(s for s in at.selectbox if s.label == "Discovery model").select(f"{REAL_RGB_MODEL}@2").run()
     next(b for b in at.button if b.label == "Run the scan").click().run()
     assert not at.exception
     assert at.error and expected in at.error[0].value
@@ -83,7 +86,7 @@ def test_bad_scene_in_the_app(env: Path, case: str) -> None:
 
 
 def test_nan_and_inf_pixels_are_nodata_not_detections(tmp_path: Path) -> None:
-    from core.scan import scan_scene
+    from core.scan.pipeline import scan_scene
     from tests.fakes import RGB, fake_discovery, write_tif
 
     data = np.full((3, 700, 700), 0.08, np.float32)
@@ -160,8 +163,8 @@ def test_messy_register_keeps_good_rows_flags_and_rejects_the_rest_and_stays_tex
     assert main(["registry", "import", str(path), "--kind", "dam", "--db", str(env / "store.duckdb")]) == 0
     out = capsys.readouterr().out
     assert "line 6: latitude '-20°12'xx' is not a coordinate" in out  # the bad row, by its file line
-    con = repository.connect(env / "store.duckdb")
-    rows = repository.current_register(con).set_index("register_id")
+    con = connect(env / "store.duckdb")
+    rows = current_register(con).set_index("register_id")
     con.close()
     assert sorted(rows.index) == ["1", "2", "3"]  # empty rows skipped, the malformed one rejected
     assert rows.loc["1", "name"] == HOSTILE_NAME  # stored verbatim: bound parameters, no SQL ran
@@ -179,15 +182,15 @@ def test_messy_register_keeps_good_rows_flags_and_rejects_the_rest_and_stays_tex
     assert not at.exception
     from ui.maps import register_deck
 
-    con = repository.connect(env / "store.duckdb")
-    deck = register_deck(repository.current_register(con)).to_json()
+    con = connect(env / "store.duckdb")
+    deck = register_deck(current_register(con)).to_json()
     con.close()
     # Plain-text tooltips (deck.gl sets them with innerText): the markup is shown as the letters it is, never run.
     assert "Dam: <img src=x onerror=alert(1)>" in deck and "&lt;img" not in deck
 
 
 def test_formula_in_a_register_field_is_neutralised_in_csv_exports(env: Path) -> None:
-    from core.exports import write_export
+    from core.review.exports import write_export
 
     rows = pd.DataFrame({"site_id": [1], "nearest_dam_owner": [FORMULA], "note": ["+55 31 9999-0000"]})
     path = write_export(rows, env / "out.csv", "csv")
@@ -203,7 +206,7 @@ def _mismatched_model(models: Path) -> Path:
     import json
 
     folder = models / "mismatched"
-    shutil.copytree(ROOT / "models" / REAL_RGB_MODEL, folder)
+    shutil.copytree(resolve_model(REAL_RGB_MODEL, model_roots()), folder)
     card = json.loads((folder / "card.json").read_text())
     card.update(name="mismatched", bands=list(S2_12), mean=[0.1] * 12, std=[0.05] * 12)
     (folder / "card.json").write_text(json.dumps(card))
@@ -214,7 +217,7 @@ S2_12 = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11", "B1
 
 
 def test_a_card_that_does_not_match_its_weights(env: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    from core.synthetic import make_demo_scene
+    from core.demo import make_demo_scene
 
     folder = _mismatched_model(env / "models")
     scene = make_demo_scene(env / "demo", size=512).scene
@@ -224,13 +227,13 @@ def test_a_card_that_does_not_match_its_weights(env: Path, monkeypatch: pytest.M
     assert "mismatched: the network takes 3 bands but the card lists 12" in err and "Traceback" not in err
     # In the app: the same model, picked from the models folder.
     for name in ("demo_discovery", "demo_impact"):
-        shutil.copytree(ROOT / "models" / name, env / "models" / name)
+        shutil.copytree(resolve_model(name, model_roots()), env / "models" / name / "1")
     monkeypatch.setenv("MINESCAN_MODELS", str(env / "models"))
     (env / "scenes").mkdir()
     shutil.copy(scene, env / "scenes" / "demo_copy.tif")
     at = _app("app_pages/scan.py")
     next(s for s in at.selectbox if s.label == "Scene file").select("demo_copy.tif").run()
-    next(s for s in at.selectbox if s.label == "Discovery model").select("mismatched").run()
+    next(s for s in at.selectbox if s.label == "Discovery model").select("mismatched@2").run()
     next(b for b in at.button if b.label == "Run the scan").click().run()
     assert not at.exception and at.error and "takes 3 bands but the card lists 12" in at.error[0].value
     assert _stored(env / "store.duckdb") == {"site": 0, "registered_site": 0, "review": 0}
@@ -244,11 +247,11 @@ def test_a_hostile_note_is_stored_verbatim_and_shown_as_text(env: Path) -> None:
 
     ids = _filled(env)
     note = "<script>alert('x')</script> '; DELETE FROM review; -- **bold** [link](http://evil.example)"
-    con = repository.connect(env / "store.duckdb")
+    con = connect(env / "store.duckdb")
     from db.workflows import decide
 
     decide(con, REVIEWER, ids[0], "confirmed", note=note)
-    assert repository.review_history(con, ids[0])["note"].tolist() == [note]
+    assert review_history(con, ids[0])["note"].tolist() == [note]
     assert con.execute("SELECT count(*) FROM review").fetchone()[0] == 1
     con.close()
     page = _app("app_pages/disagreements.py")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.cli import main
-from models.benchmark import fcn_gflop
+from cli.main import main
+from models.speed import fcn_gflop
 
 
 def test_fcn_flop_count_matches_the_architecture() -> None:
@@ -32,7 +32,7 @@ def test_unknown_phase_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_naive_phase_too_big_for_this_machine_is_reported_not_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    from models import benchmark
+    from cli import scan_benchmark as benchmark
 
     monkeypatch.setattr(benchmark, "available_memory_bytes", lambda: 2**29)  # 0.5 GiB: less than TensorFlow alone
     lines: list[str] = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.box_counts import box_counts, cells_without_data, grid_box_counts, summed_area
-from core.grid import STRIDE_PX, output_cells
+from core.scan.box_counts import box_counts, cells_without_data, grid_box_counts, summed_area
+from core.scan.grid import STRIDE_PX, output_cells
 
 
 def test_box_counts_equal_brute_force_including_clipped_boxes() -> None:

@@ -1,7 +1,7 @@
 """A person's walk through the app in a real browser: demo -> triage -> confirm and reject -> export CSV.
 
-Streamlit runs with ``streamlit run`` on localhost; Debian's chromium (installed here with apt-get if missing, never
-a browser download) is driven by Playwright. Screenshots of each page go to ``artifacts/screenshots/`` (not
+Streamlit runs with ``streamlit run`` on localhost; Debian's chromium (``./run browser`` installs it; without it
+these tests skip, saying so) is driven by Playwright. Screenshots of each page go to ``artifacts/screenshots/`` (not
 committed) so a person can look at them.
 """
 

@@ -12,8 +12,8 @@ from PIL import Image
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
-from core.chips import site_chips
-from core.scene_preview import scene_overview
+from core.imagery.chips import site_chips
+from core.imagery.preview import scene_overview
 
 S2_12 = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12")
 UTM = "EPSG:32723"

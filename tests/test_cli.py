@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.cli import main
+from cli.main import main
 from core.model_card import ModelCard
+from core.settings import ROOT
 from tests.fakes import RGB, write_tif
 from tests.fakes import card as fake_card
 
@@ -56,7 +57,7 @@ def test_scan_writes_sites(
     assert "No impact model" in printed
     if suffix == ".geojson":
         data = json.loads(out.read_text(encoding="utf-8"))
-        assert len(data["features"]) == count and data["metadata"]["discovery_model"] == "tiny v0 (synthetic demo)"
+        assert len(data["features"]) == count and data["metadata"]["discovery_model"] == "tiny@0 (synthetic demo)"
         if count:
             props = data["features"][0]["properties"]
             assert {"lon", "lat", "area_km2", "p_max", "p_mean", "cell_count", "impact_class"} <= set(props)
@@ -102,7 +103,9 @@ def test_wrong_output_extension_is_refused(
 def test_train_from_scenes_with_masks_then_scan_with_the_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Layout (b): img/img_N.tif + mask/mask_N.tif; a full-size RGB FCN, one epoch, no folds (seconds)."""
+    """Layout (b): img/img_N.tif + mask/mask_N.tif; a full-size RGB FCN, one epoch, no folds (seconds).
+
+    Without --out the model lands in the data folder, as a new version each time; nothing is overwritten."""
     rng = np.random.default_rng(2)
     for k in range(2):
         img = rng.integers(500, 900, size=(3, 700, 700), dtype=np.uint16)
@@ -113,50 +116,27 @@ def test_train_from_scenes_with_masks_then_scan_with_the_result(
         (tmp_path / "data" / "mask").mkdir(parents=True, exist_ok=True)
         write_tif(tmp_path / "data" / "img" / f"img_{k}.tif", img, descriptions=RGB)
         write_tif(tmp_path / "data" / "mask" / f"mask_{k}.tif", mask)
-    out = tmp_path / "models" / "rgb_test"
-    code = main(
-        [
-            "train",
-            "--kind",
-            "discovery",
-            "--name",
-            "rgb_test",
-            "--scenes",
-            str(tmp_path / "data"),
-            "--profile",
-            "rgb",
-            "--epochs",
-            "1",
-            "--folds",
-            "0",
-            "--out",
-            str(out),
-        ]
-    )
+    monkeypatch.setenv("MINESCAN_DATA", str(tmp_path / "home"))
+    train = ["train", "--kind", "discovery", "--name", "rgb_test", "--scenes", str(tmp_path / "data"),
+             "--profile", "rgb", "--epochs", "1", "--folds", "0"]  # fmt: skip
+    assert main(train) == 0
     printed = capsys.readouterr().out
-    assert code == 0, printed
+    out = tmp_path / "home" / "models" / "rgb_test" / "1"
     assert "epoch 1/1" in printed and f"Model saved in {out}" in printed
+    assert not (ROOT / "models" / "rgb_test").exists()  # never into the code's models/
     card = ModelCard.load(out)
-    assert card.bands == RGB and card.kind == "discovery" and len(card.mean) == 3
+    assert card.bands == RGB and card.kind == "discovery" and len(card.mean) == 3 and card.ref == "rgb_test@1"
     assert (out / "cv_report.md").is_file() and (out / "model.keras").is_file()
-    monkeypatch.setenv("MINESCAN_MODELS", str(tmp_path / "models"))
+    first_weights = (out / "model.keras").read_bytes()
+    assert main(train) == 0 and ModelCard.load(out.parent / "2").ref == "rgb_test@2"  # the next version
+    assert (out / "model.keras").read_bytes() == first_weights  # version 1 untouched
+    assert main([*train, "--version", "1"]) == 2
+    assert "rgb_test@1 exists already" in capsys.readouterr().err
     sites = tmp_path / "sites.csv"
-    assert (
-        main(
-            [
-                "scan",
-                str(tmp_path / "data" / "img" / "img_0.tif"),
-                "--model",
-                str(out),
-                "--impact-model",
-                "none",
-                "--out",
-                str(sites),
-            ]
-        )
-        == 0
-    )
-    assert sites.is_file()
+    scan = ["scan", str(tmp_path / "data" / "img" / "img_0.tif"), "--model", "rgb_test@1", "--impact-model", "none",
+            "--out", str(sites)]  # fmt: skip
+    assert main(scan) == 0
+    assert "rgb_test@1" in sites.read_text()
 
 
 def test_demo_scene_only_then_if_missing_does_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

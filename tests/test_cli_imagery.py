@@ -12,10 +12,11 @@ import pytest
 import rasterio
 from affine import Affine
 
-from core.bands import S2_12_BANDS
-from core.cli import main
-from core.imagery_provenance import PROVENANCE_TAG, ImageryProvenance
-from core.raster import open_scene
+from cli.main import main
+from core.imagery.bands import S2_12_BANDS
+from core.imagery.earth_engine.recipe import PAPER_DATES, make_recipe
+from core.imagery.provenance import PROVENANCE_TAG, ImageryProvenance
+from core.imagery.raster import open_scene
 
 BOUNDS = "-44.16,-20.16,-44.07,-20.08"
 
@@ -24,9 +25,18 @@ def test_plan_shows_tiles_and_the_request(no_account: Path, capsys: pytest.Captu
     assert main(["imagery", "plan", BOUNDS, "--paper-dates"]) == 0
     out = capsys.readouterr().out
     assert "1 region(s), 1 tile(s)" in out and "32723-E0006-N0084" in out and "EPSG:32723" in out
-    for text in ("COPERNICUS/S2_HARMONIZED", '"start": "2018-01-01"', '"end_exclusive": "2020-01-01"',
-                 "CLOUDY_PIXEL_PERCENTAGE <= 20", "QA60 bit 10 (opaque clouds) and bit 11 (cirrus)", '"median"',
-                 "DN / 10000", '"crsTransform"', '"B12"', '"GEO_TIFF"'):
+    for text in (
+        "COPERNICUS/S2_HARMONIZED",
+        '"start": "2018-01-01"',
+        '"end_exclusive": "2020-01-01"',
+        "CLOUDY_PIXEL_PERCENTAGE <= 20",
+        "QA60 bit 10 (opaque clouds) and bit 11 (cirrus)",
+        '"median"',
+        "DN / 10000",
+        '"crsTransform"',
+        '"B12"',
+        '"GEO_TIFF"',
+    ):
         assert text in out, text
 
 
@@ -70,7 +80,7 @@ def test_status_with_no_task(no_account: Path, capsys: pytest.CaptureFixture[str
 def test_export_status_and_tagging_with_the_offline_client(
     no_account: Path, offline_ee: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import core.earth_engine.connection as connection
+    import core.imagery.earth_engine.connection as connection
 
     monkeypatch.setenv("MINESCAN_EE_PROJECT", "test-project")
     monkeypatch.setenv("MINESCAN_EE_CREDENTIALS", "stored")
@@ -78,12 +88,17 @@ def test_export_status_and_tagging_with_the_offline_client(
 
     assert main(["imagery", "export", BOUNDS, "--paper-dates", "--to", "cloud_storage", "--target", "bucket-a"]) == 0
     out = capsys.readouterr().out
-    assert "Started export task TASK0001: region_32723-E0006-N0084.tif to cloud_storage 'bucket-a'" in out
+    paper = make_recipe(*PAPER_DATES).fingerprint
+    name = f"region_32723-E0006-N0084_20180101-20200101_{paper}.tif"  # region, tile, dates, recipe fingerprint
+    assert f"Started export task TASK0001: {name} to cloud_storage 'bucket-a'" in out
     ((_, body),) = offline_ee.recorded.exports
     assert body["fileExportOptions"]["cloudStorageDestination"]["bucket"] == "bucket-a"
 
-    offline_ee.recorded.statuses["TASK0001"] = {"id": "TASK0001", "state": "COMPLETED",
-                                                "destination_uris": ["https://storage/bucket-a"]}
+    offline_ee.recorded.statuses["TASK0001"] = {
+        "id": "TASK0001",
+        "state": "COMPLETED",
+        "destination_uris": ["https://storage/bucket-a"],
+    }
     assert main(["imagery", "status"]) == 0
     out = capsys.readouterr().out
     assert "1 task(s) changed state." in out and "TASK0001  COMPLETED" in out
@@ -91,9 +106,18 @@ def test_export_status_and_tagging_with_the_offline_client(
     # The user copies the export into the imagery folder; --tag-files makes it scan-ready.
     scenes = no_account / "scenes"
     scenes.mkdir()
-    exported = scenes / "region_32723-E0006-N0084.tif"
-    with rasterio.open(exported, "w", driver="GTiff", width=30, height=30, count=12, dtype="float32",
-                       crs="EPSG:32723", transform=Affine(10, 0, 587780, 0, -10, 7779450)) as dst:
+    exported = scenes / name
+    with rasterio.open(
+        exported,
+        "w",
+        driver="GTiff",
+        width=30,
+        height=30,
+        count=12,
+        dtype="float32",
+        crs="EPSG:32723",
+        transform=Affine(10, 0, 587780, 0, -10, 7779450),
+    ) as dst:
         dst.write(np.full((12, 30, 30), 0.12, dtype="float32"))
     assert main(["imagery", "status", "--offline", "--tag-files"]) == 0
     assert "ready to scan" in capsys.readouterr().out
@@ -101,7 +125,11 @@ def test_export_status_and_tagging_with_the_offline_client(
     record = ImageryProvenance.from_json(info.tags[PROVENANCE_TAG])
     assert info.file_bands == S2_12_BANDS
     assert (record.collection, record.start, record.end, record.tile) == (
-        "COPERNICUS/S2_HARMONIZED", "2018-01-01", "2020-01-01", "32723-E0006-N0084")
+        "COPERNICUS/S2_HARMONIZED",
+        "2018-01-01",
+        "2020-01-01",
+        "32723-E0006-N0084",
+    )
 
 
 def test_a_swapped_csv_is_warned_about(no_account: Path, capsys: pytest.CaptureFixture[str]) -> None:

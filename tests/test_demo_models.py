@@ -5,16 +5,21 @@ The scene is regenerated here from its seed (the generator is deterministic) and
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from core.bands import S2_12_BANDS
-from core.evaluation import Evaluation, evaluate_sites, load_truth
-from core.model_card import ModelCard
-from core.scan import ScanModel, ScanResult, ScanSettings, scan_scene
+from core.demo import DemoPaths, make_demo_scene
+from core.imagery.bands import S2_12_BANDS
+from core.model_card import ModelCard, resolve_model
+from core.scan.pipeline import ScanModel, ScanResult, ScanSettings, scan_scene
 from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, ROOT
-from core.synthetic import DemoPaths, make_demo_scene
+from core.training.evaluation import Evaluation, evaluate_sites, load_truth
 
-MODELS = ROOT / "models"
+
+def _shipped(name: str) -> Path:
+    """The newest shipped version's folder of ``name`` (``models/<name>/<version>/``)."""
+    return resolve_model(name, [ROOT / "models"])
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +31,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoPaths:
 def scan_and_score(demo: DemoPaths) -> tuple[ScanResult, Evaluation]:
     from models.bundle import load_bundle
 
-    disc = load_bundle(MODELS / DEFAULT_DISCOVERY_MODEL)
-    imp = load_bundle(MODELS / DEFAULT_IMPACT_MODEL)
+    disc = load_bundle(_shipped(DEFAULT_DISCOVERY_MODEL))
+    imp = load_bundle(_shipped(DEFAULT_IMPACT_MODEL))
     result = scan_scene(
         demo.scene, ScanModel(disc.card, disc.predict), ScanModel(imp.card, imp.predict), ScanSettings()
     )
@@ -36,12 +41,12 @@ def scan_and_score(demo: DemoPaths) -> tuple[ScanResult, Evaluation]:
 
 @pytest.mark.parametrize(("name", "kind"), [(DEFAULT_DISCOVERY_MODEL, "discovery"), (DEFAULT_IMPACT_MODEL, "impact")])
 def test_shipped_cards_say_synthetic_and_hold_their_metrics(name: str, kind: str) -> None:
-    card = ModelCard.load(MODELS / name)
+    card = ModelCard.load(_shipped(name))
     assert card.kind == kind and card.bands == S2_12_BANDS and card.synthetic
     assert "synthetic" in card.label and "SYNTHETIC" in card.description
     assert card.threshold == pytest.approx(0.6)
     assert {"recall", "false_sites_per_100km2"} <= set(card.metrics["demo_scene"])
-    assert (MODELS / name / "cv_report.md").is_file() and (MODELS / name / "model.keras").is_file()
+    assert (_shipped(name) / "cv_report.md").is_file() and (_shipped(name) / "model.keras").is_file()
 
 
 def test_demo_models_find_planted_sites(
@@ -58,7 +63,7 @@ def test_demo_models_find_planted_sites(
 
 def test_card_reports_what_the_scan_measures(scan_and_score: tuple[ScanResult, Evaluation]) -> None:
     _, ev = scan_and_score
-    recorded = ModelCard.load(MODELS / DEFAULT_DISCOVERY_MODEL).metrics["demo_scene"]
+    recorded = ModelCard.load(_shipped(DEFAULT_DISCOVERY_MODEL)).metrics["demo_scene"]
     assert recorded["found"] == ev.found and recorded["targets"] == ev.targets
     assert recorded["false_sites"] == ev.false_sites
 

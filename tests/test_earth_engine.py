@@ -15,58 +15,20 @@ import numpy as np
 import pytest
 import rasterio
 from affine import Affine
-from rasterio.io import MemoryFile
 
-from core.bands import S2_12_BANDS
-from core.earth_engine.composite import build_composite
-from core.earth_engine.connection import EarthEngineUnavailable, config_from, connect
-from core.earth_engine.recipe import NODATA, PAPER_DATES, ImageryRequestError, default_dates, make_recipe
-from core.earth_engine.requests import chunk_side_px, plan_chunks
-from core.earth_engine.transfer import download_tile, exported_files, start_export, tag_exported_file, task_statuses
-from core.imagery_grid import plan_tiles
-from core.imagery_provenance import PROVENANCE_TAG, ImageryProvenance
-from core.raster import open_scene, read_scene
-from core.regions import make_region
-
-# About 10 x 9 km south of Brumadinho (MG): one tile on the fixed grid, small enough for direct download.
-SMALL = make_region("Córrego do Feijão", -44.16, -20.16, -44.07, -20.08)
-
-
-def small_tile() -> Any:
-    (tile,) = plan_tiles(SMALL)
-    return tile
-
-
-def invocations(expression: str) -> list[tuple[str, dict[str, Any]]]:
-    """Every function call of a serialised Earth Engine expression, with its arguments resolved to plain values."""
-    doc = json.loads(expression)
-    values = doc["values"]
-    found: list[tuple[str, dict[str, Any]]] = []
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "valueReference" in node:
-                return resolve(values[node["valueReference"]])
-            if "constantValue" in node:
-                return node["constantValue"]
-            if "functionInvocationValue" in node:
-                call = node["functionInvocationValue"]
-                args = {k: resolve(v) for k, v in call.get("arguments", {}).items()}
-                found.append((call["functionName"], args))
-                return {"call": call["functionName"], **args}
-            if "functionDefinitionValue" in node:
-                return resolve(values[node["functionDefinitionValue"]["body"]])
-            return {k: resolve(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [resolve(v) for v in node]
-        return node
-
-    resolve(values[doc["result"]])
-    return found
-
-
-def calls_named(found: list[tuple[str, dict[str, Any]]], name: str) -> list[dict[str, Any]]:
-    return [args for fn, args in found if fn == name]
+from core.imagery.bands import S2_12_BANDS
+from core.imagery.earth_engine.composite import build_composite
+from core.imagery.earth_engine.recipe import NODATA, PAPER_DATES, ImageryRequestError, default_dates, make_recipe
+from core.imagery.earth_engine.requests import chunk_side_px, plan_chunks
+from core.imagery.earth_engine.transfer import (
+    exported_files,
+    start_export,
+    tag_exported_file,
+    task_statuses,
+)
+from core.imagery.provenance import PROVENANCE_TAG, ImageryProvenance
+from core.imagery.raster import open_scene
+from tests.earth_engine_helpers import calls_named, invocations, small_tile
 
 
 def test_composite_is_the_papers_recipe_on_the_harmonised_collection(offline_ee: Any) -> None:
@@ -132,7 +94,10 @@ def test_export_request_sent_to_earth_engine(offline_ee: Any) -> None:
     options = body["fileExportOptions"]
     assert options["fileFormat"] == "GEO_TIFF"
     assert options["driveDestination"]["folder"] == "MineScan exports"
-    assert options["driveDestination"]["filenamePrefix"] == f"Corrego_do_Feijao_{tile.tile_id}"
+    assert (
+        options["driveDestination"]["filenamePrefix"]
+        == f"Corrego_do_Feijao_{tile.tile_id}_20180101-20200101_{make_recipe(*PAPER_DATES).fingerprint}"
+    )
     assert options["geoTiffOptions"]["cloudOptimized"] is True
     assert options["geoTiffOptions"]["noData"] == {"floatValue": NODATA}
     # The 10 m grid of the tile: reprojected onto its transform, cut to its size in pixels.
@@ -166,7 +131,10 @@ def test_chunks_fit_earth_engines_request_limit() -> None:
     assert side * side * 12 * 4 <= 32 * 1024 * 1024 and side == 747
     chunks = plan_chunks(1000, 900, 12)
     assert [(c.col0, c.row0, c.width, c.height) for c in chunks] == [
-        (0, 0, 500, 450), (500, 0, 500, 450), (0, 450, 500, 450), (500, 450, 500, 450)
+        (0, 0, 500, 450),
+        (500, 0, 500, 450),
+        (0, 450, 500, 450),
+        (500, 450, 500, 450),
     ]
     big = plan_chunks(9200, 9200, 12)
     covered = np.zeros((9200, 9200), dtype=np.uint8)
@@ -176,116 +144,22 @@ def test_chunks_fit_earth_engines_request_limit() -> None:
     assert covered.min() == covered.max() == 1
 
 
-def _fake_pixels(x: np.ndarray, y: np.ndarray, band: int) -> np.ndarray:
-    """Reflectance that encodes position and band, so a misplaced chunk shows."""
-    return (((x / 10) % 1000) * 1e-4 + ((y / 10) % 1000) * 1e-7 + band * 1e-2).astype("float32")
-
-
-def _serve_chunk(params: dict[str, Any]) -> bytes:
-    """What Earth Engine would send for one getDownloadURL request: a GeoTIFF of the asked window."""
-    width, height = params["dimensions"]
-    a, b, c, d, e, f = params["crs_transform"]
-    transform = Affine(a, b, c, d, e, f)
-    cols, rows = np.meshgrid(np.arange(width) + 0.5, np.arange(height) + 0.5)
-    x, y = transform @ (cols, rows)
-    data = np.stack([_fake_pixels(x, y, i) for i in range(len(params["bands"]))])
-    data[:, :3, :3] = NODATA  # a corner with no cloud-free observation
-    with MemoryFile() as memfile:
-        with memfile.open(driver="GTiff", width=width, height=height, count=len(data), dtype="float32",
-                          crs=params["crs"], transform=transform) as dst:
-            dst.write(data)
-        return bytes(memfile.read())
-
-
-def serve_downloads(ee: Any) -> Any:
-    """A fetch answering each download URL the client made with the GeoTIFF of the window it asked for."""
-    original = ee.data.getDownloadId
-    by_url: dict[str, dict[str, Any]] = {}
-
-    def remember(params: dict[str, Any]) -> dict[str, str]:
-        answer = original(params)
-        by_url[ee.data.makeDownloadUrl(answer)] = params
-        return answer
-
-    ee.data.getDownloadId = remember
-    return lambda url: _serve_chunk(by_url[url])
-
-
-def test_download_writes_a_scan_ready_scene_with_its_recipe(offline_ee: Any, tmp_path: Path) -> None:
-    tile = small_tile()
-    recipe = make_recipe(*PAPER_DATES)
-    fetch = serve_downloads(offline_ee)
-    progress: list[tuple[int, int]] = []
-    path = download_tile(offline_ee, recipe, tile, tmp_path, fetch=fetch, progress=lambda d, t: progress.append((d, t)))
-
-    requests = offline_ee.recorded.downloads
-    assert len(requests) == len(plan_chunks(tile.width_px, tile.height_px, 12)) > 1
-    assert progress[-1] == (len(requests), len(requests))
-    first = requests[0]
-    assert first["format"] == "GEO_TIFF" and first["filePerBand"] is False
-    assert first["bands"] == [{"id": b} for b in S2_12_BANDS] or first["bands"] == list(S2_12_BANDS)
-    assert first["crs"] == tile.crs and first["crs_transform"][:2] == [10.0, 0.0]
-
-    info = open_scene(path, S2_12_BANDS)
-    assert (info.width, info.height) == (tile.width_px, tile.height_px)
-    assert info.file_bands == S2_12_BANDS
-    assert info.crs.to_string() == tile.crs
-    record = ImageryProvenance.from_json(info.tags[PROVENANCE_TAG])
-    assert record.collection == "COPERNICUS/S2_HARMONIZED"
-    assert (record.start, record.end) == ("2018-01-01", "2020-01-01")
-    assert record.max_cloud_percent == 20 and "QA60 bit 10" in record.cloud_mask and "bit 11" in record.cloud_mask
-    assert record.tile == tile.tile_id and record.bands == S2_12_BANDS and record.scale_m == 10
-
-    scene = read_scene(path, S2_12_BANDS)
-    cols, rows = np.meshgrid(np.arange(tile.width_px) + 0.5, np.arange(tile.height_px) + 0.5)
-    x, y = info.transform @ (cols, rows)
-    for band in (0, 7, 11):
-        expected = _fake_pixels(np.asarray(x), np.asarray(y), band)
-        got = scene.data[..., band]
-        ok = scene.valid
-        np.testing.assert_allclose(got[ok], expected[ok], rtol=1e-6)
-    # Every chunk's NODATA corner is nodata in the scene, not reflectance -0.9999.
-    for c in plan_chunks(tile.width_px, tile.height_px, 12):
-        assert not scene.valid[c.row0 : c.row0 + 3, c.col0 : c.col0 + 3].any()
-    assert scene.valid.mean() > 0.99
-
-
-def test_a_failed_download_leaves_no_file(offline_ee: Any, tmp_path: Path) -> None:
-    calls = {"n": 0}
-
-    def fetch(url: str) -> bytes:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise EarthEngineUnavailable("Earth Engine could not be reached to download pixels (test)")
-        return _serve_chunk(offline_ee.recorded.downloads[-1])
-
-    with pytest.raises(EarthEngineUnavailable, match="could not be reached"):
-        download_tile(offline_ee, make_recipe(*PAPER_DATES), small_tile(), tmp_path, fetch=fetch)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_an_error_page_instead_of_pixels_is_reported(offline_ee: Any, tmp_path: Path) -> None:
-    with pytest.raises(EarthEngineUnavailable, match="not a GeoTIFF.*User memory limit"):
-        download_tile(offline_ee, make_recipe(*PAPER_DATES), small_tile(), tmp_path,
-                      fetch=lambda url: b'{"error": {"message": "User memory limit exceeded."}}')
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_large_tiles_are_not_downloaded_directly(offline_ee: Any, tmp_path: Path) -> None:
-    big = plan_tiles(make_region("big", -44.9, -20.9, -44.1, -20.1))
-    largest = max(big, key=lambda t: t.width_px * t.height_px)
-    with pytest.raises(ImageryRequestError, match="export to Drive or Cloud Storage"):
-        download_tile(offline_ee, make_recipe(*PAPER_DATES), largest, tmp_path, fetch=lambda url: b"")
-    assert offline_ee.recorded.downloads == []
-
-
 def test_exported_files_are_tagged_with_their_tasks_recipe(tmp_path: Path) -> None:
     tile = small_tile()
     recipe = make_recipe(*PAPER_DATES)
     prefix = f"Corrego_do_Feijao_{tile.tile_id}"
     for suffix in ("-0000000000-0000000000", "-0000000000-0000009216"):
-        with rasterio.open(tmp_path / f"{prefix}{suffix}.tif", "w", driver="GTiff", width=20, height=20, count=12,
-                           dtype="float32", crs=tile.crs, transform=Affine(10, 0, tile.x0, 0, -10, tile.y1)) as dst:
+        with rasterio.open(
+            tmp_path / f"{prefix}{suffix}.tif",
+            "w",
+            driver="GTiff",
+            width=20,
+            height=20,
+            count=12,
+            dtype="float32",
+            crs=tile.crs,
+            transform=Affine(10, 0, tile.x0, 0, -10, tile.y1),
+        ) as dst:
             dst.write(np.full((12, 20, 20), 0.1, dtype="float32"))
     (tmp_path / f"{prefix}_notes.tif").write_bytes(b"")  # another file: not part of the export
     files = exported_files(tmp_path, prefix)
@@ -299,113 +173,3 @@ def test_exported_files_are_tagged_with_their_tasks_recipe(tmp_path: Path) -> No
 
 
 # --- credentials ------------------------------------------------------------------------------------------------
-
-
-def test_no_configuration_says_how_to_configure() -> None:
-    with pytest.raises(EarthEngineUnavailable) as err:
-        config_from({}, {})
-    text = str(err.value)
-    assert "not configured" in text and "MINESCAN_EE_SERVICE_ACCOUNT_KEY" in text and "earthengine authenticate" in text
-    assert "work" in text and "without it" in text
-
-
-def test_configuration_from_environment_wins_over_secrets() -> None:
-    secrets = {"earth_engine": {"project": "from-secrets", "service_account_key": "/secrets/key.json"}}
-    config = config_from({"MINESCAN_EE_PROJECT": "from-env"}, secrets)
-    assert (config.project, config.key_file) == ("from-env", "/secrets/key.json")
-    stored = config_from({"MINESCAN_EE_CREDENTIALS": "stored", "MINESCAN_EE_PROJECT": "p"}, {})
-    assert stored.stored_credentials and "earthengine authenticate" in stored.method
-    with pytest.raises(EarthEngineUnavailable, match="no credentials"):
-        config_from({"MINESCAN_EE_PROJECT": "p"}, {})
-    with pytest.raises(EarthEngineUnavailable, match="need a Google Cloud project"):
-        config_from({"MINESCAN_EE_CREDENTIALS": "stored"}, {})
-
-
-def test_missing_key_file_and_bad_key_are_named(tmp_path: Path) -> None:
-    with pytest.raises(EarthEngineUnavailable, match="does not exist"):
-        connect(config_from({"MINESCAN_EE_SERVICE_ACCOUNT_KEY": str(tmp_path / "nokey.json")}, {}))
-    bad = tmp_path / "key.json"
-    bad.write_text('{"type": "authorized_user"}')
-    with pytest.raises(EarthEngineUnavailable, match="client_email and private_key"):
-        connect(config_from({"MINESCAN_EE_SERVICE_ACCOUNT_KEY": str(bad)}, {}))
-
-
-def test_stored_credentials_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EE_CREDENTIALS_PATH", str(tmp_path / "credentials"))
-    with pytest.raises(EarthEngineUnavailable, match="run `earthengine authenticate`"):
-        connect(config_from({"MINESCAN_EE_CREDENTIALS": "stored", "MINESCAN_EE_PROJECT": "p"}, {}))
-
-
-def service_account_key(path: Path) -> Path:
-    """A well-formed service-account key (a fresh RSA key for an account that does not exist)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": "minescan-test", "private_key_id": "0" * 40, "private_key": pem,
-        "client_email": "minescan@minescan-test.iam.gserviceaccount.com", "client_id": "1",
-        "token_uri": "https://oauth2.googleapis.com/token",
-    }))
-    return path
-
-
-def test_no_network_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
-    """A real sign-in attempt: this machine cannot reach Google, which is the point."""
-    key = service_account_key(tmp_path / "key.json")
-    config = config_from({"MINESCAN_EE_SERVICE_ACCOUNT_KEY": str(key), "MINESCAN_EE_PROJECT": "minescan-test"}, {})
-    with pytest.raises(EarthEngineUnavailable) as err:
-        connect(config)
-    assert "could not be reached" in str(err.value) or "refused" in str(err.value)
-    assert "Traceback" not in str(err.value)
-
-
-def test_a_downloaded_scene_scans_and_its_scan_keeps_the_recipe(offline_ee: Any, tmp_path: Path) -> None:
-    """Download (offline client) -> scan into a store -> the scan's imagery is the download's recipe."""
-    from core.matching import MatchSettings
-    from core.scan import ScanSettings
-    from db import repository
-    from db.workflows import scan_into_store
-    from tests.fakes import fake_discovery
-
-    recipe = make_recipe(*PAPER_DATES)
-    path = download_tile(offline_ee, recipe, small_tile(), tmp_path / "scenes", fetch=serve_downloads(offline_ee))
-    con = repository.connect(tmp_path / "store.duckdb")
-    try:
-        stored = scan_into_store(con, path, fake_discovery(), None, ScanSettings(cells_per_tile=5), MatchSettings())
-        imagery = repository.scan_imagery(con, stored.scan_id)
-        listed = repository.finished_scans(con)
-    finally:
-        con.close()
-    assert imagery.collection == "COPERNICUS/S2_HARMONIZED" and imagery.tile == small_tile().tile_id
-    assert (imagery.start, imagery.end, imagery.max_cloud_percent) == ("2018-01-01", "2020-01-01", 20)
-    assert listed["imagery"].tolist() == [imagery.summary()]
-    assert "QA60 bit 10" in imagery.summary() and "2018-01-01 to 2020-01-01" in imagery.summary()
-
-
-def test_a_rerun_keeps_downloaded_tiles_and_fetches_only_the_missing(offline_ee: Any, tmp_path: Path) -> None:
-    from core.earth_engine.transfer import download_tiles
-
-    tiles = plan_tiles(make_region("across a grid line", -43.66, -20.10, -43.58, -20.05))
-    assert len(tiles) == 2  # the region straddles the 644 km grid line of zone 23S
-    recipe = make_recipe(*PAPER_DATES)
-    serve = serve_downloads(offline_ee)
-
-    def failing_on_second_tile(url: str) -> bytes:
-        params = offline_ee.recorded.downloads[-1]
-        if tiles[1].tile_id in params["name"]:
-            raise EarthEngineUnavailable("Earth Engine could not be reached to download pixels (test)")
-        return serve(url)
-
-    with pytest.raises(EarthEngineUnavailable):
-        download_tiles(offline_ee, recipe, tiles, tmp_path, fetch=failing_on_second_tile)
-    assert [p.name for p in tmp_path.iterdir()] == [f"across_a_grid_line_{tiles[0].tile_id}.tif"]
-
-    before = len(offline_ee.recorded.downloads)
-    results = download_tiles(offline_ee, recipe, tiles, tmp_path, fetch=serve)
-    assert [(r.tile_id, r.already_there) for r in results] == [(tiles[0].tile_id, True), (tiles[1].tile_id, False)]
-    asked = offline_ee.recorded.downloads[before:]
-    assert asked and all(tiles[1].tile_id in p["name"] for p in asked)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(r.path.name for r in results)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from shapely.geometry import box
 
-from core.evaluation import evaluate_sites, load_truth
-from core.sites import Site
+from core.scan.sites import Site
+from core.training.evaluation import evaluate_sites, load_truth
 
 # ~1 km squares near Itabirito (lon -43.8, lat -20.25); 0.01 deg ~ 1 km.
 

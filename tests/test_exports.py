@@ -14,7 +14,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from core.exports import EXPORT_COLUMNS, EXPORT_FORMATS, KML_NS, export_filename, write_export
+from core.review.exports import EXPORT_COLUMNS, EXPORT_FORMATS, KML_NS, export_filename, write_export
 
 NOTE_ACCENTS = 'Dam "B1", near river;\nvisited 2026-11-20 — Itabirá, São João'
 NOTE_FORMULA = '=HYPERLINK("http://evil","x")'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.grid import STRIDE_PX, WINDOW_PX, cell_bounds_px, cell_centre_px, output_cells, plan_axis
+from core.scan.grid import STRIDE_PX, WINDOW_PX, cell_bounds_px, cell_centre_px, output_cells, plan_axis
 
 
 @pytest.mark.parametrize(("n_px", "cells"), [(188, 0), (189, 1), (201, 1), (215, 1), (216, 2), (448, 10), (9216, 335)])

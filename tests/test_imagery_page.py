@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.access.users import Identity
 from core.settings import ROOT
-from core.users import Identity
-from tests.test_earth_engine import service_account_key
+from tests.earth_engine_helpers import service_account_key
 from ui.state import IDENTITY
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
@@ -85,8 +85,9 @@ def test_no_network_is_a_message_on_the_page(no_account: Path, monkeypatch: pyte
     next(b for b in at.button if b.label == "Download now").click()
     at = at.run()
     assert not at.exception, at.exception
-    assert any("Google Earth Engine is not available" in e.value and NO_EARTH_ENGINE in e.value
-               for e in at.error), [e.value for e in at.error]
+    assert any("Google Earth Engine is not available" in e.value and NO_EARTH_ENGINE in e.value for e in at.error), [
+        e.value for e in at.error
+    ]
     assert not (no_account / "scenes" / "earth_engine").exists() or not any((no_account / "scenes").rglob("*.tif"))
 
 
@@ -123,11 +124,17 @@ def test_the_app_does_not_import_earth_engine_at_start(env: Path) -> None:
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
         "at = AppTest.from_file('app.py', default_timeout=60).run()\n"
-        "import core.cli\n"
+        "import cli.main\n"
         "print('ee' in sys.modules, 'streamlit_folium' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )
     assert out.stdout.strip().splitlines()[-1] == "False False", out.stdout + out.stderr
 
 

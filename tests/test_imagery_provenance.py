@@ -15,8 +15,8 @@ from affine import Affine
 from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
-from core.exports import KML_NS, write_export
-from core.imagery_provenance import (
+from core.access.users import Identity
+from core.imagery.provenance import (
     IMAGERY_EXPORT_COLUMNS,
     PROVENANCE_TAG,
     SOURCE_EARTH_ENGINE,
@@ -27,13 +27,14 @@ from core.imagery_provenance import (
     provenance_from_tags,
     provenance_tags,
 )
-from core.matching import MatchSettings
-from core.raster import open_scene, scene_provenance
-from core.scan import ScanSettings
+from core.imagery.raster import open_scene, scene_provenance
+from core.register.matching import MatchSettings
+from core.review.exports import KML_NS, write_export
+from core.scan.pipeline import ScanSettings
 from core.settings import ROOT
-from core.users import Identity
-from db import repository
-from db.repository import StoreError
+from db.connection import StoreError, connect
+from db.exports import export_rows
+from db.scans import fail_scan, finished_scans, scan_imagery, scan_record, start_scan, unfinished_scans
 from db.schema import MIGRATIONS
 from db.workflows import scan_into_store
 from tests.fakes import RGB, fake_discovery, write_tif
@@ -68,7 +69,7 @@ def _scene(folder: Path, name: str, tags: dict[str, str] | None) -> Path:
 
 
 def _scan(store: Path, scene: Path) -> int:
-    con = repository.connect(store)
+    con = connect(store)
     try:
         stored = scan_into_store(con, scene, fake_discovery(), None, SETTINGS, MatchSettings())
     finally:
@@ -139,18 +140,18 @@ def test_the_scene_reader_sees_the_recipe(tmp_path: Path) -> None:
 
 def test_a_scan_stores_the_recipe_and_exports_carry_it(tmp_path: Path) -> None:
     scan_id = _scan(tmp_path / "store.duckdb", _scene(tmp_path, "ee.tif", provenance_tags(RECIPE)))
-    con = repository.connect(tmp_path / "store.duckdb")
-    record = repository.scan_record(con, scan_id)
+    con = connect(tmp_path / "store.duckdb")
+    record = scan_record(con, scan_id)
     assert json.loads(record["imagery_json"]) == json.loads(RECIPE.to_json())
-    assert repository.scan_imagery(con, scan_id) == RECIPE
-    assert repository.finished_scans(con)["imagery"].tolist() == [RECIPE.summary()]
-    rows = repository.export_rows(con)
+    assert scan_imagery(con, scan_id) == RECIPE
+    assert finished_scans(con)["imagery"].tolist() == [RECIPE.summary()]
+    rows = export_rows(con)
     assert set(rows["imagery_source"]) == {SOURCE_EARTH_ENGINE}
     assert set(rows["imagery_collection"]) == {"COPERNICUS/S2_HARMONIZED"}
     assert (set(rows["imagery_start"]), set(rows["imagery_end"])) == ({"2024-06-01"}, {"2024-09-01"})
     assert set(rows["imagery_summary"]) == {RECIPE.summary()}
     with pytest.raises(StoreError, match="there is no scan 999"):
-        repository.scan_imagery(con, 999)
+        scan_imagery(con, 999)
 
     csv = pd.read_csv(write_export(rows, tmp_path / "s.csv", "csv"), encoding="utf-8-sig")
     first = list(csv.columns).index("imagery_source")
@@ -176,8 +177,8 @@ def test_a_scan_stores_the_recipe_and_exports_carry_it(tmp_path: Path) -> None:
 def test_a_recipe_that_looks_like_a_formula_is_neutralised_in_csv(tmp_path: Path) -> None:
     hostile = ImageryProvenance(source='=HYPERLINK("http://evil","x")', collection="@SUM(A1)", start="+1")
     scan_id = _scan(tmp_path / "store.duckdb", _scene(tmp_path, "odd.tif", provenance_tags(hostile)))
-    con = repository.connect(tmp_path / "store.duckdb")
-    rows = repository.export_rows(con, scan_id=scan_id)
+    con = connect(tmp_path / "store.duckdb")
+    rows = export_rows(con, scan_id=scan_id)
     csv = pd.read_csv(write_export(rows, tmp_path / "s.csv", "csv"), encoding="utf-8-sig")
     assert csv["imagery_source"][0] == "'" + hostile.source and csv["imagery_collection"][0] == "'@SUM(A1)"
     assert csv["imagery_start"][0] == "'+1" and csv["imagery_summary"][0].startswith("Sentinel-2 @SUM(A1)")
@@ -187,10 +188,10 @@ def test_a_recipe_that_looks_like_a_formula_is_neutralised_in_csv(tmp_path: Path
 
 def test_a_scene_with_an_unreadable_record_still_scans(tmp_path: Path) -> None:
     scan_id = _scan(tmp_path / "store.duckdb", _scene(tmp_path, "bad.tif", {PROVENANCE_TAG: "{not json"}))
-    con = repository.connect(tmp_path / "store.duckdb")
-    imagery = repository.scan_imagery(con, scan_id)
+    con = connect(tmp_path / "store.duckdb")
+    imagery = scan_imagery(con, scan_id)
     assert imagery.source == SOURCE_UNKNOWN and imagery.extra == {"unreadable_record": "{not json"}
-    rows = repository.export_rows(con)
+    rows = export_rows(con)
     assert set(rows["imagery_summary"]) == {SOURCE_UNKNOWN} and rows["imagery_collection"].isna().all()
 
 
@@ -219,35 +220,35 @@ def _old_store(path: Path) -> None:
 def test_an_old_store_migrates_and_its_scans_show_unknown_imagery(tmp_path: Path) -> None:
     path = tmp_path / "old.duckdb"
     _old_store(path)
-    con = repository.connect(path)
+    con = connect(path)
     assert con.execute("SELECT max(version) FROM schema_version").fetchone() == (len(MIGRATIONS),)
     assert con.execute("SELECT count(*) FROM scan WHERE imagery_json IS NULL").fetchone() == (2,)
-    assert repository.scan_imagery(con, 1).source == SOURCE_SYNTHETIC
-    assert repository.scan_imagery(con, 2).source == SOURCE_UNKNOWN
-    assert repository.finished_scans(con)["imagery"].tolist() == [SOURCE_UNKNOWN, SOURCE_SYNTHETIC]
-    rows = repository.export_rows(con).set_index("scan_id")
+    assert scan_imagery(con, 1).source == SOURCE_SYNTHETIC
+    assert scan_imagery(con, 2).source == SOURCE_UNKNOWN
+    assert finished_scans(con)["imagery"].tolist() == [SOURCE_UNKNOWN, SOURCE_SYNTHETIC]
+    rows = export_rows(con).set_index("scan_id")
     assert rows["imagery_source"].to_dict() == {1: SOURCE_SYNTHETIC, 2: SOURCE_UNKNOWN}
     assert rows["imagery_start"].isna().all()
     # New scans in the migrated store record their imagery; the old ones keep NULL.
-    new = repository.start_scan(
+    new = start_scan(
         con, scene_id="n", scene_path="/x/n.tif", scene_crs="EPSG:32723", bounds_lonlat=(-44, -21, -43, -20),
         synthetic=False, discovery=("m", "1"), impact=None, params={}, tiles_total=1, imagery_json=RECIPE.to_json(),
     )  # fmt: skip
-    assert repository.scan_imagery(con, new) == RECIPE
-    assert repository.unfinished_scans(con).set_index("id")["imagery"][new] == RECIPE.summary()
+    assert scan_imagery(con, new) == RECIPE
+    assert unfinished_scans(con).set_index("id")["imagery"][new] == RECIPE.summary()
 
 
 def test_resuming_with_a_scene_of_another_recipe_is_refused(tmp_path: Path) -> None:
     from db.workflows import resume_scan
 
     scene = _scene(tmp_path, "ee.tif", provenance_tags(RECIPE))
-    con = repository.connect(tmp_path / "store.duckdb")
-    scan_id = repository.start_scan(
+    con = connect(tmp_path / "store.duckdb")
+    scan_id = start_scan(
         con, scene_id="ee", scene_path=str(scene), scene_crs="EPSG:32723", bounds_lonlat=(-44, -21, -43, -20),
         synthetic=False, discovery=("fake", "0"), impact=None, params={}, tiles_total=1,
         imagery_json=ImageryProvenance(SOURCE_EARTH_ENGINE, "COPERNICUS/S2_HARMONIZED", "2023-06-01").to_json(),
     )  # fmt: skip
-    repository.fail_scan(con, scan_id, "killed")
+    fail_scan(con, scan_id, "killed")
     with pytest.raises(StoreError, match="different settings, imagery .*2023-06-01.* then"):
         resume_scan(con, scan_id, lambda name: fake_discovery(), MatchSettings())
 

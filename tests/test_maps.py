@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from core.scene_preview import SceneOverview, ScenePicture
+from core.imagery.preview import SceneOverview, ScenePicture
 from ui.maps import STATUS_COLOURS, register_deck, triage_deck
 
 EVIL = "<script>alert(1)</script>"

@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import box
 
 from core.geo import haversine_m
-from core.matching import (
+from core.register.matching import (
     OFF_TARGET,
     REGISTERED,
     UNREGISTERED,

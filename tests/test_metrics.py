@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.metrics import (
+from core.training.metrics import (
     accuracy,
     confusion_matrix,
     f1_score,

@@ -9,10 +9,19 @@ import numpy as np
 import pytest
 
 from core.errors import ModelBundleError
-from core.grid import output_cells as discovery_grid_size
-from core.model_card import CARD_FILE, DISCOVERY_CLASSES, IMPACT_CLASSES, WEIGHTS_FILE, ModelCard
+from core.model_card import (
+    CARD_FILE,
+    DISCOVERY_CLASSES,
+    IMPACT_CLASSES,
+    WEIGHTS_FILE,
+    ModelCard,
+    list_cards,
+    new_model_folder,
+    resolve_model,
+)
+from core.scan.grid import output_cells as discovery_grid_size
 from models.architectures import build_discovery_fcn, build_impact_cnn
-from models.bundle import list_models, load_bundle, resolve_model, save_bundle
+from models.bundle import load_bundle, save_bundle
 
 BANDS3 = ("B2", "B3", "B4")
 
@@ -131,18 +140,30 @@ def test_broken_folders_are_reported(tiny_fcn: object, tmp_path: Path) -> None:
         load_bundle(folder)
 
 
-def test_resolve_and_list_models(tmp_path: Path) -> None:
-    _card(name="alpha").save(tmp_path / "alpha")
-    _card("impact", name="beta").save(tmp_path / "beta")
-    (tmp_path / "junk").mkdir()
-    (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / CARD_FILE).write_text("{not json")
-    assert [c.name for c in list_models(tmp_path)] == ["alpha", "beta"]
-    assert list_models(tmp_path / "missing") == []
-    assert resolve_model("alpha", tmp_path) == tmp_path / "alpha"
-    assert resolve_model(str(tmp_path / "beta"), tmp_path / "elsewhere") == tmp_path / "beta"
-    with pytest.raises(ModelBundleError, match="available: alpha, beta, broken"):
-        resolve_model("gamma", tmp_path)
+def test_models_are_named_by_version_and_the_newest_is_the_default(tmp_path: Path) -> None:
+    shipped, user = tmp_path / "shipped", tmp_path / "user"
+    _card(name="alpha", version="1").save(shipped / "alpha" / "1")
+    _card(name="alpha", version="10").save(user / "alpha" / "10")
+    _card(name="alpha", version="2").save(shipped / "alpha" / "2")
+    _card("impact", name="beta", version="1").save(shipped / "beta" / "1")
+    _card(name="legacy", version="3").save(user / "legacy")  # a folder from before versions still loads
+    (shipped / "junk").mkdir()
+    (shipped / "broken" / "1").mkdir(parents=True)
+    (shipped / "broken" / "1" / CARD_FILE).write_text("{not json")
+    roots = [shipped, user, tmp_path / "missing"]
+    assert [c.ref for c, _ in list_cards(roots)] == ["alpha@1", "alpha@2", "alpha@10", "beta@1", "legacy@3"]
+    assert resolve_model("alpha", roots) == user / "alpha" / "10"  # 10 after 2: versions sort as numbers
+    assert resolve_model("alpha@2", roots) == shipped / "alpha" / "2"
+    assert resolve_model("legacy", roots) == user / "legacy"
+    assert resolve_model(str(shipped / "beta" / "1"), []) == shipped / "beta" / "1"
+    with pytest.raises(ModelBundleError, match="available: alpha@1, alpha@2, alpha@10, beta@1, legacy@3"):
+        resolve_model("alpha@7", roots)
+    assert new_model_folder("alpha", None, user, roots) == (user / "alpha" / "11", "11")
+    assert new_model_folder("gamma", None, user, roots) == (user / "gamma" / "1", "1")
+    with pytest.raises(ModelBundleError, match="alpha@2 exists already"):
+        new_model_folder("alpha", "2", user, roots)
+    with pytest.raises(ModelBundleError, match="no '@'"):
+        new_model_folder("alpha@3", None, user, roots)
 
 
 def test_saved_bundle_holds_no_optimizer_state(tmp_path: Path) -> None:

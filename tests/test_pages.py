@@ -10,14 +10,19 @@ from affine import Affine
 from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
-from core.bands import S2_12_BANDS
+from core.access.users import Identity, add_user
 from core.geo import to_wgs84
-from core.matching import MatchSettings
+from core.imagery.bands import S2_12_BANDS
 from core.register import RegisterEntry, RegisterImport
+from core.register.matching import MatchSettings
+from core.scan.sites import Site
 from core.settings import ROOT
-from core.sites import Site
-from core.users import Identity, add_user
-from db import repository
+from db.connection import connect
+from db.exports import export_rows
+from db.registers import insert_register
+from db.reviews import disagreements, review_history
+from db.scans import all_scans, start_scan
+from db.sites import insert_sites, site_points
 from db.workflows import rematch
 from tests.fakes import write_tif
 from ui.state import IDENTITY
@@ -44,8 +49,8 @@ def _filled(env: Path) -> list[int]:
     scene = write_tif(
         env / "scene.tif", data, descriptions=S2_12_BANDS, transform=Affine(10, 0, 600_000, 0, -10, 7_800_000)
     )
-    con = repository.connect(env / "store.duckdb")
-    scan_id = repository.start_scan(
+    con = connect(env / "store.duckdb")
+    scan_id = start_scan(
         con,
         scene_id="scene",
         scene_path=str(scene),
@@ -77,7 +82,7 @@ def _filled(env: Path) -> list[int]:
                 discovery_version="1",
             )
         )
-    repository.insert_sites(con, scan_id, sites)
+    insert_sites(con, scan_id, sites)
     dam = RegisterEntry(
         kind="dam",
         register_id="901",
@@ -99,9 +104,9 @@ def _filled(env: Path) -> list[int]:
         flags=(),
         source_line=2,
     )
-    repository.insert_register(con, RegisterImport("r.csv", "sigbm_detailed_csv", None, (dam,), (), 1), "dam")
+    insert_register(con, RegisterImport("r.csv", "sigbm_detailed_csv", None, (dam,), (), 1), "dam")
     rematch(con, MatchSettings())
-    ids = repository.site_points(con)["id"].tolist()
+    ids = site_points(con)["id"].tolist()
     con.close()
     return ids
 
@@ -154,12 +159,12 @@ def test_deciding_moves_the_queue_on_and_reaches_the_export(env: Path) -> None:
     next(b for b in at.button if b.label == "Confirmed").click().run()
     assert not at.exception
     assert at.session_state["selected_site"] != shown
-    con = repository.connect(env / "store.duckdb")
-    rows = repository.export_rows(con).set_index("site_id")
+    con = connect(env / "store.duckdb")
+    rows = export_rows(con).set_index("site_id")
     assert rows.loc[shown, "decision"] == "confirmed" and rows.loc[shown, "reviewer"] == "ana"
-    assert repository.review_history(con, shown)["role"].tolist() == ["reviewer"]
+    assert review_history(con, shown)["role"].tolist() == ["reviewer"]
     assert rows.loc[shown, "note"] == 'Tailings, "new"; near road\nvisited'
-    assert repository.review_history(con, shown)["seconds_spent"].iloc[0] >= 0
+    assert review_history(con, shown)["seconds_spent"].iloc[0] >= 0
     con.close()
     # The site's history on screen: who, in which role, what, why, when (in Brasília time, with its zone).
     at.radio(key="triage_show").set_value("All").run()
@@ -178,8 +183,8 @@ def test_a_bad_scene_shows_the_core_error_and_stores_nothing(env: Path) -> None:
     next(b for b in at.button if b.label == "Run the scan").click().run()
     assert not at.exception
     assert "can't be analysed" in at.error[0].value and "not a readable GeoTIFF" in at.error[0].value
-    con = repository.connect(env / "store.duckdb")
-    assert repository.scans(con).empty
+    con = connect(env / "store.duckdb")
+    assert all_scans(con).empty
 
 
 def test_a_rejection_needs_a_reason(env: Path) -> None:
@@ -191,8 +196,8 @@ def test_a_rejection_needs_a_reason(env: Path) -> None:
     at.selectbox(key=f"reason_{shown}").select("irrigation_dam").run()
     next(b for b in at.button if b.label == "Rejected").click().run()
     assert not at.exception
-    con = repository.connect(env / "store.duckdb")
-    row = repository.export_rows(con).set_index("site_id").loc[shown]
+    con = connect(env / "store.duckdb")
+    row = export_rows(con).set_index("site_id").loc[shown]
     assert (row["decision"], row["reason"], row["reviewer"]) == ("rejected", "irrigation_dam", "bruno")
 
 
@@ -240,16 +245,16 @@ def test_a_page_checks_the_role_itself(env: Path) -> None:
 
 
 def test_a_manager_cannot_decide_even_by_calling_the_workflow(env: Path) -> None:
-    from core.users import PermissionDenied
+    from core.access.users import PermissionDenied
     from db.workflows import decide
 
     ids = _filled(env)
-    con = repository.connect(env / "store.duckdb")
+    con = connect(env / "store.duckdb")
     with pytest.raises(PermissionDenied, match="mario is a manager; 'decide' needs the role reviewer, supervisor"):
         decide(con, MANAGER, ids[0], "confirmed")
     with pytest.raises(PermissionDenied, match="sign in first"):
         decide(con, None, ids[0], "confirmed")
-    assert repository.review_history(con, ids[0]).empty
+    assert review_history(con, ids[0]).empty
     assert decide(con, REVIEWER, ids[0], "confirmed") > 0
 
 
@@ -265,7 +270,7 @@ def test_double_review_is_blind_in_triage_and_signed_off_on_the_disagreements_pa
     from db.workflows import decide
 
     ids = _filled(env)
-    con = repository.connect(env / "store.duckdb")
+    con = connect(env / "store.duckdb")
     con.execute("INSERT INTO double_review (site_id) VALUES (?)", [ids[0]])
     decide(con, REVIEWER, ids[0], "confirmed", note="Ana's secret note")
     bia = Identity("bia", "reviewer", "", "password")
@@ -290,7 +295,7 @@ def test_double_review_is_blind_in_triage_and_signed_off_on_the_disagreements_pa
     assert page.get("image")  # the site's image chips, beside the decisions
     page.button[0].click().run()  # no decision chosen: nothing is recorded, and the page says so
     assert any("Choose the final decision" in e.value for e in page.error)
-    assert not repository.disagreements(con).empty
+    assert not disagreements(con).empty
     page.radio[0].set_value("confirmed")
     page.text_area[0].input("Pond visible; no SIGBM dam within 3 km")
     page.button[0].click().run()
@@ -301,7 +306,7 @@ def test_double_review_is_blind_in_triage_and_signed_off_on_the_disagreements_pa
     assert trail["Kind"].tolist()[-1] == "Supervisor's final decision"
     assert "Pond visible; no SIGBM dam within 3 km" in trail["Note"].tolist()
     assert "Irrigation or farm dam" in trail["Reason"].tolist() and all("(UTC" in w for w in trail["When"])
-    assert repository.disagreements(con).empty
-    history = repository.review_history(con, ids[0])
+    assert disagreements(con).empty
+    history = review_history(con, ids[0])
     assert history["kind"].tolist() == ["decision", "decision", "override"]
     assert history["reviewer"].tolist() == ["ana", "bia", "sofia"]

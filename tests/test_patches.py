@@ -11,8 +11,14 @@ from affine import Affine
 
 from core.errors import TrainingDataError
 from core.model_card import DISCOVERY_CLASSES, ModelCard
-from core.patch_stats import band_statistics, centre_slice, normalise_patches
-from core.patches import SOURCE_SCENE_TAG, CutSettings, cut_patches_from_scenes, label_windows, load_patch_folder
+from core.training.patch_stats import band_statistics, centre_slice, normalise_patches
+from core.training.patches import (
+    SOURCE_SCENE_TAG,
+    CutSettings,
+    cut_patches_from_scenes,
+    label_windows,
+    load_patch_folder,
+)
 
 BANDS = ("B2", "B3", "B4")
 UTM = Affine(10, 0, 600_000, 0, -10, 7_800_000)

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core.scan import ScanModel, ScanResult, scan_scene
-from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, REAL_RGB_MODEL, ROOT
-from core.synthetic import DemoPaths, make_demo_scene
+from core.demo import DemoPaths, make_demo_scene
+from core.model_card import list_cards, resolve_model
+from core.scan.pipeline import ScanModel, ScanResult, scan_scene
+from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, REAL_RGB_MODEL, model_roots
 
 pytestmark = pytest.mark.slow
 BOUND = 1e-2
@@ -42,8 +43,8 @@ def _bfloat16(model: Any) -> ScanModel:
 def _compare(files: list[Path], discovery: str, impact: str | None) -> dict[str, float]:
     from models.bundle import load_bundle
 
-    d = load_bundle(ROOT / "models" / discovery)
-    i = load_bundle(ROOT / "models" / impact) if impact else None
+    d = load_bundle(resolve_model(discovery, model_roots()))
+    i = load_bundle(resolve_model(impact, model_roots())) if impact else None
     f32 = (ScanModel(d.card, d.predict), ScanModel(i.card, i.predict) if i else None)
     b16 = (_bfloat16(d), _bfloat16(i) if i else None)
     worst = {"p_mine": 0.0, "impact": 0.0, "flips": 0, "files_with_other_sites": 0, "f32_s": 0.0, "bf16_s": 0.0}
@@ -94,7 +95,7 @@ def test_bfloat16_on_the_real_13_band_l1c_crop(shared_data: Path, capsys: pytest
 
 
 def test_bfloat16_on_the_real_rgb_tailings_patches(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    if not (ROOT / "models" / REAL_RGB_MODEL / "model.keras").is_file():
+    if not any(c.name == REAL_RGB_MODEL for c, _ in list_cards(model_roots())):
         pytest.skip(f"the real-data model models/{REAL_RGB_MODEL} is not there")
     files = sorted((shared_data / "tailings_seg" / "img").glob("*.tif"))
     assert len(files) >= 50

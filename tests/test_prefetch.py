@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.prefetch import prefetched
+from core.scan.prefetch import prefetched
 
 
 class Recorder:

@@ -9,10 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.queue import QueueFilter, next_site
-from core.sites import Site
-from core.users import Identity
-from db import repository
+from core.access.users import Identity
+from core.review.queue import QueueFilter, next_site
+from core.scan.sites import Site
+from db.connection import connect
+from db.queue import queue_density, queue_page
+from db.scans import start_scan
+from db.sites import insert_sites, site_points
 from db.workflows import decide
 
 #: site -> (register status, impact, P(mine), area); site 6 is decided.
@@ -29,8 +32,8 @@ SITES = {
 
 @pytest.fixture()
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    con = repository.connect(tmp_path / "store.duckdb")
-    scan_id = repository.start_scan(
+    con = connect(tmp_path / "store.duckdb")
+    scan_id = start_scan(
         con, scene_id="s", scene_path="s.tif", scene_crs="EPSG:4326", bounds_lonlat=(-44, -21, -43, -20),
         synthetic=True, discovery=("m", "1"), impact=("i", "1"), params={}, tiles_total=1,
     )  # fmt: skip
@@ -40,8 +43,8 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
              discovery_version="1", impact_model="i", impact_version="1")
         for k, (_, impact, p, area) in SITES.items()
     ]  # fmt: skip
-    repository.insert_sites(con, scan_id, sites)
-    ids = repository.site_points(con)["id"].tolist()
+    insert_sites(con, scan_id, sites)
+    ids = site_points(con)["id"].tolist()
     assert ids == list(SITES)
     for site_id, (status, *_rest) in SITES.items():
         con.execute(
@@ -53,12 +56,12 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _ids(con: duckdb.DuckDBPyConnection, queue: QueueFilter = QueueFilter(), **kw: int) -> list[int]:  # noqa: B008
-    rows, _ = repository.queue_page(con, "ana", queue, limit=kw.get("limit", 100), offset=kw.get("offset", 0))
+    rows, _ = queue_page(con, "ana", queue, limit=kw.get("limit", 100), offset=kw.get("offset", 0))
     return rows["site_id"].tolist()
 
 
 def test_rank_order(con: duckdb.DuckDBPyConnection) -> None:
-    rows, total = repository.queue_page(con, "ana", QueueFilter(), limit=100)
+    rows, total = queue_page(con, "ana", QueueFilter(), limit=100)
     assert rows["site_id"].tolist() == [7, 4, 3, 2, 5, 1, 6] and total == 7
     assert rows["rank"].tolist() == [1, 2, 3, 4, 5, 6, 7]
 
@@ -70,16 +73,16 @@ def test_filters_and_paging(con: duckdb.DuckDBPyConnection) -> None:
     assert _ids(con, QueueFilter(impacts=("not rated",))) == [5]
     assert _ids(con, QueueFilter(scan_id=99)) == []
     assert _ids(con, limit=3) == [7, 4, 3] and _ids(con, limit=3, offset=3) == [2, 5, 1]
-    rows, total = repository.queue_page(con, "ana", QueueFilter(), limit=3, offset=6)
+    rows, total = queue_page(con, "ana", QueueFilter(), limit=3, offset=6)
     assert rows["rank"].tolist() == [7] and total == 7
-    empty, none = repository.queue_page(con, "ana", QueueFilter(scan_id=99), limit=3)
+    empty, none = queue_page(con, "ana", QueueFilter(scan_id=99), limit=3)
     assert empty.empty and none == 0 and "site_id" in empty.columns
-    density = repository.queue_density(con, "ana", QueueFilter(), cell_deg=1.0)
+    density = queue_density(con, "ana", QueueFilter(), cell_deg=1.0)
     assert int(density["sites"].sum()) == 7 and int(density["undecided"].sum()) == 6
 
 
 def test_next_site_skips_decided_and_current(con: duckdb.DuckDBPyConnection) -> None:
-    ranked, _ = repository.queue_page(con, "ana", QueueFilter(), limit=100)
+    ranked, _ = queue_page(con, "ana", QueueFilter(), limit=100)
     assert next_site(ranked, None) == 7
     assert next_site(ranked, 7) == 4
     assert next_site(ranked.assign(decision="rejected"), None) is None
@@ -98,7 +101,7 @@ def test_the_load_benchmark_runs_the_page_on_a_paged_queue(monkeypatch: pytest.M
     times = measure(450, 20, repeats=2)
     assert set(times) == {"first load", "filter", "select", "decide"}
     assert all(len(v) >= 1 and all(ms > 0 for ms in v) for v in times.values())
-    con = repository.connect(os.environ["MINESCAN_DB"])
+    con = connect(os.environ["MINESCAN_DB"])
     decided_by_ana = con.execute("SELECT count(*) FROM review WHERE reviewer = 'ana'").fetchone()[0]
     con.close()
     assert decided_by_ana == 2  # one decision per repeat reached the store

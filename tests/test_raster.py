@@ -11,10 +11,10 @@ import rasterio.shutil
 from affine import Affine
 from rasterio.windows import Window
 
-from core.bands import S2_12_BANDS, S2_13_BANDS, canonical_band_name
 from core.errors import BandMismatchError, InvalidSceneError, MineScanError, NoValidDataError
-from core.raster import READ_CACHE_MB, open_scene, read_scene, scene_reader, select_bands
-from core.scan import scan_scene
+from core.imagery.bands import S2_12_BANDS, S2_13_BANDS, canonical_band_name
+from core.imagery.raster import READ_CACHE_MB, open_scene, read_scene, scene_reader, select_bands
+from core.scan.pipeline import scan_scene
 from tests.bad_inputs import bad_scenes
 from tests.fakes import RGB, fake_discovery, write_tif
 

@@ -11,11 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.matching import REGISTERED, MatchSettings, PointLayer, nearest
-from core.scan import ScanModel, ScanSettings
-from core.settings import REAL_RGB_MODEL, models_dir
-from core.sites import NOT_RATED_NO_MODEL
-from db.repository import connect, export_rows
+from core.model_card import resolve_model
+from core.register.matching import REGISTERED, MatchSettings, PointLayer, nearest
+from core.scan.pipeline import ScanModel, ScanSettings
+from core.scan.sites import NOT_RATED_NO_MODEL
+from core.settings import REAL_RGB_MODEL, model_roots
+from db.connection import connect
+from db.exports import export_rows
 from db.workflows import import_register, scan_into_store
 from models.bundle import load_bundle
 from models.scene_report import CURVE_PNG, REPORT_JSON, REPORT_MD
@@ -30,7 +32,7 @@ MIN_MATCHED_SHARE = 0.62
 
 @pytest.fixture(scope="module")
 def model_dir() -> Path:
-    return models_dir() / REAL_RGB_MODEL
+    return resolve_model(REAL_RGB_MODEL, model_roots())
 
 
 def _scanned_box(result: object) -> tuple[float, float, float, float]:

@@ -12,15 +12,9 @@ from shapely.geometry import MultiPoint, box
 from shapely.ops import unary_union
 
 from core.errors import MineScanError, RegionError
-from core.imagery_grid import ImageryTile, plan_tiles
-from core.regions import (
-    Region,
-    make_region,
-    parse_bounds,
-    parse_geojson,
-    parse_region_csv,
-    regions_from_drawings,
-)
+from core.imagery.region_files import parse_geojson, parse_region_csv, regions_from_drawings
+from core.imagery.regions import Region, make_region, parse_bounds
+from core.imagery.tile_grid import ImageryTile, plan_tiles
 
 GEOD = Geod(ellps="WGS84")
 BRUMADINHO = (-44.3, -20.3, -43.9, -20.0)  # west, south, east, north
@@ -342,7 +336,7 @@ def test_drawings_without_a_shape_are_refused() -> None:
 
 
 def test_regions_outside_brazil_are_warned_about_and_swaps_named() -> None:
-    from core.regions import brazil_warnings
+    from core.imagery.regions import brazil_warnings
 
     assert brazil_warnings([make_region("Brumadinho", *BRUMADINHO)]) == []
     # Lat/lon exchanged in a CSV: (-20.1, -44.2) read as lon -20.1, lat -44.2 lands in the South Atlantic.

@@ -193,7 +193,7 @@ def test_diff_2022_to_2025(
 
 
 def test_demo_register_imports_every_row(tmp_path: Path) -> None:
-    from core.synthetic import make_demo_scene
+    from core.demo import make_demo_scene
 
     paths = make_demo_scene(tmp_path, size=768)
     register = tmp_path / "anm_register_demo.csv"

@@ -10,8 +10,8 @@ import shapely
 from affine import Affine
 from pyproj import Transformer
 
-from core.grid import output_cells
-from core.scan import ScanModel, ScanSettings, scan_scene
+from core.scan.grid import output_cells
+from core.scan.pipeline import ScanModel, ScanSettings, scan_scene
 from tests.fakes import RGB, card, fake_discovery, fake_impact, write_tif
 
 DEG_10M = 10 / 111_320  # ~10 m in degrees of latitude
@@ -128,7 +128,7 @@ def test_diagonal_cells_form_one_site_and_apart_cells_two(tmp_path: Path) -> Non
     grid = np.zeros((6, 6), np.float32)
     grid[1, 1] = grid[2, 2] = 0.9  # diagonal neighbours: one site
     grid[4, 5] = 0.8
-    from core.sites import sites_from_grid
+    from core.scan.sites import sites_from_grid
 
     sites = sites_from_grid(
         grid,
@@ -152,7 +152,7 @@ def test_threshold_is_a_setting(tmp_path: Path) -> None:
 
 
 def test_reads_are_bounded_by_the_tile_not_the_scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from core import raster
+    from core.imagery import raster
 
     path = planted_scene(tmp_path, "big.tif", Affine(10, 0, 600_000, 0, -10, 7_800_000), "EPSG:32723", size=1500)
     shapes: list[tuple[int, int]] = []
@@ -185,7 +185,7 @@ def test_impact_looks_over_the_whole_cell_footprint(tmp_path: Path) -> None:
 
 def test_rgb_scene_with_a_12_band_impact_model_says_to_scan_without_it(tmp_path: Path) -> None:
     from core.errors import BandMismatchError
-    from core.raster import S2_12_BANDS
+    from core.imagery.raster import S2_12_BANDS
 
     path = planted_scene(tmp_path, "rgb.tif", Affine(10, 0, 600_000, 0, -10, 7_800_000), "EPSG:32723")
     with pytest.raises(BandMismatchError) as err:
@@ -199,7 +199,7 @@ def test_rgb_scene_with_a_12_band_impact_model_says_to_scan_without_it(tmp_path:
 
 def test_missing_discovery_bands_are_not_blamed_on_the_impact_model(tmp_path: Path) -> None:
     from core.errors import BandMismatchError
-    from core.raster import S2_12_BANDS
+    from core.imagery.raster import S2_12_BANDS
 
     path = planted_scene(tmp_path, "rgb.tif", Affine(10, 0, 600_000, 0, -10, 7_800_000), "EPSG:32723")
     with pytest.raises(BandMismatchError) as err:

@@ -1,6 +1,6 @@
 """Tiled, streamed, prefetched and batched scanning gives exactly what the plain path gives.
 
-The plain path is written here independently of ``core.scan``, the way the published notebook works: the whole
+The plain path is written here independently of ``core.scan.pipeline``, the way the published notebook works: the whole
 scene read with rasterio's own masked read, one prediction over it, the nodata rule cell by cell with plain slices,
 and the impact model called once per positive cell and patch.
 """
@@ -17,8 +17,8 @@ import rasterio.shutil
 from affine import Affine
 
 from core.errors import InvalidSceneError
-from core.scan import ScanModel, ScanSettings, scan_scene
-from core.sites import Site, sites_from_grid
+from core.scan.pipeline import ScanModel, ScanSettings, scan_scene
+from core.scan.sites import Site, sites_from_grid
 from tests.fakes import RGB, fake_discovery, fake_impact, write_tif
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.bands import S2_12_BANDS
-from core.grid import output_cells
-from core.scan import ScanModel, ScanSettings, scan_scene
+from core.imagery.bands import S2_12_BANDS
+from core.scan.grid import output_cells
+from core.scan.pipeline import ScanModel, ScanSettings, scan_scene
 from tests.fakes import card as fake_card
 from tests.fakes import write_tif
 

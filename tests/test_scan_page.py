@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from affine import Affine
 
-from core.bands import S2_12_BANDS
+from core.imagery.bands import S2_12_BANDS
 from tests.fakes import write_tif
 from tests.test_pages import _app
 
@@ -33,10 +33,10 @@ def test_a_real_rgb_scene_gets_the_real_rgb_model_and_no_warning(env: Path) -> N
     at = _app("app_pages/scan.py")
     assert not at.exception
     box = _discovery(at)
-    assert box.value == "tailings_rgb"
+    assert box.value == "tailings_rgb@2"
     labels = [box.format_func(o) if hasattr(box, "format_func") else o for o in box.options]
-    assert any("demo_discovery (synthetic demo data" in o and "does not fit" in o for o in labels), labels
-    assert any(o.startswith("tailings_rgb (real data") for o in labels), labels
+    assert any("demo_discovery@1 (synthetic demo data" in o and "does not fit" in o for o in labels), labels
+    assert any(o.startswith("tailings_rgb@2 (real data") for o in labels), labels
     assert not at.warning
 
 
@@ -45,7 +45,7 @@ def test_a_synthetic_model_on_real_imagery_outside_brazil_is_warned_before_the_r
     _scene(env, "france.tif", S2_12_BANDS, crs="EPSG:32631")
     at = _app("app_pages/scan.py")
     box = _discovery(at)
-    box.set_value("demo_discovery").run()
+    box.set_value("demo_discovery@1").run()
     texts = " ".join(w.value for w in at.warning)
     assert "trained only on MineScan's synthetic demo scenes" in texts
     assert "outside Brazil" in texts
@@ -55,7 +55,7 @@ def test_a_failed_scan_leaves_no_progress_bar_and_no_server_path(env: Path) -> N
     (env / "scenes").mkdir()
     _scene(env, "rgb_patch.tif", ("B2", "B3", "B4"))
     at = _app("app_pages/scan.py")
-    _discovery(at).set_value("demo_discovery").run()  # the wrong model, chosen on purpose
+    _discovery(at).set_value("demo_discovery@1").run()  # the wrong model, chosen on purpose
     assert any("reads" in w.value and "this scene has 3 band(s)" in w.value for w in at.warning)
     next(b for b in at.button if b.label == "Run the scan").click().run()
     assert not at.exception

@@ -5,17 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.grid import output_cells
-from core.mask_evaluation import (
-    MIN_SITE_PX,
-    Targets,
-    cell_classification,
-    pool_scores,
-    recommend_threshold,
-    scene_truth,
-    score_grid,
-)
-from core.scene_cells import (
+from core.scan.cells import (
     BACKGROUND,
     IGNORED,
     MINE,
@@ -24,6 +14,16 @@ from core.scene_cells import (
     overlap_groups,
     symmetric_size,
     unscannable_cells,
+)
+from core.scan.grid import output_cells
+from core.training.mask_evaluation import (
+    MIN_SITE_PX,
+    Targets,
+    cell_classification,
+    pool_scores,
+    recommend_threshold,
+    scene_truth,
+    score_grid,
 )
 from models.datasets import augment_arrays
 

@@ -10,9 +10,9 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from core import scene_picture_cache
 from core.errors import InvalidSceneError
-from core.scene_picture_cache import scene_picture
+from core.imagery import pictures as scene_picture_cache
+from core.imagery.pictures import scene_picture
 
 
 def _scene(path: Path, square_at: int = 20) -> Path:

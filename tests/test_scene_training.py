@@ -9,17 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.bands import S2_12_BANDS
-from core.exports import write_export
-from core.matching import MatchSettings
+from core.demo.demo import training_origin
+from core.demo.geotiff import write_bands, write_mask
+from core.demo.scene import generate_scene
+from core.imagery.bands import S2_12_BANDS
 from core.model_card import ModelCard
-from core.scan import ScanModel, ScanSettings
-from core.scene_cells import LabelledScenes, cell_labels
-from core.sites import NOT_RATED_NO_MODEL
-from core.synthetic.demo import training_origin
-from core.synthetic.geotiff import write_bands, write_mask
-from core.synthetic.scene import generate_scene
-from db.repository import connect, export_rows
+from core.register.matching import MatchSettings
+from core.review.exports import write_export
+from core.scan.cells import LabelledScenes, cell_labels
+from core.scan.pipeline import ScanModel, ScanSettings
+from core.scan.sites import NOT_RATED_NO_MODEL
+from db.connection import connect
+from db.exports import export_rows
 from db.workflows import scan_into_store
 from models.bundle import load_bundle
 from models.scene_report import CURVE_PNG, REPORT_JSON, REPORT_MD
@@ -82,22 +83,29 @@ def test_rescoring_the_saved_grids_reproduces_the_report_and_follows_new_targets
 ) -> None:
     import shutil
 
-    from core.mask_evaluation import Targets
+    from core.training.mask_evaluation import Targets
     from models.scene_training import OOF_GRIDS, load_out_of_fold, rescore_model
 
     card, original = trained
     folder = Path(shutil.copytree(original, tmp_path / "copy"))
+    untouched = (folder / "card.json").read_bytes()
     p_mine, names, folds = load_out_of_fold(folder / OOF_GRIDS)
     assert p_mine.shape[0] == len(names) == 4 and sorted(set(folds.tolist())) == [1, 2, 3]
     before = json.loads((original / REPORT_JSON).read_text(encoding="utf-8"))
-    same = rescore_model(folder, scenes)
-    after = json.loads((folder / REPORT_JSON).read_text(encoding="utf-8"))
+    same = rescore_model(folder, scenes, tmp_path / "v2", "2")
+    after = json.loads((tmp_path / "v2" / REPORT_JSON).read_text(encoding="utf-8"))
     assert same.threshold == card.threshold and after["curve"] == before["curve"]
+    assert same.version == "2" and ModelCard.load(tmp_path / "v2").version == "2"
+    assert (folder / "card.json").read_bytes() == untouched  # re-scoring makes a new version, never overwrites
     # Targets nobody can meet: recall first, or the stated fallback; the card and the report follow.
-    strict = rescore_model(folder, scenes, Targets(min_site_recall=1.01, max_false_per_10km2=-1.0))
-    report = json.loads((folder / REPORT_JSON).read_text(encoding="utf-8"))
-    assert ModelCard.load(folder).threshold == strict.threshold == report["recommended_threshold"]
-    assert "best balance" in report["why"] and report["why"] in (folder / REPORT_MD).read_text(encoding="utf-8")
+    strict = rescore_model(
+        folder, scenes, tmp_path / "v3", "3", Targets(min_site_recall=1.01, max_false_per_10km2=-1.0)
+    )
+    report = json.loads((tmp_path / "v3" / REPORT_JSON).read_text(encoding="utf-8"))
+    assert ModelCard.load(tmp_path / "v3").threshold == strict.threshold == report["recommended_threshold"]
+    assert "best balance" in report["why"] and report["why"] in (tmp_path / "v3" / REPORT_MD).read_text(
+        encoding="utf-8"
+    )
 
 
 def test_model_without_impact_scans_into_the_store_and_exports_say_not_rated(

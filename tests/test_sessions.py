@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import sessions as cs
+from core.access import sessions as cs
+from core.access.users import User, add_user, update_user
 from core.settings import ROOT
-from core.users import User, add_user, update_user
-from db import repository
 from db import sessions as ds
+from db.connection import connect
 from ui import state
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
@@ -80,7 +80,7 @@ def _signed_in(at: AppTest) -> bool:
 
 def test_a_reload_stays_signed_in_and_the_store_has_only_the_hash(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, token = _sign_in(env)
-    con = repository.connect(env / "store.duckdb")
+    con = connect(env / "store.duckdb")
     stored = con.execute("SELECT token_hash, username FROM app_session").fetchall()
     con.close()
     assert stored == [(cs.token_hash(token), "ana")]
@@ -100,7 +100,7 @@ def test_a_stolen_or_forged_token_gets_the_sign_in_form(env: Path, monkeypatch: 
 
 def test_an_idle_session_expires(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, token = _sign_in(env)
-    con = repository.connect(env / "store.duckdb")
+    con = connect(env / "store.duckdb")
     con.execute("UPDATE app_session SET last_seen = last_seen - INTERVAL 9 HOUR")
     con.close()
     at = _reload(monkeypatch, token)
@@ -115,7 +115,7 @@ def test_sign_out_revokes_the_token(env: Path, monkeypatch: pytest.MonkeyPatch) 
     next(b for b in at.button if b.label == "Sign out").click().run()
     assert at.title[0].value == "MineScan: sign in"
     assert any("Max-Age=0" in e.proto.body for e in at.get("html"))  # the browser is told to drop the cookie
-    con = repository.connect(env / "store.duckdb")
+    con = connect(env / "store.duckdb")
     assert con.execute("SELECT revoked_why FROM app_session").fetchall() == [("signed out in the app",)]
     con.close()
     again = _reload(monkeypatch, token)
@@ -140,12 +140,12 @@ def test_the_command_line_disable_revokes_every_open_session(env: Path) -> None:
 
     _sign_in(env)
     out = subprocess.run(
-        [sys.executable, "-m", "core.cli", "users", "disable", "ana"], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "cli", "users", "disable", "ana"], cwd=ROOT, capture_output=True, text=True,
         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "1 open sign-in(s) ended" in out.stdout
-    con = repository.connect(env / "store.duckdb")
+    con = connect(env / "store.duckdb")
     assert con.execute("SELECT revoked_why FROM app_session").fetchall() == [("account disabled",)]
     assert ds.get_session(con, con.execute("SELECT token_hash FROM app_session").fetchone()[0]) is not None
     con.close()

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from core.matching import MatchSettings
-from core.scan import ScanModel, ScanSettings, scan_scene
-from db.repository import StoreError, add_review
+from core.register.matching import MatchSettings
+from core.scan.pipeline import ScanModel, ScanSettings, scan_scene
+from db.connection import StoreError
+from db.reviews import add_review
 from db.store import Store
 from db.workflows import resume_scan, scan_into_store
 from tests.fakes import fake_discovery, fake_fcn_predict, fake_impact
@@ -65,8 +66,8 @@ def test_reviewers_in_processes_and_threads_and_a_scan_all_land(
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from core.access.users import Identity
     from core.settings import ROOT as APP_ROOT
-    from core.users import Identity
     from ui.state import IDENTITY
 
     store, ids = seeded
@@ -247,7 +248,7 @@ def test_a_busy_store_gives_up_with_a_clear_message(tmp_path: Path) -> None:
 def test_an_import_that_fails_half_way_changes_nothing(
     seeded: tuple[Store, list[int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from core.synthetic import make_demo_scene
+    from core.demo import make_demo_scene
     from db import workflows
 
     store, _ = seeded

@@ -7,9 +7,14 @@ from pathlib import Path
 import pytest
 
 from core.errors import StoreKindError
-from core.matching import MatchSettings
-from db import repository
-from db.workflows import import_register, set_up_demo
+from core.register.matching import MatchSettings
+from core.settings import DEMO_REGISTER_FILE
+from db.connection import connect
+from db.demo_setup import set_up_demo
+from db.registers import snapshots
+from db.scans import all_scans
+from db.store_kind import demo_mixed_with_real, mark_store, store_kind
+from db.workflows import import_register
 from tests.test_pages import SUPERVISOR, _app, _filled
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
@@ -19,10 +24,10 @@ REAL_REGISTER = "ID;Nome;UF;Latitude;Longitude\n1;B1 Mina Real;MG;-20,1;-43,9\n"
 def _demo_store(env: Path) -> None:
     """A store marked as the demo's (as set_up_demo leaves it), with three sites and the demo register's name."""
     _filled(env)
-    con = repository.connect(env / "store.duckdb")
+    con = connect(env / "store.duckdb")
     con.execute("DELETE FROM store_info")
-    repository.mark_store(con, "demo")
-    con.execute("UPDATE register_snapshot SET source_file = ?", [repository.DEMO_REGISTER_FILE])
+    mark_store(con, "demo")
+    con.execute("UPDATE register_snapshot SET source_file = ?", [DEMO_REGISTER_FILE])
     con.close()
 
 
@@ -30,22 +35,22 @@ def test_a_real_register_is_refused_in_the_demo_store_and_nothing_is_stored(env:
     _demo_store(env)
     real = env / "sigbm_2025.csv"
     real.write_text(REAL_REGISTER, encoding="utf-8")
-    con = repository.connect(env / "store.duckdb")
-    before = len(repository.snapshots(con))
+    con = connect(env / "store.duckdb")
+    before = len(snapshots(con))
     with pytest.raises(StoreKindError, match="demo store .*synthetic.*'./run work'"):
         import_register(con, real, "dam", MatchSettings())
-    assert len(repository.snapshots(con)) == before  # the refused file changed nothing
-    assert repository.store_kind(con) == "demo"
+    assert len(snapshots(con)) == before  # the refused file changed nothing
+    assert store_kind(con) == "demo"
     con.close()
 
 
 def test_the_demo_is_refused_in_a_working_store(env: Path) -> None:
     _filled(env)  # a scan of a (non-demo) scene and a register: real work
-    con = repository.connect(env / "store.duckdb")
-    assert repository.store_kind(con) == "work"
+    con = connect(env / "store.duckdb")
+    assert store_kind(con) == "work"
     with pytest.raises(StoreKindError, match="holds real work"):
         set_up_demo(con, env / "demo", None, None)  # type: ignore[arg-type]  # refused before any model is used
-    assert len(repository.scans(con)) == 1
+    assert len(all_scans(con)) == 1
     con.close()
 
 
@@ -67,10 +72,10 @@ def test_a_working_store_says_so_and_shows_no_demo_banner(env: Path) -> None:
 
 def test_a_demo_store_mixed_before_the_split_is_flagged(env: Path) -> None:
     _demo_store(env)
-    con = repository.connect(env / "store.duckdb")
+    con = connect(env / "store.duckdb")
     con.execute("UPDATE register_snapshot SET source_file = 'sigbm_2025.csv'")
     con.execute("UPDATE scan SET synthetic = false")
-    assert repository.demo_mixed_with_real(con)
+    assert demo_mixed_with_real(con)
     con.close()
     dashboard = _app("app_pages/dashboard.py", SUPERVISOR)
     assert any("mix synthetic and real sites" in w.value for w in dashboard.warning)

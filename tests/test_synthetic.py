@@ -15,11 +15,11 @@ import rasterio
 from pyproj import Transformer
 from shapely.geometry import shape
 
-from core.bands import S2_12_BANDS
+from core.demo import DemoPaths, demo_is_complete, generate_scene, make_demo
+from core.demo.spectra import Cover
+from core.imagery.bands import S2_12_BANDS
+from core.imagery.raster import open_scene, read_scene
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES
-from core.raster import open_scene, read_scene
-from core.synthetic import DemoPaths, demo_is_complete, generate_scene, make_demo
-from core.synthetic.spectra import Cover
 
 SEED = 7
 SIZE = 1536
@@ -148,7 +148,7 @@ def test_truth_features_lie_in_the_scene_and_on_their_sites(demo: DemoPaths, tru
 
 
 def test_training_masks_label_targets_and_not_confusers(demo: DemoPaths) -> None:
-    from core.synthetic.demo import TRAINING_COUNTS, training_origin, training_seed
+    from core.demo.demo import TRAINING_COUNTS, training_origin, training_seed
 
     train = generate_scene(
         training_seed(SEED, 0), 768, training_origin(0), counts=TRAINING_COUNTS.scaled(0.25), gap_px=130.0

@@ -11,8 +11,8 @@ import rasterio
 from affine import Affine
 
 from core.model_card import ModelCard
-from core.patch_stats import band_statistics
-from core.patches import PatchSet
+from core.training.patch_stats import band_statistics
+from core.training.patches import PatchSet
 from models.training import TrainConfig, train_fold, train_model
 
 BANDS = ("B2", "B3", "B4")
@@ -97,7 +97,7 @@ def test_train_model_writes_bundle_and_reports(patch_dir: Path, tmp_path: Path) 
 
 
 def test_trained_model_classifies_its_patches_and_runs_on_big_scenes(patch_dir: Path, tmp_path: Path) -> None:
-    from core.patches import load_patch_folder
+    from core.training.patches import load_patch_folder
     from models.bundle import load_bundle
 
     train_model(_config(patch_dir, tmp_path / "m", folds=0, epochs=3), progress=lambda _: None)
@@ -147,7 +147,7 @@ def test_config_rejects_ambiguous_data_source(tmp_path: Path) -> None:
 
 
 def test_patch_batches_crop_normalise_and_augment() -> None:
-    from core.patch_stats import normalise_patches
+    from core.training.patch_stats import normalise_patches
     from models.datasets import PatchBatches
 
     rng = np.random.default_rng(3)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.users import (
+from cli.main import main
+from core.access.users import (
     AuthError,
     Identity,
     PermissionDenied,

@@ -1,11 +1,11 @@
 """Sign-in for the app: OpenID Connect when the deployment configures it, else the local users file.
 
 The identity lives in the server-side session state, set only here after a verified sign-in. A local sign-in also
-gets a signed session token (core.sessions): the browser keeps it in a cookie, the store keeps its hash, so a reload
-or a shared link finds the person still signed in until the token is revoked (sign-out, a disabled account) or lies
-idle too long. Every run checks the stored session again, so a revocation takes effect on the next click. With
+gets a signed session token (core.access.sessions): the browser keeps it in a cookie, the store keeps its hash, so a
+reload or a shared link finds the person still signed in until the token is revoked (sign-out, a disabled account)
+or lies idle too long. Every run checks the stored session again, so a revocation takes effect on the next click. With
 OpenID Connect, ``st.login``'s own cookie does this. Pages call :func:`require_page`; actions go through workflows
-that check the role again (core.users.require).
+that check the role again (core.access.users.require).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import settings
-from core.sessions import (
+from core.access.sessions import (
     COOKIE_NAME,
     cookie_script,
     issue_token,
@@ -26,7 +26,7 @@ from core.sessions import (
     signature_ok,
     token_hash,
 )
-from core.users import AuthError, Identity, User, authenticate, can, identity_for_email, load_users
+from core.access.users import AuthError, Identity, User, authenticate, can, identity_for_email, load_users
 from db import sessions
 from ui import resources, state
 

@@ -10,7 +10,7 @@ import folium
 import streamlit as st
 from folium.plugins import Draw
 
-from core.earth_engine.connection import EarthEngineConfig, EarthEngineUnavailable, config_from, connect
+from core.imagery.earth_engine.connection import EarthEngineConfig, EarthEngineUnavailable, config_from, connect
 
 
 def secrets_tables() -> dict[str, Any]:
@@ -45,8 +45,14 @@ def drawing_map() -> folium.Map:
     fmap = folium.Map(location=[-14.0, -51.0], zoom_start=4, control_scale=True)
     Draw(
         export=False,
-        draw_options={"polyline": False, "circle": False, "circlemarker": False, "marker": False,
-                      "rectangle": True, "polygon": True},
+        draw_options={
+            "polyline": False,
+            "circle": False,
+            "circlemarker": False,
+            "marker": False,
+            "rectangle": True,
+            "polygon": True,
+        },
         edit_options={"edit": True, "remove": True},
     ).add_to(fmap)
     return fmap

@@ -18,7 +18,7 @@ import pydeck
 import shapely
 
 from core import wording
-from core.scene_preview import ScenePicture
+from core.imagery.preview import ScenePicture
 
 STATUS_COLOURS: dict[str, list[int]] = {
     "unregistered": [220, 38, 38, 210],
@@ -335,7 +335,7 @@ def imagery_plan_deck(regions: list[dict[str, Any]], tiles: list[dict[str, Any]]
 
     ``regions``: label, west, south, east, north; ``tiles``: tile, region, polygon (lon/lat ring), how.
     """
-    region_records = [
+    region_records: list[dict[str, Any]] = [
         {
             "polygon": [
                 [
@@ -352,7 +352,7 @@ def imagery_plan_deck(regions: list[dict[str, Any]], tiles: list[dict[str, Any]]
         }
         for r in regions
     ]
-    tile_records = [
+    tile_records: list[dict[str, Any]] = [
         {
             "polygon": [t["polygon"]],
             "fill": [37, 99, 235, 60] if t["how"] != "export only" else [124, 58, 237, 60],

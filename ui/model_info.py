@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from core.errors import ModelBundleError
-from core.model_card import CARD_FILE, ModelCard
+from core.model_card import ModelCard, list_cards
 
 
-def model_cards(models_dir: Path) -> list[ModelCard]:
-    """Cards of every model folder under ``models_dir`` that has a readable card."""
-    cards = []
-    for folder in sorted(p for p in models_dir.iterdir() if (p / CARD_FILE).is_file()) if models_dir.is_dir() else []:
-        try:
-            cards.append(ModelCard.load(folder))
-        except ModelBundleError:
-            continue
-    return cards
+def model_cards(roots: Sequence[Path]) -> list[ModelCard]:
+    """Cards of every model (``name@version``) under the shipped and the user's model folders."""
+    return [card for card, _ in list_cards(roots)]
 
 
 def card_summary(card: ModelCard) -> dict[str, object]:

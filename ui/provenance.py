@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.imagery_provenance import ImageryProvenance
+from core.imagery.provenance import ImageryProvenance
 
 
 def show_imagery(imagery: ImageryProvenance, label: str) -> None:

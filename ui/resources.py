@@ -9,16 +9,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core import settings
 from core.errors import MineScanError
-from core.queue import QueueFilter
-from core.scan import ScanModel
-from db import repository
+from core.review.queue import QueueFilter
+from core.scan.pipeline import Progress, ScanModel
+from db import queue as queue_store
+from db.connection import Connection
 from db.store import Store, close
+from db.store_kind import demo_mixed_with_real, store_kind
 
 #: How long a page waits for the store while a command-line scan or import holds it between its short writes.
 APP_STORE_WAIT_S = 20.0
@@ -30,7 +32,7 @@ def store() -> Store:
     return Store(settings.db_path(), wait_s=APP_STORE_WAIT_S)
 
 
-def db() -> duckdb.DuckDBPyConnection:
+def db() -> Connection:
     """This page run's connection: opened on first use, closed by :func:`page_run` when the run ends.
 
     The app never keeps the file open between runs, so a scan or import from the command line can write to it
@@ -62,13 +64,23 @@ def page_run() -> Iterator[None]:
 @st.cache_resource(show_spinner="Loading model…")
 def scan_model(name_or_path: str) -> ScanModel:
     """A model loaded once per process (TensorFlow is imported here, lazily)."""
-    from models.bundle import load_bundle, resolve_model
+    from core.model_card import resolve_model
+    from models.bundle import load_bundle
 
-    loaded = load_bundle(resolve_model(name_or_path, settings.models_dir()))
+    loaded = load_bundle(resolve_model(name_or_path, settings.model_roots()))
     # TensorFlow leaves about a million long-lived objects; without this every full garbage collection walks them
     # all again, and a reviewer's every click in a server that has scanned pays for it.
     gc.freeze()
     return ScanModel(loaded.card, loaded.predict)
+
+
+def tile_progress(bar: DeltaGenerator, text: str = "Tile {done} of {total}") -> Progress:
+    """The scan's callback that moves the progress ``bar`` (``text`` may use {done} and {total})."""
+
+    def report(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=text.format(done=done, total=total))
+
+    return report
 
 
 def show_error(err: MineScanError, hide: Path | None = None) -> None:
@@ -86,41 +98,41 @@ def show_error(err: MineScanError, hide: Path | None = None) -> None:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _queue_page(
-    _con: duckdb.DuckDBPyConnection, store: str, version: tuple[int, ...], reviewer: str, queue: QueueFilter,
+    _con: Connection, store: str, version: tuple[int, ...], reviewer: str, queue: QueueFilter,
     limit: int, offset: int,
 ) -> tuple[pd.DataFrame, int]:  # fmt: skip
-    return repository.queue_page(_con, reviewer, queue, limit=limit, offset=offset)
+    return queue_store.queue_page(_con, reviewer, queue, limit=limit, offset=offset)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _queue_density(
-    _con: duckdb.DuckDBPyConnection, store: str, version: tuple[int, ...], reviewer: str, queue: QueueFilter,
+    _con: Connection, store: str, version: tuple[int, ...], reviewer: str, queue: QueueFilter,
     cell_deg: float,
 ) -> pd.DataFrame:  # fmt: skip
-    return repository.queue_density(_con, reviewer, queue, cell_deg)
+    return queue_store.queue_density(_con, reviewer, queue, cell_deg)
 
 
 def queue_page(reviewer: str, queue: QueueFilter, *, limit: int, offset: int = 0) -> tuple[pd.DataFrame, int]:
-    """:func:`db.repository.queue_page`, computed once per store version."""
+    """:func:`db.queue.queue_page`, computed once per store version."""
     con = db()
-    version = repository.queue_version(con)
+    version = queue_store.queue_version(con)
     return _queue_page(con, str(settings.db_path()), version, reviewer, queue, limit, offset)
 
 
 def queue_density(reviewer: str, queue: QueueFilter, cell_deg: float) -> pd.DataFrame:
-    """:func:`db.repository.queue_density`, computed once per store version."""
+    """:func:`db.queue.queue_density`, computed once per store version."""
     con = db()
-    version = repository.queue_version(con)
+    version = queue_store.queue_version(con)
     return _queue_density(con, str(settings.db_path()), version, reviewer, queue, cell_deg)
 
 
 def store_banner() -> None:
     """Say so when the open store is the demo (its numbers are synthetic), or a demo store mixed with real data."""
     con = db()
-    if repository.demo_mixed_with_real(con):
+    if demo_mixed_with_real(con):
         st.warning(
             "This demo store also holds real data from before demo and real work were kept apart: these numbers "
             "mix synthetic and real sites."
         )
-    elif repository.store_kind(con) == "demo":
+    elif store_kind(con) == "demo":
         st.info("Demo store: every site here comes from MineScan's synthetic demo scene, none from real imagery.")

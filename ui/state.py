@@ -1,6 +1,6 @@
 """Session-state keys: one place, no string literals scattered in pages."""
 
-#: The signed-in core.users.Identity (set only by ui.auth after a verified sign-in).
+#: The signed-in core.access.users.Identity (set only by ui.auth after a verified sign-in).
 IDENTITY = "identity"
 SIGN_IN_FAILURES = "sign_in_failures"
 SELECTED_SITE = "selected_site"
@@ -9,7 +9,7 @@ LAST_SCAN = "last_scan"
 FLASH = "flash_message"
 QUEUE_PAGE = "queue_page"
 DECISION_ERROR = "decision_error"
-#: SHA-256 of this session's sign-in token (core.sessions); the token itself is only in the browser's cookie.
+#: SHA-256 of this session's sign-in token (core.access.sessions); the token itself is only in the browser's cookie.
 SESSION_HASH = "session_token_hash"
 #: A token to put in the browser's cookie on the next run ("" deletes the cookie).
 SET_COOKIE = "set_session_cookie"

@@ -1,0 +1,81 @@
+"""What every command group shares: the store option, the progress bar, models by ``name@version``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core import settings
+
+if TYPE_CHECKING:
+    from core.register.matching import MatchSettings
+    from core.scan.pipeline import ScanModel
+    from db.store import Store
+
+ProgressFn = Callable[[int, int], None]
+
+
+def progress_bar(label: str) -> ProgressFn:
+    """A one-line text bar of finished tiles."""
+
+    def report(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        end = "\n" if done >= total else ""
+        print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} tiles", end=end, flush=True)
+
+    return report
+
+
+def say(message: str) -> None:
+    """Progress messages of long commands, flushed at once."""
+    print(message, flush=True)
+
+
+def add_store_option(p: argparse.ArgumentParser, what: str = "the store") -> None:
+    """``--db [PATH]``, the same in every command: a store file, or the default one when given without a path."""
+    p.add_argument(
+        "--db", nargs="?", const="", default=None, metavar="PATH",
+        help=f"{what} (a DuckDB file; without PATH or without --db: $MINESCAN_DB or <data>/minescan.duckdb)",
+    )  # fmt: skip
+
+
+def store_path(args: argparse.Namespace) -> Path:
+    """The store file ``--db`` names, or the default one."""
+    return Path(args.db) if args.db else settings.db_path()
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    """The store as short-lived connections (the app may be using the same file: see db/store.py)."""
+    from db.store import Store
+
+    path = store_path(args)
+    print(f"Store: {path}")
+    return Store(path)
+
+
+def add_radius_options(p: argparse.ArgumentParser) -> None:
+    """The register matching's two distances."""
+    p.add_argument("--radius", type=float, default=1000.0, help="registered within this many metres (default 1000)")
+    p.add_argument(
+        "--off-target-radius", type=float, default=3000.0, help="possibly off target up to this distance (3000)"
+    )
+
+
+def match_settings(args: argparse.Namespace) -> MatchSettings:
+    """The matching distances given on the command line."""
+    from core.register.matching import MatchSettings
+
+    return MatchSettings(radius_m=args.radius, off_target_radius_m=args.off_target_radius)
+
+
+def load_scan_model(name_or_path: str) -> ScanModel:
+    """A model by name, ``name@version`` or folder, ready for the scan (TensorFlow is imported here)."""
+    from core.model_card import resolve_model
+    from core.scan.pipeline import ScanModel
+    from models.bundle import load_bundle
+
+    loaded = load_bundle(resolve_model(name_or_path, settings.model_roots()))
+    return ScanModel(card=loaded.card, predict=loaded.predict)

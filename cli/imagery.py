@@ -1,0 +1,193 @@
+"""``imagery plan|export|status|download``: the paper's Sentinel-2 composite from Google Earth Engine.
+
+``plan`` works offline and without an account; the others connect to Earth Engine and say exactly what is
+missing when they cannot. ``ee`` is imported only when connecting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cli.common import add_store_option, store_path
+from core import settings
+from core.imagery.earth_engine.recipe import PAPER_DATES, CompositeRecipe, default_dates, make_recipe
+from core.imagery.earth_engine.requests import DESTINATIONS
+
+if TYPE_CHECKING:
+    from core.imagery.earth_engine.plan import ImageryPlan
+    from db.store import Store
+
+#: Text that is a list of (negative) numbers, not an option.
+BOUNDS_LIKE = re.compile(r"^-\d[\d.,;\s-]*$")
+
+
+def secrets_file() -> Path:
+    """Streamlit's secrets file of this checkout (read for the ``[earth_engine]`` table)."""
+    return Path(os.environ.get("MINESCAN_SECRETS") or settings.ROOT / ".streamlit" / "secrets.toml")
+
+
+def read_secrets() -> dict[str, Any]:
+    """The secrets file's tables, or nothing when there is no file."""
+    path = secrets_file()
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not valid TOML ({err})") from None
+
+
+def _recipe(args: argparse.Namespace) -> CompositeRecipe:
+    start, end = PAPER_DATES if args.paper_dates else default_dates(date.today())
+    if args.start:
+        start = date.fromisoformat(args.start)
+    if args.end:
+        end = date.fromisoformat(args.end)
+    return make_recipe(start, end, max_cloud_percent=args.max_cloud, mask=args.mask)
+
+
+def _plan(args: argparse.Namespace) -> ImageryPlan:
+    from core.imagery.earth_engine.plan import make_plan, read_regions
+    from core.imagery.regions import brazil_warnings
+
+    regions = read_regions(args.region, side_m=args.side_m)
+    for warning in brazil_warnings(regions):
+        print(f"Warning: {warning}", file=sys.stderr)
+    return make_plan(regions, _recipe(args))
+
+
+def _connect() -> Any:
+    from core.imagery.earth_engine.connection import config_from, connect
+
+    config = config_from(os.environ, read_secrets())
+    print(f"Connecting to Earth Engine (project {config.project or 'of the service account'}, {config.method})...")
+    return connect(config)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Print the regions, the tiles and the exact request; nothing is sent."""
+    from core.imagery.earth_engine.plan import plan_text
+
+    plan = _plan(args)
+    if args.json:
+        print(json.dumps({"tiles": plan.rows(), "request": plan.request(args.to, args.target)}, indent=2))
+    else:
+        print(plan_text(plan, args.to, args.target))
+    return 0
+
+
+def _store(args: argparse.Namespace) -> Store:
+    from db.store import Store
+
+    return Store(store_path(args))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Start one export task per tile and record them in the store."""
+    from db.imagery_workflows import start_exports
+
+    plan = _plan(args)
+    ee = _connect()
+    for started in start_exports(_store(args), ee, plan, args.to, args.target, os.environ.get("USER")):
+        print(f"Started export task {started.task_id}: {started.file_name} to {args.to} {args.target!r}")
+    print(
+        "Follow them with `imagery status`; copy the finished files into the imagery folder and run "
+        "`imagery status --tag-files` so the scan knows where they came from."
+    )
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Refresh the recorded tasks' states; optionally tag finished exports found in the imagery folder."""
+    from db.imagery_workflows import recorded_tasks, refresh_tasks, tag_exported
+
+    store = _store(args)
+    if recorded_tasks(store).empty:
+        print("No export task has been started from this store.")
+        return 0
+    if not args.offline:
+        print(f"{refresh_tasks(store, _connect())} task(s) changed state.")
+    for row in recorded_tasks(store).itertuples():
+        error = f"  {row.error}" if isinstance(row.error, str) and row.error else ""
+        print(f"{row.task_id}  {row.state:<10} {row.file_prefix}  to {row.destination} {row.target!r}{error}")
+    if args.tag_files:
+        folder = Path(args.folder) if args.folder else settings.scenes_dir()
+        tagged = tag_exported(store, folder)
+        for path, task_id in tagged:
+            print(f"Tagged {path} with the recipe of task {task_id}: ready to scan.")
+        if not tagged:
+            print(f"No exported file of these tasks under {folder}.")
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    """Download the tiles (small enough for direct download) as scan-ready GeoTIFFs; existing ones are kept."""
+    from core.imagery.earth_engine.transfer import download_tiles
+
+    plan = _plan(args)
+    ee = _connect()
+    folder = Path(args.out) if args.out else settings.scenes_dir() / "earth_engine"
+
+    def report(tile_id: str, i: int, n: int, done: int, total: int) -> None:
+        print(f"\rTile {i + 1}/{n} {tile_id}: {done}/{total} requests", end="\n" if done >= total else "", flush=True)
+
+    for tile in download_tiles(ee, plan.recipe, list(plan.tiles), folder, progress=report):
+        print(f"{'Already there' if tile.already_there else 'Wrote'}: {tile.path}")
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    """The ``imagery`` command and its sub-commands."""
+    p = sub.add_parser("imagery", help="Sentinel-2 composites from Google Earth Engine: plan, export, status, download")
+    isub = p.add_subparsers(dest="imagery_command", required=True)
+
+    def region_options(q: argparse.ArgumentParser) -> None:
+        # Bounds start with a minus in the southern and western hemispheres ("-44.2,-20.2,-43.9,-20.0"):
+        # let argparse read them as a value, as it already does for a single negative number.
+        q._negative_number_matcher = BOUNDS_LIKE
+        q.add_argument("region", help="'west,south,east,north' in degrees, or a CSV or GeoJSON file of regions")
+        q.add_argument("--side-m", type=float, help="square side in metres for CSV rows given as centre + label")
+        q.add_argument("--start", help="first day (YYYY-MM-DD); default: two years before --end")
+        q.add_argument("--end", help="day after the last (YYYY-MM-DD, exclusive); default: 1st of this month")
+        q.add_argument("--paper-dates", action="store_true", help="the paper's 2018-01-01 to 2020-01-01")
+        q.add_argument("--max-cloud", type=float, default=20.0, help="scene cloud percentage limit (default 20)")
+        q.add_argument(
+            "--mask",
+            choices=["qa60", "cloud_score_plus"],
+            default="qa60",
+            help="per-pixel cloud mask: QA60 bits 10-11 (default) or Cloud Score+",
+        )
+
+    q = isub.add_parser("plan", help="show the tiles and the exact request (offline, no account needed)")
+    region_options(q)
+    q.add_argument("--to", choices=DESTINATIONS, default="drive")
+    q.add_argument("--target", default="MineScan", help="Drive folder or Cloud Storage bucket (default MineScan)")
+    q.add_argument("--json", action="store_true", help="print the tiles and request as JSON")
+    q.set_defaults(func=cmd_plan)
+
+    q = isub.add_parser("export", help="start one export task per tile (Drive or Cloud Storage)")
+    region_options(q)
+    q.add_argument("--to", choices=DESTINATIONS, default="drive")
+    q.add_argument("--target", default="MineScan", help="Drive folder or Cloud Storage bucket (default MineScan)")
+    add_store_option(q)
+    q.set_defaults(func=cmd_export)
+
+    q = isub.add_parser("status", help="refresh the export tasks' states; --tag-files readies copied exports")
+    add_store_option(q)
+    q.add_argument("--offline", action="store_true", help="only list the recorded states")
+    q.add_argument("--tag-files", action="store_true", help="write band names and the recipe into exported files")
+    q.add_argument("--folder", help="where the exported files were copied (default: the imagery folder)")
+    q.set_defaults(func=cmd_status)
+
+    q = isub.add_parser("download", help="download small regions directly as scan-ready GeoTIFFs")
+    region_options(q)
+    q.add_argument("--out", help="folder (default: <imagery folder>/earth_engine)")
+    q.set_defaults(func=cmd_download)

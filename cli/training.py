@@ -1,0 +1,134 @@
+"""``train``, ``train-scenes`` and ``rescore-scenes``: fit a model on patches or scenes, or score one again."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from cli.common import say
+from core import settings
+from core.errors import MineScanError
+from core.imagery.bands import get_profile
+from core.model_card import ModelCard, new_model_folder, resolve_model
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a model from patch folders or scenes with masks."""
+    from models.training import TrainConfig, train_model
+
+    if bool(args.patches) == bool(args.scenes):
+        raise MineScanError("give exactly one of --patches DIR (one subfolder per class) or --scenes DIR (img/, mask/)")
+    out, version = _out_folder(args)
+    config = TrainConfig(
+        kind=args.kind,
+        name=args.name,
+        out_dir=out,
+        bands=get_profile(args.profile).bands,
+        patches_dir=Path(args.patches) if args.patches else None,
+        scenes_dir=Path(args.scenes) if args.scenes else None,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        folds=args.folds,
+        seed=args.seed,
+        augment=args.augment,
+        threshold=args.threshold,
+        synthetic=args.synthetic,
+        version=version,
+        description=args.description,
+    )
+    result = train_model(config, progress=say)
+    print(f"Model saved in {result.folder}")
+    return 0
+
+
+def cmd_train_scenes(args: argparse.Namespace) -> int:
+    """Train a discovery FCN on whole scenes with masks (one label per output cell), evaluate it per site, save it."""
+    from models.scene_training import SceneTrainConfig, train_on_scenes
+
+    out, version = _out_folder(args)
+    config = SceneTrainConfig(
+        name=args.name,
+        out_dir=out,
+        bands=get_profile(args.profile).bands,
+        scenes_dir=Path(args.scenes),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        folds=args.folds,
+        seed=args.seed,
+        augment=not args.no_augment,
+        width=args.width,
+        crop_px=args.crop,
+        balance_classes=args.balance,
+        version=version,
+        description=args.description,
+    )
+    card, folder = train_on_scenes(config, progress=say)
+    print(f"Model saved in {folder} (threshold {card.threshold:g}); report: {folder / 'evaluation_report.md'}")
+    return 0
+
+
+def cmd_rescore_scenes(args: argparse.Namespace) -> int:
+    """Score a scene-trained model's saved out-of-fold grids again, as a new version (threshold and report)."""
+    from models.scene_training import rescore_model
+
+    folder = resolve_model(args.model, settings.model_roots())
+    name = ModelCard.load(folder).name
+    into, version = new_model_folder(name, None, settings.user_models_dir(), settings.model_roots())
+    card = rescore_model(folder, Path(args.scenes), into, version)
+    print(f"{card.label}: threshold {card.threshold:g} ({card.metrics.get('why', '')}); saved in {into}")
+    return 0
+
+
+def _out_folder(args: argparse.Namespace) -> tuple[Path, str]:
+    """``--out``, or the next free ``<data>/models/<name>/<version>/`` (never the code's models/, never over one)."""
+    if args.out:
+        return Path(args.out), args.version or "1"
+    return new_model_folder(args.name, args.version, settings.user_models_dir(), settings.model_roots())
+
+
+def add_parsers(sub: Any) -> None:
+    """``train``, ``train-scenes`` and ``rescore-scenes``."""
+    p = sub.add_parser("train", help="train a discovery or impact model")
+    p.add_argument("--kind", choices=["discovery", "impact"], required=True)
+    p.add_argument("--name", required=True, help="model name; saved to <data>/models/<name>/<version>/ unless --out")
+    p.add_argument("--patches", help="folder with one subfolder of GeoTIFF patches per class")
+    p.add_argument("--scenes", help="folder with img/img_N.tif and mask/mask_N.tif (0/1 masks on the same grid)")
+    p.add_argument("--profile", default="s2_12", help="band profile: s2_12 (default) or rgb")
+    p.add_argument("--out", help="model folder to write")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--folds", type=int, default=10, help="cross-validation folds (0 = none)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--augment", action="store_true", help="random flips and 90-degree rotations")
+    p.add_argument("--threshold", type=float, default=0.6, help="P(mine) threshold stored in the card")
+    p.add_argument("--synthetic", action="store_true", help="mark the model as trained on synthetic data")
+    p.add_argument("--version", help="default: the next number after the model's versions")
+    p.add_argument("--description", default="")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "train-scenes", help="train a discovery model on whole scenes with tailings masks; per-site evaluation report"
+    )
+    p.add_argument("--scenes", required=True, help="folder with img/img_N.tif and mask/mask_N.tif")
+    p.add_argument("--name", required=True, help="model name; saved to <data>/models/<name>/<version>/ unless --out")
+    p.add_argument("--profile", default="rgb", help="band profile: rgb (default) or s2_12")
+    p.add_argument("--out", help="model folder to write")
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--batch-size", type=int, default=4, help="scenes per batch")
+    p.add_argument("--crop", type=int, default=None, help="train on random crops of this size (174 + 27 k px)")
+    p.add_argument("--balance", action="store_true", help="weigh mine cells so both classes count equally")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds by overlap group (0 = none)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--width", type=float, default=1.0, help="filter multiplier (1.0 = the paper's network)")
+    p.add_argument("--no-augment", action="store_true", help="no flips and 90-degree rotations")
+    p.add_argument("--version", help="default: the next number after the model's versions")
+    p.add_argument("--description", default="")
+    p.set_defaults(func=cmd_train_scenes)
+
+    p = sub.add_parser(
+        "rescore-scenes", help="score a scene-trained model's saved out-of-fold grids again (no training)"
+    )
+    p.add_argument("model", help="model name, name@version or folder")
+    p.add_argument("--scenes", required=True, help="the scenes it was trained on (img/ and mask/)")
+    p.set_defaults(func=cmd_rescore_scenes)

@@ -1,0 +1,300 @@
+"""Getting the composite's pixels: export tasks (Drive / Cloud Storage) and direct downloads written as GeoTIFFs.
+
+``ee`` is the initialised client module (``connection.connect``), passed in. The downloaded scene is a tiled,
+compressed float32 GeoTIFF on the tile's 10 m UTM grid, bands named B1..B12 in the discovery model's order, NaN
+where no cloud-free observation exists, and the recipe recorded in its ``MINESCAN_IMAGERY`` tag.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from affine import Affine
+from rasterio.io import MemoryFile
+from rasterio.windows import Window
+
+from core.imagery.earth_engine.composite import build_composite
+from core.imagery.earth_engine.connection import EarthEngineUnavailable
+from core.imagery.earth_engine.recipe import NODATA, CompositeRecipe, ImageryRequestError
+from core.imagery.earth_engine.requests import (
+    MAX_DIRECT_DOWNLOAD_PX,
+    Chunk,
+    download_params,
+    export_params,
+    file_prefix,
+    plan_chunks,
+)
+from core.imagery.provenance import ImageryProvenance, provenance_tags
+from core.imagery.tile_grid import ImageryTile
+
+Fetch = Callable[[str], bytes]
+#: Called after each chunk with (chunks done, chunks in all).
+ChunkProgress = Callable[[int, int], None]
+FETCH_TIMEOUT_S = 300
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    """An export task as Earth Engine reports it."""
+
+    task_id: str
+    state: str
+    description: str = ""
+    error: str = ""
+    destination_uris: tuple[str, ...] = ()
+
+    @property
+    def finished(self) -> bool:
+        """True once the task cannot change any more."""
+        return self.state in ("COMPLETED", "SUCCEEDED", "FAILED", "CANCELLED", "UNKNOWN")
+
+
+def start_export(ee: Any, recipe: CompositeRecipe, tile: ImageryTile, destination: str, target: str) -> str:
+    """Start an export task of one tile to Drive (``target`` = folder) or Cloud Storage (bucket); return its id."""
+    image = build_composite(ee, recipe, tile)
+    params = export_params(recipe, tile, destination, target)
+    export = ee.batch.Export.image.toDrive if destination == "drive" else ee.batch.Export.image.toCloudStorage
+    try:
+        task = export(image, **params)
+        task.start()
+    except Exception as err:  # network, quota, permission: all shown as one clear message
+        reason = _reason(err)
+        raise EarthEngineUnavailable(f"the export of tile {tile.tile_id} could not be started: {reason}") from None
+    return str(task.id)
+
+
+def task_statuses(ee: Any, task_ids: list[str]) -> list[TaskStatus]:
+    """The current state of export tasks, in the order asked."""
+    if not task_ids:
+        return []
+    try:
+        raw = ee.data.getTaskStatus(task_ids)
+    except Exception as err:
+        raise EarthEngineUnavailable(f"the export tasks' status could not be read: {_reason(err)}") from None
+    return [
+        TaskStatus(
+            task_id=str(item.get("id", task_id)),
+            state=str(item.get("state", "UNKNOWN")),
+            description=str(item.get("description", "")),
+            error=str(item.get("error_message", "")),
+            destination_uris=tuple(str(u) for u in item.get("destination_uris", ()) or ()),
+        )
+        for task_id, item in zip(task_ids, raw, strict=False)
+    ]
+
+
+def _reason(err: BaseException) -> str:
+    return f"{type(err).__name__}: {err}"[:400]
+
+
+def _fetch_url(url: str) -> bytes:
+    """GET ``url``; Earth Engine's error text when it refuses."""
+    try:
+        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_S) as response:  # noqa: S310 - Earth Engine's https URL
+            return bytes(response.read())
+    except urllib.error.HTTPError as err:
+        body = err.read().decode("utf-8", errors="replace")[:400]
+        raise EarthEngineUnavailable(f"Earth Engine refused a download (HTTP {err.code}): {body}") from None
+    except (urllib.error.URLError, OSError) as err:
+        raise EarthEngineUnavailable(
+            f"Earth Engine could not be reached to download pixels ({err}). Check the internet connection."
+        ) from None
+
+
+def scene_path(folder: Path, recipe: CompositeRecipe, tile: ImageryTile) -> Path:
+    """Where a tile's downloaded scene is written (named by the recipe too: see ``file_prefix``)."""
+    return Path(folder) / f"{file_prefix(recipe, tile)}.tif"
+
+
+def download_tile(
+    ee: Any,
+    recipe: CompositeRecipe,
+    tile: ImageryTile,
+    folder: Path,
+    *,
+    fetch: Fetch = _fetch_url,
+    progress: ChunkProgress | None = None,
+    provenance: ImageryProvenance | None = None,
+) -> Path:
+    """Download one tile in chunks under Earth Engine's request limit and write it as a scan-ready GeoTIFF.
+
+    The file appears under its final name only once every chunk is in; an existing scene is never overwritten.
+
+    Raises:
+        ImageryRequestError: the tile is too large for direct download, or the scene already exists.
+        EarthEngineUnavailable: Earth Engine refused or could not be reached (the partial file is removed).
+    """
+    if tile.width_px * tile.height_px > MAX_DIRECT_DOWNLOAD_PX:
+        raise ImageryRequestError(
+            f"tile {tile.tile_id} is {tile.width_px} x {tile.height_px} px; direct download is for tiles up to "
+            f"{MAX_DIRECT_DOWNLOAD_PX:,} px (about 40 x 40 km). Start an export to Drive or Cloud Storage instead."
+        )
+    out = scene_path(folder, recipe, tile)
+    if out.exists():
+        raise ImageryRequestError(f"{out} already exists; move it away to download this tile again")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".tif.partial")
+    image = build_composite(ee, recipe, tile)
+    chunks = plan_chunks(tile.width_px, tile.height_px, len(recipe.bands))
+    record = provenance or recipe.provenance(crs=tile.crs, region=tile.region, tile=tile.tile_id)
+    profile = {
+        "driver": "GTiff",
+        "width": tile.width_px,
+        "height": tile.height_px,
+        "count": len(recipe.bands),
+        "dtype": "float32",
+        "crs": tile.crs,
+        "nodata": float("nan"),
+        "transform": Affine(tile.pixel_m, 0.0, tile.x0, 0.0, -tile.pixel_m, tile.y1),
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
+        "predictor": 3,
+        "BIGTIFF": "IF_SAFER",
+    }
+    try:
+        with rasterio.open(partial, "w", **profile) as dst:
+            for done, chunk in enumerate(chunks, start=1):
+                try:
+                    url = image.getDownloadURL(download_params(recipe, tile, chunk))
+                except Exception as err:
+                    raise EarthEngineUnavailable(f"Earth Engine refused tile {tile.tile_id}: {_reason(err)}") from None
+                dst.write(_chunk_pixels(fetch(url), tile, chunk, len(recipe.bands)), window=_window(chunk))
+                if progress:
+                    progress(done, len(chunks))
+            dst.descriptions = tuple(recipe.bands)
+            dst.update_tags(**provenance_tags(record))
+        partial.rename(out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _window(chunk: Chunk) -> Window:
+    return Window(chunk.col0, chunk.row0, chunk.width, chunk.height)
+
+
+def _chunk_pixels(payload: bytes, tile: ImageryTile, chunk: Chunk, n_bands: int) -> np.ndarray:
+    """The chunk's pixels as float32 with NaN for nodata, after checking it is the window that was asked for."""
+    try:
+        with MemoryFile(payload) as memfile, memfile.open() as src:
+            if (src.count, src.height, src.width) != (n_bands, chunk.height, chunk.width):
+                raise EarthEngineUnavailable(
+                    f"Earth Engine sent {src.count} bands of {src.width} x {src.height} px for a chunk of tile "
+                    f"{tile.tile_id}; {n_bands} bands of {chunk.width} x {chunk.height} px were asked for"
+                )
+            left = tile.x0 + chunk.col0 * tile.pixel_m
+            top = tile.y1 - chunk.row0 * tile.pixel_m
+            if abs(src.transform.c - left) > tile.pixel_m / 2 or abs(src.transform.f - top) > tile.pixel_m / 2:
+                raise EarthEngineUnavailable(
+                    f"Earth Engine sent a chunk of tile {tile.tile_id} at ({src.transform.c}, {src.transform.f}); "
+                    f"({left}, {top}) was asked for"
+                )
+            data = src.read(out_dtype="float32")
+            nodata = src.nodata
+    except rasterio.errors.RasterioIOError:
+        text = payload[:300].decode("utf-8", errors="replace")
+        raise EarthEngineUnavailable(
+            f"Earth Engine's answer for tile {tile.tile_id} is not a GeoTIFF: {text}"
+        ) from None
+    data[data == NODATA] = np.nan
+    if nodata is not None and not np.isnan(nodata):
+        data[data == nodata] = np.nan
+    return data
+
+
+def tag_exported_file(path: Path, provenance: ImageryProvenance) -> None:
+    """Make a GeoTIFF an export task wrote (and the user copied into the imagery folder) ready to scan.
+
+    Earth Engine's exports carry neither band names nor MineScan's recipe: this writes both, and the nodata value,
+    into the file in place, after checking it has the recipe's band count.
+
+    Raises:
+        ImageryRequestError: not a readable GeoTIFF, or another band count than the recipe's.
+    """
+    try:
+        with rasterio.open(path, "r+") as dst:
+            if dst.count != len(provenance.bands):
+                raise ImageryRequestError(
+                    f"{path.name} has {dst.count} bands; the export's recipe has {len(provenance.bands)} "
+                    f"({', '.join(provenance.bands)}). Is it the file of this task?"
+                )
+            dst.descriptions = tuple(provenance.bands)
+            if dst.nodata is None:
+                dst.nodata = NODATA
+            dst.update_tags(**provenance_tags(provenance))
+    except rasterio.errors.RasterioIOError as err:
+        raise ImageryRequestError(f"{path} cannot be opened as a GeoTIFF ({err})") from None
+
+
+def exported_files(folder: Path, prefix: str) -> list[Path]:
+    """The files of one export in ``folder``: ``PREFIX.tif`` or Earth Engine's split ``PREFIX-000...-000....tif``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+
+    def belongs(stem: str) -> bool:
+        rest = stem[len(prefix) + 1 :]
+        return stem == prefix or (stem.startswith(prefix + "-") and rest.replace("-", "").isdigit())
+
+    return sorted(p for p in folder.rglob("*.tif") if belongs(p.stem))
+
+
+@dataclass(frozen=True)
+class DownloadedTile:
+    """A tile's scene file, and whether it was already there (a re-run goes on where the last one stopped)."""
+
+    tile_id: str
+    path: Path
+    already_there: bool
+
+
+#: Called per request with (tile id, tiles done before this one, tiles in all, chunks done, chunks in all).
+TilesProgress = Callable[[str, int, int, int, int], None]
+
+
+def download_tiles(
+    ee: Any,
+    recipe: CompositeRecipe,
+    tiles: list[ImageryTile],
+    folder: Path,
+    *,
+    fetch: Fetch = _fetch_url,
+    progress: TilesProgress | None = None,
+) -> list[DownloadedTile]:
+    """Download every tile not yet in ``folder``; tiles already downloaded are kept as they are, not fetched again.
+
+    Raises:
+        ImageryRequestError: a tile too large for direct download (checked for all tiles before any request).
+        EarthEngineUnavailable: Earth Engine refused or could not be reached (tiles finished so far stay).
+    """
+    too_big = [t.tile_id for t in tiles if t.width_px * t.height_px > MAX_DIRECT_DOWNLOAD_PX]
+    if too_big:
+        raise ImageryRequestError(
+            f"{len(too_big)} tile(s) are too large to download directly ({', '.join(too_big[:5])}): start an export "
+            "to Drive or Cloud Storage for this region, or choose a smaller one"
+        )
+    results = []
+    for i, tile in enumerate(tiles):
+        out = scene_path(folder, recipe, tile)
+        if out.exists():
+            results.append(DownloadedTile(tile.tile_id, out, True))
+            continue
+
+        def report(done: int, total: int, tile_id: str = tile.tile_id, i: int = i) -> None:
+            if progress:
+                progress(tile_id, i, len(tiles), done, total)
+
+        results.append(
+            DownloadedTile(tile.tile_id, download_tile(ee, recipe, tile, folder, fetch=fetch, progress=report), False)
+        )
+    return results

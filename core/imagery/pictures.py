@@ -1,0 +1,61 @@
+"""Scene overviews kept on disk, so a map's base image is made once per scene file, not once per server start.
+
+An entry is keyed by the scene file's resolved path, size and modification time and the picture's size, so a
+replaced or edited scene gets a new picture. Entries are written atomically (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from core.errors import InvalidSceneError
+from core.imagery.preview import ScenePicture, scene_overview
+
+MAX_PX = 1024
+
+
+def picture_key(scene_path: Path, max_px: int = MAX_PX) -> str:
+    """The cache key of a scene file as it is now (raises OSError if it is missing)."""
+    stat = scene_path.stat()
+    text = f"{scene_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{max_px}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def scene_picture(scene_path: Path | str, cache_dir: Path, max_px: int = MAX_PX) -> ScenePicture:
+    """The scene's overview picture, read from ``cache_dir`` or made and stored there.
+
+    Raises:
+        InvalidSceneError: the scene is gone, cannot be read or lacks B2, B3 and B4 (nothing is stored).
+    """
+    scene_path = Path(scene_path)
+    try:
+        key = picture_key(scene_path, max_px)
+    except OSError:
+        raise InvalidSceneError(f"{scene_path.name} is no longer where it was scanned.") from None
+    image_path, meta_path = cache_dir / f"{key}.webp", cache_dir / f"{key}.json"
+    try:
+        bounds = tuple(float(v) for v in json.loads(meta_path.read_text(encoding="utf-8"))["bounds_lonlat"])
+        if len(bounds) == 4:
+            return ScenePicture(webp=image_path.read_bytes(), bounds_lonlat=bounds)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not made yet, or a half-written or foreign entry: make it again
+    picture = scene_overview(scene_path, max_px).picture()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomically(image_path, picture.webp)
+    _write_atomically(meta_path, json.dumps({"bounds_lonlat": list(picture.bounds_lonlat)}).encode("utf-8"))
+    return picture
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,272 @@
+"""Writing reviewed candidate sites to files an auditor can open: CSV, GeoJSON, KML and GeoPackage.
+
+Input is the export DataFrame of the store (one row per site, WGS84 ``lon``/``lat`` and ``outline_wkt``).
+Every writer starts from :func:`prepare_rows`, so the four formats agree on column order, types and nulls.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+from core.imagery.provenance import IMAGERY_EXPORT_COLUMNS
+
+EXPORT_FORMATS = ("csv", "geojson", "kml", "gpkg")
+EXPORT_COLUMNS = (
+    "site_id", "scan_id", "scene_id", "lon", "lat", "area_km2", "p_max", "p_mean", "cell_count", "impact_class",
+    "impact_rating", "match_status", "nearest_dam_id", "nearest_dam_name", "nearest_dam_owner", "nearest_dam_m",
+    "nearest_mine_id", "nearest_mine_m", "inside_polygon_id", "decision", "reason", "note", "reviewer", "decided_at",
+    "discovery_model", "impact_model", *IMAGERY_EXPORT_COLUMNS, "outline_wkt",
+)  # fmt: skip
+INT_COLUMNS = ("site_id", "scan_id", "cell_count")
+FLOAT_COLUMNS = ("lon", "lat", "area_km2", "p_max", "p_mean", "nearest_dam_m", "nearest_mine_m")
+TIME_COLUMNS = ("decided_at",)
+GEOMETRY_COLUMN = "outline_wkt"
+GPKG_LAYER = "sites"
+KML_NS = "http://www.opengis.net/kml/2.2"
+
+# OWASP "CSV injection": a spreadsheet evaluates a cell starting with one of these as a formula.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 forbids even when escaped; a pasted note may hold them and would make the KML unreadable.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_STAMP = re.compile(r"[\w.-]+")
+
+UNDECIDED = "undecided"
+# KML colours are aabbggrr: (outline + icon, fill) per decision.
+KML_STYLES: dict[str, tuple[str, str]] = {
+    "confirmed": ("ff0000ff", "660000ff"),  # red
+    "rejected": ("ff808080", "66808080"),  # grey
+    "unsure": ("ff00a5ff", "6600a5ff"),  # orange
+    UNDECIDED: ("ff00ffff", "6600ffff"),  # yellow
+}
+_KML_ICON = "https://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
+_KML_SUMMARY = (
+    "decision", "reason", "note", "reviewer", "decided_at", "match_status", "impact_rating", "area_km2", "p_max",
+    "nearest_dam_name", "nearest_dam_m", "nearest_mine_id", "nearest_mine_m", "scene_id", "imagery_summary",
+)  # fmt: skip
+
+
+def export_filename(fmt: str, stamp: str) -> str:
+    """File name for an export, e.g. ``minescan_sites_20261122T1637Z.csv``.
+
+    Raises:
+        ValueError: an unknown format, or a stamp that is empty or holds characters other than letters, digits,
+            ``_``, ``.`` and ``-`` (it must be safe as part of a file name on every OS).
+    """
+    fmt = _check_format(fmt)
+    if not _STAMP.fullmatch(stamp):
+        raise ValueError(f"stamp must be letters, digits, '_', '.' or '-'; got {stamp!r}")
+    return f"minescan_sites_{stamp}.{fmt}"
+
+
+def write_export(rows: pd.DataFrame, path: Path, fmt: str) -> Path:
+    """Write the export rows to ``path`` in format ``fmt`` (one of :data:`EXPORT_FORMATS`), replacing the file.
+
+    An empty DataFrame gives a valid empty file: a header-only CSV, an empty FeatureCollection, a KML document
+    with no placemarks, a GeoPackage with an empty ``sites`` layer.
+
+    Raises:
+        ValueError: an unknown format, or values that do not fit the export columns (e.g. text in ``lon``).
+    """
+    writers: dict[str, Callable[[pd.DataFrame, Path], None]] = {
+        "csv": _write_csv,
+        "geojson": _write_geojson,
+        "kml": _write_kml,
+        "gpkg": _write_gpkg,
+    }
+    writer = writers[_check_format(fmt)]
+    path = Path(path)
+    writer(prepare_rows(rows), path)
+    return path
+
+
+def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Export rows in a fixed shape: every format is written from this.
+
+    Known columns come first in :data:`EXPORT_COLUMNS` order with ``outline_wkt`` last; ids and counts become
+    nullable ints, measures floats, ``decided_at`` UTC timestamps (naive ones are taken as UTC) and everything else
+    ``str`` or ``None``. Missing known columns are added as nulls; unknown extra columns are kept, as text.
+
+    Raises:
+        ValueError: a numeric column holding text that is not a number.
+    """
+    extra = [c for c in rows.columns if c not in EXPORT_COLUMNS]
+    columns = [*EXPORT_COLUMNS[:-1], *extra, GEOMETRY_COLUMN]
+    out = rows.reindex(columns=columns).reset_index(drop=True)
+    for col in columns:
+        if col in INT_COLUMNS:
+            out[col] = pd.to_numeric(out[col]).astype("Int64")
+        elif col in FLOAT_COLUMNS:
+            out[col] = pd.to_numeric(out[col]).astype("float64")
+        elif col in TIME_COLUMNS:
+            out[col] = _as_utc(out[col])
+        else:
+            out[col] = pd.Series([_text_or_none(v) for v in out[col]], index=out.index, dtype=object)
+    return out
+
+
+def neutralise_formula(value: str | None) -> str | None:
+    """Prefix ``'`` to text a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+1``, ``@SUM``...)."""
+    if value and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def iso_utc(value: Any) -> str | None:
+    """ISO-8601 UTC text (``2026-11-20T14:03:05Z``) of a timestamp, or ``None`` for a null."""
+    if value is None or pd.isna(value):
+        return None
+    return str(pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _check_format(fmt: str) -> str:
+    key = fmt.strip().lower() if isinstance(fmt, str) else fmt
+    if key not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    return str(key)
+
+
+def _as_utc(col: pd.Series) -> pd.Series:
+    """Timestamps as tz-aware UTC; naive ones are taken to be UTC already (the store keeps UTC)."""
+    times = pd.to_datetime(col)
+    if times.dt.tz is None:
+        return times.dt.tz_localize("UTC")
+    return times.dt.tz_convert("UTC")
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
+        return None
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON/XML-friendly Python value: ``None`` for any null, ISO text for times, built-ins for numpy scalars."""
+    if value is None or pd.isna(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return iso_utc(value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _records(rows: pd.DataFrame) -> Iterable[dict[str, Any]]:
+    for record in rows.to_dict("records"):
+        yield {str(k): _plain(v) for k, v in record.items()}
+
+
+def _outline(wkt: str | None) -> BaseGeometry | None:
+    return None if wkt is None else shapely.from_wkt(wkt)
+
+
+def _write_csv(rows: pd.DataFrame, path: Path) -> None:
+    out = rows.copy()
+    for col in out.columns:
+        if col in TIME_COLUMNS:
+            out[col] = out[col].map(iso_utc)
+        elif out[col].dtype == object:
+            out[col] = out[col].map(neutralise_formula)
+    # utf-8-sig: the BOM makes Excel read accents as UTF-8; CRLF + minimal quoting is RFC 4180.
+    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+
+
+def _write_geojson(rows: pd.DataFrame, path: Path) -> None:
+    features = []
+    for record in _records(rows):
+        outline = _outline(record.pop(GEOMETRY_COLUMN))
+        # RFC 7946 section 3.1.6: exterior rings counter-clockwise, holes clockwise.
+        geometry = None if outline is None else mapping(shapely.orient_polygons(outline, exterior_cw=False))
+        features.append({"type": "Feature", "id": record["site_id"], "geometry": geometry, "properties": record})
+    collection = {"type": "FeatureCollection", "features": features}
+    path.write_text(json.dumps(collection, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+
+
+def _write_gpkg(rows: pd.DataFrame, path: Path) -> None:
+    geometry = gpd.GeoSeries.from_wkt(rows[GEOMETRY_COLUMN], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(rows.drop(columns=GEOMETRY_COLUMN), geometry=geometry, crs="EPSG:4326")
+    path.unlink(missing_ok=True)  # an export replaces the file, not just the layer inside it
+    # One layer type for Polygon and MultiPolygon outlines alike, also when there are no rows to infer it from.
+    frame.to_file(path, layer=GPKG_LAYER, driver="GPKG", geometry_type="MultiPolygon", promote_to_multi=True)
+
+
+def _write_kml(rows: pd.DataFrame, path: Path) -> None:
+    root = ET.Element("kml", xmlns=KML_NS)
+    document = ET.SubElement(root, "Document")
+    _text(document, "name", "MineScan sites")
+    for decision, (line, fill) in KML_STYLES.items():
+        style = ET.SubElement(document, "Style", id=f"decision-{decision}")
+        icon_style = ET.SubElement(style, "IconStyle")
+        _text(icon_style, "color", line)
+        _text(ET.SubElement(icon_style, "Icon"), "href", _KML_ICON)
+        line_style = ET.SubElement(style, "LineStyle")
+        _text(line_style, "color", line)
+        _text(line_style, "width", "2")
+        _text(ET.SubElement(style, "PolyStyle"), "color", fill)
+    # A named Folder makes GDAL (KML and LIBKML drivers) see a "sites" layer even when it is empty.
+    folder = ET.SubElement(document, "Folder")
+    _text(folder, "name", GPKG_LAYER)
+    for record in _records(rows):
+        folder.append(_placemark(record))
+    ET.ElementTree(root).write(path, encoding="UTF-8", xml_declaration=True)
+
+
+def _placemark(record: dict[str, Any]) -> ET.Element:
+    decision = record.get("decision") or UNDECIDED
+    placemark = ET.Element("Placemark")
+    _text(placemark, "name", f"Site {record['site_id']}: {decision}, {record.get('match_status') or 'unmatched'}")
+    _text(placemark, "description", _description_html(record))
+    style = decision if decision in KML_STYLES else UNDECIDED
+    _text(placemark, "styleUrl", f"#decision-{style}")
+    extended = ET.SubElement(placemark, "ExtendedData")
+    for name, value in record.items():
+        if name != GEOMETRY_COLUMN and value is not None:
+            _text(ET.SubElement(extended, "Data", name=name), "value", str(value))
+    geometries = ET.SubElement(placemark, "MultiGeometry")
+    if record.get("lon") is not None and record.get("lat") is not None:
+        _text(ET.SubElement(geometries, "Point"), "coordinates", _coords([(record["lon"], record["lat"])]))
+    outline = _outline(record.get(GEOMETRY_COLUMN))
+    for polygon in getattr(outline, "geoms", [outline] if outline is not None else []):
+        _kml_polygon(geometries, polygon)
+    return placemark
+
+
+def _kml_polygon(parent: ET.Element, polygon: shapely.Polygon) -> None:
+    element = ET.SubElement(parent, "Polygon")
+    _text(element, "tessellate", "1")
+    rings = [("outerBoundaryIs", polygon.exterior), *(("innerBoundaryIs", ring) for ring in polygon.interiors)]
+    for tag, ring in rings:
+        linear_ring = ET.SubElement(ET.SubElement(element, tag), "LinearRing")
+        _text(linear_ring, "coordinates", _coords(ring.coords))
+
+
+def _description_html(record: dict[str, Any]) -> str:
+    """An HTML table for the Google Earth balloon. Every value is HTML-escaped: a note is shown, never run."""
+    cells = []
+    for name in _KML_SUMMARY:
+        value = record.get(name)
+        shown = "—" if value is None else html.escape(str(value)).replace("\n", "<br/>")
+        cells.append(f"<tr><th align='left'>{html.escape(name)}</th><td>{shown}</td></tr>")
+    return "<table>" + "".join(cells) + "</table>"
+
+
+def _coords(points: Iterable[tuple[float, ...]]) -> str:
+    return " ".join(f"{p[0]:.7f},{p[1]:.7f}" for p in points)
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    """Append ``<tag>text</tag>``; ElementTree escapes markup, the regex drops what XML cannot hold at all."""
+    element = ET.SubElement(parent, tag)
+    element.text = _XML_INVALID.sub("", text)
+    return element

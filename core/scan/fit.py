@@ -1,0 +1,95 @@
+"""Which models can scan a scene, and what to warn about before the run (pure checks on a file's header).
+
+The Scan page offers first the models whose bands the scene holds, marks models trained on synthetic data, and
+warns before a synthetic model is run on real imagery or a scene lies outside Brazil (the register, the ore
+classes and the models only know Brazil).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import rasterio
+from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError
+from rasterio.warp import transform_bounds
+
+from core.errors import BandMismatchError
+from core.imagery.raster import select_bands
+from core.model_card import ModelCard
+
+#: Brazil's mainland and islands, west, south, east, north (degrees).
+BRAZIL_BOUNDS = (-74.0, -34.0, -28.8, 5.3)
+
+
+@dataclass(frozen=True)
+class SceneFacts:
+    """What a scene's header says: its bands' names, whether MineScan generated it, where it lies."""
+
+    name: str
+    band_names: tuple[str | None, ...]
+    synthetic: bool
+    bounds_lonlat: tuple[float, float, float, float] | None
+
+
+def read_scene_facts(path: Path) -> SceneFacts | None:
+    """The header facts of ``path``; None when it cannot be opened (the scan itself then says why)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(Path(path)) as src:
+                tags = dict(src.tags())
+                bounds = None
+                if src.crs is not None and not src.transform.is_identity:
+                    bounds = tuple(transform_bounds(src.crs, "EPSG:4326", *src.bounds))
+                names = tuple(src.descriptions)
+    except (RasterioIOError, RasterioError, OSError, ValueError):
+        return None
+    synthetic = tags.get("MINESCAN_SYNTHETIC", "").lower() in ("1", "true", "yes")
+    return SceneFacts(Path(path).name, names, synthetic, bounds)
+
+
+def model_fits(card: ModelCard, facts: SceneFacts) -> bool:
+    """Whether the scene holds every band ``card`` reads."""
+    try:
+        select_bands(facts.band_names, card.bands, facts.name)
+    except BandMismatchError:
+        return False
+    return True
+
+
+def order_for_scene(cards: list[ModelCard], facts: SceneFacts | None) -> list[ModelCard]:
+    """``cards`` with those that fit the scene first (real-data models before synthetic ones among them)."""
+    if facts is None:
+        return list(cards)
+    return sorted(cards, key=lambda c: (not model_fits(c, facts), c.synthetic != facts.synthetic))
+
+
+def scan_warnings(card: ModelCard | None, facts: SceneFacts | None) -> list[str]:
+    """What a person should know before running ``card`` on the scene (empty when nothing is odd)."""
+    if card is None or facts is None:
+        return []
+    out = []
+    if not model_fits(card, facts):
+        have = ", ".join(n or "unnamed" for n in facts.band_names)
+        out.append(
+            f"The model {card.name} reads {', '.join(card.bands)}; this scene has {len(facts.band_names)} band(s) "
+            f"({have}). Choose a model that reads these bands."
+        )
+    if card.synthetic and not facts.synthetic:
+        out.append(
+            f"The model {card.name} was trained only on MineScan's synthetic demo scenes: on real imagery its sites "
+            "mean little. Use a model trained on real data."
+        )
+    if facts.bounds_lonlat is not None and not _overlaps(facts.bounds_lonlat, BRAZIL_BOUNDS):
+        w, s, e, n = facts.bounds_lonlat
+        out.append(
+            f"This scene lies outside Brazil ({w:.2f}, {s:.2f} to {e:.2f}, {n:.2f}): the ANM register and the "
+            "models only know Brazilian mines and dams."
+        )
+    return out
+
+
+def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and a[2] > b[0] and a[1] < b[3] and a[3] > b[1]

@@ -1,0 +1,372 @@
+"""The wide-area scan: a scene file and two models in, a grid of P(mine) and candidate sites out.
+
+Tiles are read one at a time through rasterio windows, so memory depends on the tile size, not the scene size.
+The models are passed in as callables (``ScanModel``) so this module never imports Keras.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from affine import Affine
+
+from core.errors import BandMismatchError, InvalidSceneError, ModelBundleError, NoValidDataError
+from core.geo import pixel_size_m
+from core.imagery.raster import SceneInfo, open_scene, scene_reader
+from core.model_card import ModelCard
+from core.scan.box_counts import cells_without_data, summed_area
+from core.scan.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX, Tile, cell_bounds_px, output_cells, plan_tiles
+from core.scan.prefetch import prefetched
+from core.scan.sites import NO_ORE, Site, sites_from_grid
+
+#: Takes normalised input (N, H, W, bands) float32; returns softmax probabilities.
+Predict = Callable[[np.ndarray], np.ndarray]
+#: Called after each tile with (tiles done, tiles in all).
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class TileOutput:
+    """What one tile contributed to the scene grids: enough to resume a scan without computing the tile again.
+
+    ``p_mine`` is the tile's block of exact cells (NaN = left out), ``impact`` the impact probabilities of that
+    block (None without an impact model), ``valid_px`` the valid pixels the tile alone accounts for.
+    """
+
+    index: int
+    p_mine: np.ndarray
+    impact: np.ndarray | None
+    valid_px: int
+
+
+@dataclass(frozen=True)
+class ScanModel:
+    """A model as the scan sees it: its card and a prediction function."""
+
+    card: ModelCard
+    predict: Predict
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """Knobs of a scan. ``threshold`` is the P(mine) above which a cell is positive (the paper's 0.6)."""
+
+    threshold: float = 0.6
+    cells_per_tile: int = 40
+    max_window_nodata: float = 0.5
+    pixel_m_range: tuple[float, float] = (7.0, 14.0)
+    #: The impact model sees 21 px patches centred on the cell and shifted by this many pixels in each direction
+    #: (3 x 3 patches covering the cell's 27 px footprint); a cell is 'no ore' only if every patch says so.
+    #: 0 = the paper's single centre patch, which misses small pits lying off the cell centre.
+    impact_offset_px: int = 6
+    #: Tiles read ahead by a background thread while the model runs (0: read in the scan's own thread).
+    prefetch: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"threshold must be between 0 and 1 (exclusive); got {self.threshold}")
+        if self.cells_per_tile < 1:
+            raise ValueError(f"cells_per_tile must be >= 1; got {self.cells_per_tile}")
+        if not 0 <= self.impact_offset_px <= (WINDOW_PX - IMPACT_PATCH_PX) // 2 - 1:
+            raise ValueError(f"impact_offset_px must be between 0 and 89; got {self.impact_offset_px}")
+        if self.prefetch < 0:
+            raise ValueError(f"prefetch must be >= 0; got {self.prefetch}")
+        if not 0.0 <= self.max_window_nodata <= 1.0:
+            raise ValueError(f"max_window_nodata must be in [0, 1]; got {self.max_window_nodata}")
+
+
+@dataclass(frozen=True)
+class CellGrid:
+    """Per-cell results: ``p_mine`` (NaN where the cell touches nodata), impact probabilities where evaluated."""
+
+    p_mine: np.ndarray
+    impact: np.ndarray | None
+    cell_transform: Affine
+    crs_wkt: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything one scan produced."""
+
+    scene: SceneInfo
+    grid: CellGrid
+    sites: list[Site]
+    discovery: ModelCard
+    impact: ModelCard | None
+    settings: ScanSettings
+    seconds: float
+    tiles: int
+    positive_cells: int
+    dropped_no_ore_cells: int
+    valid_area_km2: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _band_positions(read_bands: tuple[str, ...], wanted: tuple[str, ...]) -> list[int]:
+    return [read_bands.index(b) for b in wanted]
+
+
+#: The largest scene side a scan accepts (1,000 km at 10 m, about 45 minutes here). Memory does not grow with the
+#: scene (tiles are streamed), but a mistaken export of a continent should be split, not run for a day.
+MAX_SCENE_SIDE_PX = 100_000
+
+
+def check_scene_for_scan(info: SceneInfo, settings: ScanSettings) -> None:
+    """Refuse scenes the models cannot read meaningfully: too small, absurdly large, or pixels outside the
+    scan's ``settings.pixel_m_range`` (about 10 m).
+
+    Raises:
+        InvalidSceneError: with the sizes found and what is needed.
+    """
+    if max(info.width, info.height) > MAX_SCENE_SIDE_PX:
+        raise InvalidSceneError(
+            f"{info.path.name} is {info.width:,} x {info.height:,} px; MineScan scans scenes of up to "
+            f"{MAX_SCENE_SIDE_PX:,} px a side (1,000 km at 10 m). Split it into tiles (the paper used 9,216 px: "
+            f"gdal_retile.py -ps 9216 9216) and scan the tiles."
+        )
+    if info.width < WINDOW_PX or info.height < WINDOW_PX:
+        raise InvalidSceneError(
+            f"{info.path.name} is {info.width} x {info.height} px; a scan needs at least {WINDOW_PX} x {WINDOW_PX} px "
+            f"(one 2 x 2 km model window at 10 m). The file may have been cut short: export it again."
+        )
+    dx, dy = pixel_size_m(info.crs.to_wkt(), info.transform, info.width, info.height)
+    lo, hi = settings.pixel_m_range
+    if not (lo <= dx <= hi and lo <= dy <= hi):
+        raise InvalidSceneError(
+            f"{info.path.name} has pixels of about {dx:.1f} x {dy:.1f} m; the models work on 10 m Sentinel-2 pixels. "
+            f"Resample it to 10 m (for example gdalwarp -tr 10 10 in a UTM CRS)."
+        )
+
+
+def _check_models(discovery: ScanModel, impact: ScanModel | None) -> None:
+    if discovery.card.kind != "discovery":
+        raise ModelBundleError(
+            f"{discovery.card.name} is a {discovery.card.kind} model; the scan needs a discovery model"
+        )
+    discovery.card.class_index("mine")
+    if impact is not None:
+        if impact.card.kind != "impact":
+            raise ModelBundleError(f"{impact.card.name} is a {impact.card.kind} model, not an impact model")
+        impact.card.class_index("no_ore")
+
+
+def _open_for_models(
+    path: Path | str, read_bands: tuple[str, ...], discovery: ScanModel, impact: ScanModel | None
+) -> SceneInfo:
+    """Open the scene for both models; if only the impact model's bands are missing, say how to scan without it."""
+    try:
+        return open_scene(path, read_bands)
+    except BandMismatchError as err:
+        if impact is None or read_bands == discovery.card.bands:
+            raise
+        try:
+            open_scene(path, discovery.card.bands)
+        except InvalidSceneError:
+            raise err from None
+        raise BandMismatchError(
+            f"{err} The discovery model {discovery.card.label} can scan this scene, but the impact model "
+            f"{impact.card.label} needs {len(impact.card.bands)} bands ({', '.join(impact.card.bands)}). "
+            f"Scan without an impact model (impact model 'none' on the scan page, --impact-model none on the "
+            f"command line): sites are then listed as not rated."
+        ) from None
+
+
+def scan_scene(
+    path: Path | str,
+    discovery: ScanModel,
+    impact: ScanModel | None = None,
+    settings: ScanSettings | None = None,
+    progress: Progress | None = None,
+    *,
+    done: Mapping[int, TileOutput] | None = None,
+    on_tile: Callable[[TileOutput], None] | None = None,
+) -> ScanResult:
+    """Scan one scene: tiled FCN, nodata masking, impact filter on positive cells, clustering into sites.
+
+    ``done`` holds tiles finished by an earlier, interrupted run of the same scan (by tile index): they are not
+    computed again. ``on_tile`` receives each newly computed tile (to checkpoint it).
+
+    Raises:
+        InvalidSceneError: unreadable, non-georeferenced, too small or wrongly scaled scene; missing bands.
+        NoValidDataError: no cell of the scene has enough valid pixels.
+        ModelBundleError: models of the wrong kind.
+    """
+    settings = settings or ScanSettings()
+    _check_models(discovery, impact)
+    started = time.perf_counter()
+    read_bands = discovery.card.bands + tuple(
+        b for b in (impact.card.bands if impact else ()) if b not in discovery.card.bands
+    )
+    info = _open_for_models(path, read_bands, discovery, impact)
+    check_scene_for_scan(info, settings)
+    tiles = plan_tiles(info.height, info.width, settings.cells_per_tile)
+    rows, cols = output_cells(info.height), output_cells(info.width)
+    p_mine = np.full((rows, cols), np.nan, dtype=np.float32)
+    impact_grid = np.full((rows, cols, len(impact.card.classes)), np.nan, np.float32) if impact else None
+    runner = _TileRunner(discovery, impact, settings, read_bands)
+    done = dict(done or {})
+    valid_px = sum(_restore_tile(tiles, out, p_mine, impact_grid) for out in done.values())
+    todo = [(k, t) for k, t in enumerate(tiles) if k not in done]
+    # closing(): on an error the reader thread stops now, not when the traceback is freed.
+    with closing(prefetched(lambda: _read_tiles(info, todo), depth=settings.prefetch)) as stream:
+        for n_done, (index, tile, data, valid) in enumerate(stream, start=len(done) + 1):
+            own_px = int(
+                valid[
+                    tile.rows.own0 - tile.rows.px0 : tile.rows.own1 - tile.rows.px0,
+                    tile.cols.own0 - tile.cols.px0 : tile.cols.own1 - tile.cols.px0,
+                ].sum()
+            )
+            valid_px += own_px
+            runner.run(tile, data, valid, p_mine, impact_grid)
+            del data, valid  # let the tile go before the next one arrives
+            if on_tile is not None:
+                on_tile(_tile_output(index, tile, own_px, p_mine, impact_grid))
+            if progress is not None:
+                progress(n_done, len(tiles))
+    if not np.isfinite(p_mine).any():
+        raise NoValidDataError(
+            f"{info.path.name}: no 2 x 2 km window has enough valid pixels (nodata, masked clouds, NaN). "
+            f"Nothing was scanned; check the export's cloud mask and nodata value."
+        )
+    x0, y0 = cell_bounds_px(0)[0], cell_bounds_px(0)[0]
+    cell_transform = info.transform @ Affine.translation(x0, y0) @ Affine.scale(STRIDE_PX)
+    grid = CellGrid(p_mine=p_mine, impact=impact_grid, cell_transform=cell_transform, crs_wkt=info.crs.to_wkt())
+    sites = sites_from_grid(
+        grid.p_mine,
+        grid.impact,
+        cell_transform=grid.cell_transform,
+        crs_wkt=grid.crs_wkt,
+        threshold=settings.threshold,
+        impact_classes=impact.card.classes if impact else None,
+    )
+    positive = np.nan_to_num(p_mine, nan=0.0) > settings.threshold
+    dropped = int(positive.sum()) - sum(s.cell_count for s in sites)
+    dx, dy = pixel_size_m(info.crs.to_wkt(), info.transform, info.width, info.height)
+    notes = [] if impact else ["No impact model: sites are not rated for impact and 'no ore' cells are not filtered."]
+    return ScanResult(
+        scene=info,
+        grid=grid,
+        sites=[s.with_scene(info.scene_id, discovery.card, impact.card if impact else None) for s in sites],
+        discovery=discovery.card,
+        impact=impact.card if impact else None,
+        settings=settings,
+        seconds=time.perf_counter() - started,
+        tiles=len(tiles),
+        positive_cells=int(positive.sum()),
+        dropped_no_ore_cells=dropped,
+        valid_area_km2=valid_px * dx * dy / 1e6,
+        notes=notes,
+    )
+
+
+def _read_tiles(info: SceneInfo, tiles: list[tuple[int, Tile]]) -> Iterator[tuple[int, Tile, np.ndarray, np.ndarray]]:
+    """Each tile's index, pixels and validity, in order, from one open reader."""
+    with scene_reader(info) as reader:
+        for index, tile in tiles:
+            data, valid = reader.read(tile.rows.px0, tile.rows.px1, tile.cols.px0, tile.cols.px1)
+            yield index, tile, data, valid
+
+
+def _cells(tile: Tile) -> tuple[slice, slice]:
+    return slice(tile.rows.cell0, tile.rows.cell1), slice(tile.cols.cell0, tile.cols.cell1)
+
+
+def _tile_output(
+    index: int, tile: Tile, valid_px: int, p_mine: np.ndarray, impact_grid: np.ndarray | None
+) -> TileOutput:
+    rs, cs = _cells(tile)
+    block = None if impact_grid is None else impact_grid[rs, cs].copy()
+    return TileOutput(index=index, p_mine=p_mine[rs, cs].copy(), impact=block, valid_px=valid_px)
+
+
+def _restore_tile(tiles: list[Tile], out: TileOutput, p_mine: np.ndarray, impact_grid: np.ndarray | None) -> int:
+    """Put a tile finished by an earlier run back into the grids; return its valid pixels.
+
+    Raises:
+        InvalidSceneError: the saved tile does not fit this scan's tiling (another scene or settings).
+    """
+    if not 0 <= out.index < len(tiles):
+        raise InvalidSceneError(f"saved tile {out.index} is not a tile of this scan ({len(tiles)} tiles)")
+    rs, cs = _cells(tiles[out.index])
+    expected = p_mine[rs, cs].shape
+    impact_ok = (out.impact is None) == (impact_grid is None) and (
+        impact_grid is None or out.impact is not None and out.impact.shape == impact_grid[rs, cs].shape
+    )
+    if out.p_mine.shape != expected or not impact_ok:
+        raise InvalidSceneError(
+            f"saved tile {out.index} holds {out.p_mine.shape} cells but this scan's tile has {expected}: "
+            f"the scene or the scan settings changed since the interrupted run; start a new scan"
+        )
+    p_mine[rs, cs] = out.p_mine
+    if impact_grid is not None and out.impact is not None:
+        impact_grid[rs, cs] = out.impact
+    return out.valid_px
+
+
+class _TileRunner:
+    """Runs both models on one tile and writes the tile's exact cells into the scene grids."""
+
+    def __init__(
+        self, discovery: ScanModel, impact: ScanModel | None, settings: ScanSettings, read_bands: tuple[str, ...]
+    ) -> None:
+        self.discovery = discovery
+        self.impact = impact
+        self.settings = settings
+        self.disc_pos = _band_positions(read_bands, discovery.card.bands)
+        self.imp_pos = _band_positions(read_bands, impact.card.bands) if impact else []
+        self.mine_idx = discovery.card.class_index("mine")
+        self.no_ore_idx = impact.card.class_index(NO_ORE) if impact else -1
+
+    def run(
+        self, tile: Tile, data: np.ndarray, valid: np.ndarray, p_mine: np.ndarray, impact_grid: np.ndarray | None
+    ) -> None:
+        r, c = tile.rows, tile.cols
+        # Skip the band gather (a copy of the tile) when the scene's bands are already the model's.
+        same_bands = self.disc_pos == list(range(data.shape[-1]))
+        x = self.discovery.card.normalise(data if same_bands else data[..., self.disc_pos], valid)
+        probs = np.asarray(self.discovery.predict(x[None]))[0]
+        n_r, n_c = r.cell1 - r.cell0, c.cell1 - c.cell0
+        block = probs[r.local0 : r.local0 + n_r, c.local0 : c.local0 + n_c, self.mine_idx].astype(np.float32)
+        # Pixel offsets, inside the tile, of each cell's 201-px window and of its 27-px footprint.
+        win_r = STRIDE_PX * np.arange(r.cell0, r.cell1) - r.px0
+        win_c = STRIDE_PX * np.arange(c.cell0, c.cell1) - c.px0
+        block[cells_without_data(summed_area(~valid), win_r, win_c, self.settings.max_window_nodata)] = np.nan
+        p_mine[r.cell0 : r.cell1, c.cell0 : c.cell1] = block
+        if self.impact is not None and impact_grid is not None:
+            self._run_impact(block, data, valid, win_r, win_c, impact_grid[r.cell0 : r.cell1, c.cell0 : c.cell1])
+
+    def _run_impact(
+        self,
+        block: np.ndarray,
+        data: np.ndarray,
+        valid: np.ndarray,
+        win_r: np.ndarray,
+        win_c: np.ndarray,
+        out: np.ndarray,
+    ) -> None:
+        if self.impact is None:
+            return
+        rr, cc = np.nonzero(np.nan_to_num(block, nan=0.0) > self.settings.threshold)
+        if rr.size == 0:
+            return
+        step = self.settings.impact_offset_px
+        shifts = [(dy, dx) for dy in (-step, 0, step) for dx in (-step, 0, step)] if step else [(0, 0)]
+        first = WINDOW_PX // 2 - IMPACT_PATCH_PX // 2
+        span = np.arange(IMPACT_PATCH_PX)
+        patches, patch_valid = [], []
+        for dy, dx in shifts:
+            ri = (win_r[rr] + first + dy)[:, None, None] + span[None, :, None]
+            ci = (win_c[cc] + first + dx)[:, None, None] + span[None, None, :]
+            patches.append(data[ri, ci][..., self.imp_pos])
+            patch_valid.append(valid[ri, ci])
+        x = self.impact.card.normalise(np.concatenate(patches), np.concatenate(patch_valid))
+        probs = np.asarray(self.impact.predict(x), dtype=np.float32).reshape(len(shifts), rr.size, -1)
+        # Keep, per cell, the patch with the most ore evidence: 'no ore' must hold over the whole footprint.
+        best = np.argmin(probs[..., self.no_ore_idx], axis=0)
+        out[rr, cc] = probs[best, np.arange(rr.size)]
