@@ -24,7 +24,7 @@ from db.registers import current_register, snapshots
 from db.reviews import add_review
 from db.scans import all_scans
 from db.sites import site_points
-from db.workflows import import_register, scan_into_store
+from db.workflows import import_register, scan_into_store, wait_for_pictures
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,7 @@ def test_registered_dams_are_matched_and_the_others_are_not(
     _, imported = import_register(con, demo.register, "dam", MatchSettings())
     assert len(imported.entries) == 12 and not imported.rejected
     stored = scan_into_store(con, demo.scene, *models, ScanSettings(), MatchSettings())
+    wait_for_pictures()
     assert picture_key(demo.scene) + ".webp" in {p.name for p in pictures_dir().iterdir()}  # Triage opens fast
     rows = export_rows(con)
     outlines = [_utm(w) for w in rows["outline_wkt"]]
