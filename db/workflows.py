@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from core import settings as app_settings
 from core.access.users import Identity, require
 from core.errors import MineScanError, StoreKindError
 from core.geo import to_wgs84
-from core.imagery.pictures import scene_picture
+from core.imagery.pictures import picture_in_background
 from core.imagery.provenance import ImageryProvenance, provenance_from_record
 from core.imagery.raster import SceneInfo, open_scene
 from core.register import RegisterImport, read_layer, read_register
@@ -263,34 +262,9 @@ def scan_into_store(
         return new
 
     new = write(target, finish)
-    _make_picture(path)
+    # The map's picture, made once per scene; in the background, so the scan's result is not held up by it.
+    picture_in_background(path, app_settings.pictures_dir())
     return StoredScan(scan_id=scan_id, result=result, new_sites=new)
-
-
-#: Map pictures being made in the background (see :func:`_make_picture`).
-_pictures: list[threading.Thread] = []
-
-
-def _make_picture(path: Path) -> None:
-    """Make the scene's map picture after the scan, in the background, so the first Triage open after a server
-    start does not wait for it and the scan's result is not held up by it (it reads the whole scene once more:
-    about 1.5 s at 4096 px). Triage makes it itself if it is not there yet."""
-
-    def make() -> None:
-        try:
-            scene_picture(path, app_settings.pictures_dir())
-        except MineScanError:
-            pass  # a scene without B2-B4 (or gone) has no picture: Triage says so under its map
-
-    thread = threading.Thread(target=make, name=f"picture-{path.name}")
-    _pictures[:] = [t for t in _pictures if t.is_alive()] + [thread]
-    thread.start()
-
-
-def wait_for_pictures(timeout_s: float = 60.0) -> None:
-    """Wait until the map pictures started by scans in this process are made (for tests and short scripts)."""
-    for thread in list(_pictures):
-        thread.join(timeout_s)
 
 
 def _demo_scene(path: Path) -> bool:

@@ -10,9 +10,10 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 
-from core.errors import InvalidSceneError
+from core.errors import InvalidSceneError, MineScanError
 from core.imagery.preview import ScenePicture, scene_overview
 
 MAX_PX = 1024
@@ -59,3 +60,32 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: Pictures being made in the background (see :func:`picture_in_background`).
+_making: list[threading.Thread] = []
+
+
+def picture_in_background(scene_path: Path, cache_dir: Path, max_px: int = MAX_PX) -> threading.Thread:
+    """Start making the scene's picture in a thread (it reads the whole scene once more: about 1.5 s at 4096 px).
+
+    The thread is not a daemon: a command that scanned waits for it before exiting. A scene without B2-B4 (or
+    gone) gets no picture; Triage says so under its map, and makes it itself if it is not there yet.
+    """
+
+    def make() -> None:
+        try:
+            scene_picture(scene_path, cache_dir, max_px)
+        except MineScanError:
+            pass
+
+    thread = threading.Thread(target=make, name=f"picture-{Path(scene_path).name}")
+    _making[:] = [t for t in _making if t.is_alive()] + [thread]
+    thread.start()
+    return thread
+
+
+def wait_for_pictures(timeout_s: float = 60.0) -> None:
+    """Wait until the pictures started in this process are made (for tests and short scripts)."""
+    for thread in list(_making):
+        thread.join(timeout_s)

@@ -10,7 +10,7 @@ from affine import Affine
 
 from core.imagery.bands import S2_12_BANDS
 from tests.fakes import write_tif
-from tests.test_pages import _app
+from tests.web.test_pages import _app
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
 #: 10 m pixels in UTM 23S over Minas Gerais, and the same grid in UTM 31N (France).

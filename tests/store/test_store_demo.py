@@ -13,7 +13,7 @@ from shapely.geometry import shape
 from cli.main import main
 from core.demo import DemoPaths, make_demo_scene
 from core.geo import WGS84, reproject_geometry
-from core.imagery.pictures import picture_key
+from core.imagery.pictures import picture_key, wait_for_pictures
 from core.model_card import resolve_model
 from core.register.matching import MatchSettings
 from core.scan.pipeline import ScanModel, ScanSettings
@@ -24,7 +24,7 @@ from db.registers import current_register, snapshots
 from db.reviews import add_review
 from db.scans import all_scans
 from db.sites import site_points
-from db.workflows import import_register, scan_into_store, wait_for_pictures
+from db.workflows import import_register, scan_into_store
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from db.workflows import resume_scan, scan_into_store
 from tests.fakes import fake_discovery, fake_fcn_predict, fake_impact
 from tests.store_workers import planted_scene
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ScanSettings(cells_per_tile=6, prefetch=0)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from cli.main import build_parser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = ("demo", "train", "train-scenes", "rescore-scenes", "users", "backup", "restore", "scan", "evaluate",
             "registry", "imagery", "export", "bench", "demo-store", "demo-models")  # fmt: skip
 

@@ -15,7 +15,7 @@ from db.registers import snapshots
 from db.scans import all_scans
 from db.store_kind import demo_mixed_with_real, mark_store, store_kind
 from db.workflows import import_register
-from tests.test_pages import SUPERVISOR, _app, _filled
+from tests.web.test_pages import SUPERVISOR, _app, _filled
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
 REAL_REGISTER = "ID;Nome;UF;Latitude;Longitude\n1;B1 Mina Real;MG;-20,1;-43,9\n"

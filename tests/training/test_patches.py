@@ -22,7 +22,7 @@ from core.training.patches import (
 
 BANDS = ("B2", "B3", "B4")
 UTM = Affine(10, 0, 600_000, 0, -10, 7_800_000)
-REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tailings_seg"
+REAL_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "tailings_seg"
 
 
 def _write(

@@ -243,7 +243,7 @@ def test_a_card_that_does_not_match_its_weights(env: Path, monkeypatch: pytest.M
 
 
 def test_a_hostile_note_is_stored_verbatim_and_shown_as_text(env: Path) -> None:
-    from tests.test_pages import REVIEWER, _filled
+    from tests.web.test_pages import REVIEWER, _filled
 
     ids = _filled(env)
     note = "<script>alert('x')</script> '; DELETE FROM review; -- **bold** [link](http://evil.example)"
