@@ -87,43 +87,41 @@ def _out_folder(args: argparse.Namespace) -> tuple[Path, str]:
     return new_model_folder(args.name, args.version, settings.user_models_dir(), settings.model_roots())
 
 
+def _model_options(p: argparse.ArgumentParser, *, profile: str, epochs: int, batch_size: int, folds: int) -> None:
+    """The options both trainers share: the model's name, version and folder, bands, epochs, folds, seed."""
+    p.add_argument("--name", required=True, help="model name; saved to <data>/models/<name>/<version>/ unless --out")
+    p.add_argument("--version", help="default: the next number after the model's versions")
+    p.add_argument("--out", help="model folder to write (instead of the data folder)")
+    other = "rgb" if profile == "s2_12" else "s2_12"
+    p.add_argument("--profile", default=profile, help=f"band profile: {profile} (default) or {other}")
+    p.add_argument("--epochs", type=int, default=epochs)
+    p.add_argument("--batch-size", type=int, default=batch_size, help=f"default {batch_size}")
+    p.add_argument("--folds", type=int, default=folds, help=f"cross-validation folds (0 = none; default {folds})")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--description", default="")
+
+
 def add_parsers(sub: Any) -> None:
     """``train``, ``train-scenes`` and ``rescore-scenes``."""
     p = sub.add_parser("train", help="train a discovery or impact model")
     p.add_argument("--kind", choices=["discovery", "impact"], required=True)
-    p.add_argument("--name", required=True, help="model name; saved to <data>/models/<name>/<version>/ unless --out")
     p.add_argument("--patches", help="folder with one subfolder of GeoTIFF patches per class")
     p.add_argument("--scenes", help="folder with img/img_N.tif and mask/mask_N.tif (0/1 masks on the same grid)")
-    p.add_argument("--profile", default="s2_12", help="band profile: s2_12 (default) or rgb")
-    p.add_argument("--out", help="model folder to write")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--folds", type=int, default=10, help="cross-validation folds (0 = none)")
-    p.add_argument("--seed", type=int, default=0)
+    _model_options(p, profile="s2_12", epochs=30, batch_size=16, folds=10)
     p.add_argument("--augment", action="store_true", help="random flips and 90-degree rotations")
     p.add_argument("--threshold", type=float, default=0.6, help="P(mine) threshold stored in the card")
     p.add_argument("--synthetic", action="store_true", help="mark the model as trained on synthetic data")
-    p.add_argument("--version", help="default: the next number after the model's versions")
-    p.add_argument("--description", default="")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
         "train-scenes", help="train a discovery model on whole scenes with tailings masks; per-site evaluation report"
     )
     p.add_argument("--scenes", required=True, help="folder with img/img_N.tif and mask/mask_N.tif")
-    p.add_argument("--name", required=True, help="model name; saved to <data>/models/<name>/<version>/ unless --out")
-    p.add_argument("--profile", default="rgb", help="band profile: rgb (default) or s2_12")
-    p.add_argument("--out", help="model folder to write")
-    p.add_argument("--epochs", type=int, default=40)
-    p.add_argument("--batch-size", type=int, default=4, help="scenes per batch")
+    _model_options(p, profile="rgb", epochs=40, batch_size=4, folds=5)
     p.add_argument("--crop", type=int, default=None, help="train on random crops of this size (174 + 27 k px)")
     p.add_argument("--balance", action="store_true", help="weigh mine cells so both classes count equally")
-    p.add_argument("--folds", type=int, default=5, help="cross-validation folds by overlap group (0 = none)")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--width", type=float, default=1.0, help="filter multiplier (1.0 = the paper's network)")
     p.add_argument("--no-augment", action="store_true", help="no flips and 90-degree rotations")
-    p.add_argument("--version", help="default: the next number after the model's versions")
-    p.add_argument("--description", default="")
     p.set_defaults(func=cmd_train_scenes)
 
     p = sub.add_parser(

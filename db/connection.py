@@ -5,7 +5,7 @@ Every other ``db`` module takes a connection from here (or from :class:`db.store
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,7 @@ def reason_of(err: duckdb.Error) -> str:
     return text.split("Error: ", 1)[-1][:300]
 
 
-def count_of(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> int:
-    row = con.execute(sql, list(params)).fetchone()
+def count_of(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
+    """The single number a ``SELECT count(*) ...`` gives (parameters positional or named)."""
+    row = con.execute(sql, params if isinstance(params, Mapping) else list(params)).fetchone()
     return int(row[0]) if row else 0

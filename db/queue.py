@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from core.review.queue import IMPACT_ORDER, STATUS_ORDER, QueueFilter
+from db.connection import count_of
 from db.exports import PICKED_BY_IDS_SQL, SITE_ROWS_SQL, not_rated_params
 
 #: Double-review sites fewer than two reviewers have decided ('blind'), and one reviewer's own latest decisions.
@@ -92,8 +93,7 @@ def queue_page(
     where = filter_params(reviewer, queue)
     order = {"status_order": list(STATUS_ORDER), "impact_order": list(IMPACT_ORDER), "limit": limit, "offset": offset}
     ranks = con.execute(QUEUE_RANK_SQL, {**where, **order}).fetchall()
-    total_row = con.execute(QUEUE_COUNT_SQL, where).fetchone()
-    total = int(total_row[0]) if total_row else 0
+    total = count_of(con, QUEUE_COUNT_SQL, where)
     ids = [int(r[0]) for r in ranks]
     rows = con.execute(QUEUE_ROWS_SQL, {"reviewer": reviewer, "site_ids": ids, **not_rated_params()}).df()
     rank = {site_id: offset + k for k, site_id in enumerate(ids, start=1)}
