@@ -93,5 +93,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--epochs", type=int, default=15, help="discovery model epochs")
     p.add_argument("--impact-epochs", type=int, default=30, help="impact model epochs (the paper's 30)")
     p.add_argument("--folds", type=int, default=5)
-    p.add_argument("--evaluate-only", action="store_true", help="re-score the shipped models, no training")
+    p.add_argument(
+        "--evaluate-only",
+        action="store_true",
+        help="scan the demo scene with the newest demo models and compare with their cards (no training, no change)",
+    )
     p.set_defaults(func=cmd_demo_models)

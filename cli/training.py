@@ -14,69 +14,67 @@ from core.model_card import ModelCard, new_model_folder, resolve_model
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train a model from patch folders or scenes with masks."""
-    from models.training import TrainConfig, train_model
-
+    """Train a model from patch folders, or from patches cut from scenes with masks."""
     if bool(args.patches) == bool(args.scenes):
         raise MineScanError("give exactly one of --patches DIR (one subfolder per class) or --scenes DIR (img/, mask/)")
-    out, version = _out_folder(args)
-    config = TrainConfig(
+    return _train(
+        args,
         kind=args.kind,
-        name=args.name,
-        out_dir=out,
-        bands=get_profile(args.profile).bands,
-        patches_dir=Path(args.patches) if args.patches else None,
-        scenes_dir=Path(args.scenes) if args.scenes else None,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        folds=args.folds,
-        seed=args.seed,
+        data_dir=Path(args.patches or args.scenes),
+        layout="patches" if args.patches else "scene_patches",
         augment=args.augment,
         threshold=args.threshold,
         synthetic=args.synthetic,
-        version=version,
-        description=args.description,
     )
-    result = train_model(config, progress=say)
-    print(f"Model saved in {result.folder}")
-    return 0
 
 
 def cmd_train_scenes(args: argparse.Namespace) -> int:
     """Train a discovery FCN on whole scenes with masks (one label per output cell), evaluate it per site, save it."""
-    from models.scene_training import SceneTrainConfig, train_on_scenes
-
-    out, version = _out_folder(args)
-    config = SceneTrainConfig(
-        name=args.name,
-        out_dir=out,
-        bands=get_profile(args.profile).bands,
-        scenes_dir=Path(args.scenes),
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        folds=args.folds,
-        seed=args.seed,
+    return _train(
+        args,
+        kind="discovery",
+        data_dir=Path(args.scenes),
+        layout="scenes",
         augment=not args.no_augment,
         width=args.width,
         crop_px=args.crop,
         balance_classes=args.balance,
+    )
+
+
+def _train(args: argparse.Namespace, **layout: Any) -> int:
+    """Both commands: one trainer, two data layouts."""
+    from models.trainer import TrainConfig, train_model
+
+    out, version = _out_folder(args)
+    config = TrainConfig(
+        name=args.name,
+        out_dir=out,
+        bands=get_profile(args.profile).bands,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        folds=args.folds,
+        seed=args.seed,
         version=version,
         description=args.description,
+        **layout,
     )
-    card, folder = train_on_scenes(config, progress=say)
-    print(f"Model saved in {folder} (threshold {card.threshold:g}); report: {folder / 'evaluation_report.md'}")
+    result = train_model(config, progress=say)
+    card = result.card
+    print(f"Model saved in {result.folder}: {card.ref}, threshold {card.threshold:g}; report {result.report_md}")
     return 0
 
 
 def cmd_rescore_scenes(args: argparse.Namespace) -> int:
     """Score a scene-trained model's saved out-of-fold grids again, as a new version (threshold and report)."""
-    from models.scene_training import rescore_model
+    from models.scene_layout import rescore_model
 
     folder = resolve_model(args.model, settings.model_roots())
     name = ModelCard.load(folder).name
     into, version = new_model_folder(name, None, settings.user_models_dir(), settings.model_roots())
     card = rescore_model(folder, Path(args.scenes), into, version)
-    print(f"{card.label}: threshold {card.threshold:g} ({card.metrics.get('why', '')}); saved in {into}")
+    why = card.metrics.sites.why if card.metrics.sites else ""
+    print(f"{card.label}: threshold {card.threshold:g} ({why}); saved in {into}")
     return 0
 
 

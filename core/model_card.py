@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 
 from core.errors import ModelBundleError
+from core.training.card_metrics import CardMetrics
 
 ModelKind = Literal["discovery", "impact"]
 DISCOVERY_CLASSES: tuple[str, ...] = ("not_mine", "mine")
@@ -26,7 +27,8 @@ class ModelCard:
     """Description of a trained model, saved as ``card.json`` beside ``model.keras``.
 
     ``classes`` is in the order of the model's softmax outputs. ``mean``/``std`` are per band, in
-    reflectance units, computed on the training split only; they are applied at scan time.
+    reflectance units, computed on the training split only; they are applied at scan time. ``metrics`` has one
+    shape for every model (:class:`core.training.card_metrics.CardMetrics`), checked when the card is read.
     """
 
     name: str
@@ -42,7 +44,7 @@ class ModelCard:
     synthetic: bool = False
     description: str = ""
     training: dict[str, Any] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: CardMetrics = field(default_factory=CardMetrics)
 
     def __post_init__(self) -> None:
         if self.kind not in ("discovery", "impact"):
@@ -92,6 +94,7 @@ class ModelCard:
         data = asdict(self)
         for key in ("bands", "mean", "std", "classes"):
             data[key] = list(data[key])
+        data["metrics"] = self.metrics.to_dict()
         return json.dumps(data, indent=2, ensure_ascii=False)
 
     @classmethod
@@ -120,6 +123,7 @@ class ModelCard:
             kwargs[key] = tuple(float(v) for v in kwargs[key])
         kwargs["threshold"] = float(kwargs["threshold"])
         kwargs["patch_size"] = int(kwargs["patch_size"])
+        kwargs["metrics"] = CardMetrics.from_dict(data.get("metrics", {}), source)
         return cls(**kwargs)
 
     @classmethod

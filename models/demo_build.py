@@ -14,7 +14,7 @@ from core.scan.pipeline import ScanModel, ScanSettings, scan_scene
 from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL
 from core.training.evaluation import Evaluation, evaluate_sites, load_truth
 from models.bundle import load_bundle
-from models.training import TrainConfig, train_model
+from models.trainer import TrainConfig, train_model
 
 EVALUATION_FILE = "demo_scene_evaluation.json"
 
@@ -35,10 +35,10 @@ def evaluate_on_demo(discovery_dir: Path, impact_dir: Path | None, demo_root: Pa
 def record_evaluation(model_dir: Path, evaluation: Evaluation, note: str) -> ModelCard:
     """Store the demo-scene evaluation in the model's card and beside it as JSON."""
     card = ModelCard.load(model_dir)
-    metrics = {**card.metrics, "demo_scene": {**evaluation.as_dict(), "note": note}}
-    card = replace(card, metrics=metrics)
+    demo_scene = {**evaluation.as_dict(), "note": note}
+    card = replace(card, metrics=replace(card.metrics, demo_scene=demo_scene))
     card.save(model_dir)
-    (model_dir / EVALUATION_FILE).write_text(json.dumps(metrics["demo_scene"], indent=2) + "\n", encoding="utf-8")
+    (model_dir / EVALUATION_FILE).write_text(json.dumps(demo_scene, indent=2) + "\n", encoding="utf-8")
     return card
 
 
@@ -64,7 +64,7 @@ def rebuild_demo_models(
             version=version,
             out_dir=out_dir,
             bands=S2_12_BANDS,
-            patches_dir=demo_root / "patches" / kind,
+            data_dir=demo_root / "patches" / kind,
             epochs=kind_epochs,
             folds=folds,
             augment=True,
@@ -72,20 +72,35 @@ def rebuild_demo_models(
             description=f"{what} trained on MineScan's SYNTHETIC demo scenes only.",
         )
         train_model(config, progress=progress)
-    return evaluate_demo_models(demo_root, models_root, progress)
+    return evaluate_demo_models(demo_root, models_root, progress, record=True)
 
 
-def evaluate_demo_models(demo_root: Path, models_root: Path, progress: Callable[[str], None] = print) -> Evaluation:
-    """Score the shipped demo models on the demo scene (made if missing) and record the result in their cards."""
+def evaluate_demo_models(
+    demo_root: Path, models_root: Path, progress: Callable[[str], None] = print, record: bool = False
+) -> Evaluation:
+    """Score the newest demo models on the demo scene (made if missing).
+
+    ``record`` stores the result in their cards (for versions just trained); without it the shipped cards are not
+    touched, and the measurement is compared with what they recorded.
+    """
     if not (demo_root / "scene.tif").is_file() or not (demo_root / "truth.geojson").is_file():
         make_demo_scene(demo_root)
     discovery, impact = (resolve_model(name, [models_root]) for name in (DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL))
     evaluation = evaluate_on_demo(discovery, impact, demo_root)
-    note = (
-        "synthetic demo scene (seed 7), never used for training; both models; threshold from the card; "
-        f"impact model over the cell footprint (offset {ScanSettings().impact_offset_px} px)"
-    )
-    for folder in (discovery, impact):
-        record_evaluation(folder, evaluation, note)
     progress(f"Demo scene: {evaluation.summary()}")
+    if record:
+        note = (
+            "synthetic demo scene (seed 7), never used for training; both models; threshold from the card; "
+            f"impact model over the cell footprint (offset {ScanSettings().impact_offset_px} px)"
+        )
+        for folder in (discovery, impact):
+            record_evaluation(folder, evaluation, note)
+        return evaluation
+    recorded = ModelCard.load(discovery).metrics.demo_scene or {}
+    keys = ("targets", "found", "false_sites")
+    if all(recorded.get(k) == getattr(evaluation, k) for k in keys):
+        progress(f"the same as recorded in {discovery.parent.name}@{discovery.name}'s card")
+    else:
+        was = ", ".join(f"{k} {recorded.get(k)}" for k in keys)
+        progress(f"differs from the card ({was}); the card is not changed: rebuild with demo-models for a new version")
     return evaluation

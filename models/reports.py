@@ -1,97 +1,40 @@
-"""Cross-validation reports: fold metrics summarised as mean +- sd, written as JSON and readable Markdown.
+"""The one training report of every model: ``report.json``, a readable ``report.md`` and, for models scored site
+by site, the precision/recall picture. No Keras.
 
-Pure Python and numpy; no Keras.
+The report holds the card's facts, how it was trained, every fold's held-out scores (mean ± sd) and, when the
+model was trained on scenes with masks, the site-level curves behind the card's threshold.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from core.model_card import ModelCard
-from core.training.metrics import FoldPlan, accuracy, confusion_matrix, f1_score, macro_f1, mean_sd, precision, recall
+from core.training.card_metrics import MEASURES
+from models.report_plot import CURVE_PNG, plot_curves
 
-REPORT_JSON = "cv_report.json"
-REPORT_MD = "cv_report.md"
-_SUMMARISED = ("accuracy", "precision", "recall", "f1", "train_accuracy")
-
-
-@dataclass(frozen=True)
-class FoldResult:
-    """Metrics of one cross-validation fold on its validation split (``confusion``: rows true, columns predicted).
-
-    For a two-class model precision, recall and F1 are those of the positive class; for more classes they are
-    macro averages. ``train_accuracy`` is Keras' running accuracy over the last epoch (with dropout active).
-    """
-
-    fold: int
-    n_train: int
-    n_val: int
-    groups_val: int
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    confusion: tuple[tuple[int, ...], ...]
-    accuracy: float
-    precision: float
-    recall: float
-    f1: float
-    train_accuracy: float
-    seconds: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary."""
-        data = asdict(self)
-        data["confusion"] = [list(row) for row in self.confusion]
-        return data
+REPORT_JSON = "report.json"
+REPORT_MD = "report.md"
 
 
-def score_predictions(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int, positive: int | None) -> dict[str, Any]:
-    """Confusion matrix, accuracy, precision, recall and F1 (binary for ``positive``, else macro)."""
-    cm = confusion_matrix(y_true, y_pred, n_classes)
-    if positive is not None:
-        p, r, f1 = precision(cm, positive), recall(cm, positive), f1_score(cm, positive)
-    else:
-        p = float(np.mean([precision(cm, k) for k in range(n_classes)]))
-        r = float(np.mean([recall(cm, k) for k in range(n_classes)]))
-        f1 = macro_f1(cm)
-    confusion = tuple(tuple(int(v) for v in row) for row in cm)
-    return {"confusion": confusion, "accuracy": accuracy(cm), "precision": p, "recall": r, "f1": f1}
-
-
-def summarise_folds(folds: Sequence[FoldResult]) -> dict[str, Any]:
-    """Mean and sample sd of each metric over the folds, and the mean confusion matrix."""
-    summary: dict[str, Any] = {}
-    for key in _SUMMARISED:
-        mean, sd = mean_sd([getattr(f, key) for f in folds])
-        summary[f"{key}_mean"], summary[f"{key}_sd"] = mean, sd
-    if folds:
-        mean_cm = np.mean([np.asarray(f.confusion, dtype=np.float64) for f in folds], axis=0)
-        summary["confusion_mean"] = [[round(float(v), 2) for v in row] for row in mean_cm]
-    return summary
-
-
-def build_report(
-    card: ModelCard, training: dict[str, Any], plan: FoldPlan, folds: Sequence[FoldResult], scores: str
-) -> dict[str, Any]:
-    """The JSON-ready report: the model, how it was trained, and the held-out score of every fold."""
+def build_report(card: ModelCard, site_details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON-ready report of ``card``; ``site_details`` (curves, per fold, per scene) join its site scores."""
+    cv, sites = card.metrics.cross_validation, card.metrics.sites
+    model = ("name", "version", "kind", "classes", "bands", "synthetic", "threshold", "description")
     return {
-        "model": {k: getattr(card, k) for k in ("name", "version", "kind", "classes", "bands", "synthetic")},
-        "training": training,
-        "cross_validation": {
-            "method": plan.method,
-            "k_requested": plan.k_requested,
-            "k_used": plan.k_used,
-            "note": plan.note,
-            "scores": scores,
-            "folds": [f.as_dict() for f in folds],
-            "summary": summarise_folds(folds),
-        },
+        "model": {k: getattr(card, k) for k in model},
+        "training": card.training,
+        "cross_validation": None if cv is None else {**asdict(cv), "confusion_mean": cv.mean_confusion()},
+        "sites": None if sites is None else {**asdict(sites), **(site_details or {})},
     }
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f} %"
 
 
 def _md_confusion(matrix: Sequence[Sequence[float]], classes: Sequence[str]) -> list[str]:
@@ -102,54 +45,125 @@ def _md_confusion(matrix: Sequence[Sequence[float]], classes: Sequence[str]) -> 
     return lines
 
 
-def render_markdown(report: dict[str, Any]) -> str:
-    """A readable Markdown version of the report built by :func:`build_report`."""
-    card, train, cv = report["model"], report["training"], report["cross_validation"]
-    lines = [f"# Cross-validation report: {card['name']}@{card['version']} ({card['kind']})", ""]
-    if card["synthetic"]:
+def _header(report: dict[str, Any]) -> list[str]:
+    m, tr = report["model"], report["training"]
+    lines = [f"# {m['name']}@{m['version']} ({m['kind']}): training report", ""]
+    if m["synthetic"]:
         lines += ["> **The training data is synthetic**: these scores say nothing about real imagery.", ""]
-    counts = ", ".join(f"{k} {v}" for k, v in train["class_counts"].items())
-    lines += [
-        f"- Data: {train['data_source']} — {train['n_patches']} patches ({counts}) from {train['n_groups']} groups",
-        f"- Split: {cv['method']}, {cv['k_used']} folds (asked for {cv['k_requested']})"
-        + (f" — {cv['note']}" if cv["note"] else ""),
-        f"- Training: {train['epochs']} epochs, batch {train['batch_size']}, Adam lr {train['learning_rate']:g}, "
-        f"augment {train['augment']}, seed {train['seed']}; {train['seconds']:.0f} s in total",
-        f"- Scores: {cv['scores']}",
+    if m["description"]:
+        lines += [m["description"], ""]
+    return [
+        *lines,
+        f"- Bands: {', '.join(m['bands'])}; classes: {', '.join(m['classes'])}; threshold {m['threshold']:g}",
+        f"- Data: `{tr['data_source']}`, {tr['layout']}: {tr['data']}",
+        f"- Split: {tr['split_method']}, {tr['folds']} folds" + (f" ({tr['split_note']})" if tr["split_note"] else ""),
+        f"- Training: {tr['epochs']} epochs, batch {tr['batch_size']}, {tr['optimizer']} lr {tr['learning_rate']:g}, "
+        f"augmentation {'on' if tr['augment'] else 'off'}, seed {tr['seed']}; loss {tr['loss']}; "
+        f"{tr['seconds']:.0f} s in all",
         "",
     ]
-    if not cv["folds"]:
-        return "\n".join([*lines, "No cross-validation was run, so there are no held-out scores.", ""])
-    lines += [
+
+
+def _cross_validation(report: dict[str, Any]) -> list[str]:
+    cv = report["cross_validation"]
+    if cv is None:
+        return ["No cross-validation was run, so there are no held-out scores.", ""]
+    s = cv["summary"]
+    lines = [
+        f"## Cross-validation: held-out {cv['unit']}",
+        "",
+        f"Scores: {cv['scores']}.",
+        "",
         "| fold | train | val | val groups | accuracy | precision | recall | F1 | train accuracy | seconds |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in cv["folds"]:
+        train = "" if f["train_accuracy"] is None else f"{f['train_accuracy']:.4f}"
         lines.append(
-            f"| {f['fold']} | {f['n_train']} | {f['n_val']} | {f['groups_val']} | {f['accuracy']:.4f} | "
-            f"{f['precision']:.4f} | {f['recall']:.4f} | {f['f1']:.4f} | {f['train_accuracy']:.4f} | "
-            f"{f['seconds']:.0f} |"
+            f"| {f['fold']} | {f['n_train']} | {f['n_val']} | {f['val_groups']} | "
+            + " | ".join(f"{f[k]:.4f}" for k in MEASURES)
+            + f" | {train} | {f['seconds']:.0f} |"
         )
-    s = cv["summary"]
-    lines.append(
-        "| **mean ± sd** | | | | "
-        + " | ".join(f"{s[f'{k}_mean']:.4f} ± {s[f'{k}_sd']:.4f}" for k in _SUMMARISED[:4])
-        + f" | {s['train_accuracy_mean']:.4f} ± {s['train_accuracy_sd']:.4f} | |"
-    )
-    lines += [
+    lines.append("| **mean ± sd** | | | | " + " | ".join(f"{s[k]['mean']:.4f} ± {s[k]['sd']:.4f}" for k in MEASURES)
+                 + " | | |")  # fmt: skip
+    classes = report["model"]["classes"]
+    if cv["confusion_mean"] and len(cv["confusion_mean"]) == len(classes):
+        lines += ["", f"Mean confusion matrix per fold (held-out {cv['unit']}):", ""]
+        lines += _md_confusion(cv["confusion_mean"], classes)
+    return [*lines, ""]
+
+
+def _sites(report: dict[str, Any]) -> list[str]:
+    sites = report["sites"]
+    if sites is None:
+        return []
+    at, paper, targets = sites["at_threshold"], sites["at_paper_threshold"], sites["targets"]
+    lines = [
+        "## Out-of-fold sites (every scene scored by a model that never saw its overlap group)",
         "",
-        "Mean confusion matrix per fold (validation patches):",
+        f"**Recommended threshold: {sites['threshold']:g}** ({sites['why']}). It is the threshold in the model card.",
         "",
-        *_md_confusion(s["confusion_mean"], card["classes"]),
+        "| measure | at the recommended threshold | at the paper's 0.6 | target |",
+        "|---|---|---|---|",
+        f"| tailings sites found | {at['found']}/{at['tailings_sites']} = {_pct(at['site_recall'])} | "
+        f"{paper['found']}/{paper['tailings_sites']} = {_pct(paper['site_recall'])} | "
+        f">= {_pct(targets['min_site_recall'])} |",
+        f"| false candidate sites per 10 km² | {at['false_per_10km2']:.2f} ({at['false_candidates']} of "
+        f"{at['candidates']}) | {paper['false_per_10km2']:.2f} | <= {targets['max_false_per_10km2']:g} |",
+        f"| scanned area flagged > 270 m from tailings | {_pct(at['far_share'])} | {_pct(paper['far_share'])} | "
+        f"<= {_pct(targets['max_far_share'])} |",
+        f"| candidate sites on tailings (precision) | {_pct(at['candidate_precision'])} | "
+        f"{_pct(paper['candidate_precision'])} | |",
+        f"| scanned area | {at['scanned_km2']:.1f} km² | | |",
+        "",
+        f"![precision / recall]({CURVE_PNG})",
         "",
     ]
-    return "\n".join(lines)
+    if "per_fold" in sites:
+        lines += [
+            "### Per fold at the recommended threshold",
+            "",
+            "| fold | sites found | false sites / 10 km² | far share | window accuracy | window F1 |",
+            "|---|---|---|---|---|---|",
+        ]
+        for f in sites["per_fold"]:
+            s, c = f["sites"], f["windows"]
+            lines.append(
+                f"| {f['fold']} | {s['found']}/{s['tailings_sites']} | {s['false_per_10km2']:.2f} | "
+                f"{_pct(s['far_share'])} | {c['accuracy']:.4f} | {c['f1']:.4f} |"
+            )
+        lines += ["", "### Threshold curve (pooled out of fold)", ""]
+        lines += ["| threshold | sites found | false sites / 10 km² | far share | candidate precision |"]
+        lines += ["|---|---|---|---|---|"]
+        lines += [
+            f"| {r['threshold']:g} | {_pct(r['site_recall'])} | {r['false_per_10km2']:.2f} | {_pct(r['far_share'])} "
+            f"| {_pct(r['candidate_precision'])} |"
+            for r in sites["curve"]
+        ]
+    if "per_scene" in sites:
+        missed = [s for s in sites["per_scene"] if s["found"] < s["tailings_sites"]]
+        noisy = sorted(sites["per_scene"], key=lambda s: -s["false_candidates"])[:5]
+        lines += ["", "### Where it fails (at the recommended threshold)", ""]
+        lines += [
+            f"- missed: {s['scene']} ({s['tailings_sites'] - s['found']} of {s['tailings_sites']} sites)"
+            for s in missed
+        ] or ["- no tailings site missed"]
+        lines += [f"- most false sites: {s['scene']} ({s['false_candidates']})" for s in noisy if s["false_candidates"]]
+    return [*lines, ""]
 
 
-def write_reports(folder: Path, report: dict[str, Any]) -> tuple[Path, Path]:
-    """Write ``cv_report.json`` and ``cv_report.md`` into ``folder``; return their paths."""
+def render_markdown(report: dict[str, Any]) -> str:
+    """The readable report: the model, its data and training, the folds and, where scored, the sites."""
+    return "\n".join([*_header(report), *_cross_validation(report), *_sites(report)])
+
+
+def write_report(folder: Path, report: dict[str, Any]) -> tuple[Path, Path]:
+    """Write ``report.json``, ``report.md`` and (with site curves) the picture into ``folder``; return the two."""
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     json_path, md_path = folder / REPORT_JSON, folder / REPORT_MD
-    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=float) + "\n", encoding="utf-8")
+    if report["sites"] is not None and "curve" in report["sites"]:
+        plot_curves(report["sites"], folder / CURVE_PNG)
     md_path.write_text(render_markdown(report), encoding="utf-8")
     return json_path, md_path

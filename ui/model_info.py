@@ -14,18 +14,13 @@ def model_cards(roots: Sequence[Path]) -> list[ModelCard]:
 
 
 def card_summary(card: ModelCard) -> dict[str, object]:
-    """The card fields a user reads first, flat."""
-    demo = card.metrics.get("demo_scene", {})
-    cv = card.metrics.get("cross_validation", {}).get("summary", {})
-    windows = card.metrics.get("cells_at_0.5_mean_sd", {})  # models trained on whole scenes (train-scenes)
-    sites = card.metrics.get("at_recommended", {})
+    """The card fields a user reads first, flat (one card schema: no guessing at keys)."""
+    metrics = card.metrics
+    demo, sites = metrics.demo_scene or {}, metrics.sites
 
     def mean_sd(name: str) -> str:
-        if name in windows:
-            return f"{windows[name]['mean']:.3f} ± {windows[name]['sd']:.3f}"
-        if f"{name}_mean" not in cv:
-            return ""
-        return f"{cv[f'{name}_mean']:.3f} ± {cv.get(f'{name}_sd', 0.0):.3f}"
+        value = metrics.measure(name)
+        return "" if value is None else f"{value.mean:.3f} ± {value.sd:.3f}"
 
     return {
         "model": card.label,
@@ -37,7 +32,7 @@ def card_summary(card: ModelCard) -> dict[str, object]:
         "cross-validated F1": mean_sd("f1"),
         "demo recall": _text(demo.get("recall")),
         "demo false sites / 100 km²": _text(demo.get("false_sites_per_100km2")),
-        "real sites found (out of fold)": f"{sites['site_recall']:.0%}" if "site_recall" in sites else "",
+        "real sites found (out of fold)": f"{sites.at_threshold['site_recall']:.0%}" if sites else "",
         "trained on": "synthetic demo data" if card.synthetic else "real data",
     }
 

@@ -126,7 +126,7 @@ def test_train_from_scenes_with_masks_then_scan_with_the_result(
     assert not (ROOT / "models" / "rgb_test").exists()  # never into the code's models/
     card = ModelCard.load(out)
     assert card.bands == RGB and card.kind == "discovery" and len(card.mean) == 3 and card.ref == "rgb_test@1"
-    assert (out / "cv_report.md").is_file() and (out / "model.keras").is_file()
+    assert (out / "report.md").is_file() and (out / "model.keras").is_file()
     first_weights = (out / "model.keras").read_bytes()
     assert main(train) == 0 and ModelCard.load(out.parent / "2").ref == "rgb_test@2"  # the next version
     assert (out / "model.keras").read_bytes() == first_weights  # version 1 untouched

@@ -45,8 +45,8 @@ def test_shipped_cards_say_synthetic_and_hold_their_metrics(name: str, kind: str
     assert card.kind == kind and card.bands == S2_12_BANDS and card.synthetic
     assert "synthetic" in card.label and "SYNTHETIC" in card.description
     assert card.threshold == pytest.approx(0.6)
-    assert {"recall", "false_sites_per_100km2"} <= set(card.metrics["demo_scene"])
-    assert (_shipped(name) / "cv_report.md").is_file() and (_shipped(name) / "model.keras").is_file()
+    assert {"recall", "false_sites_per_100km2"} <= set(card.metrics.demo_scene or {})
+    assert (_shipped(name) / "report.md").is_file() and (_shipped(name) / "model.keras").is_file()
 
 
 def test_demo_models_find_planted_sites(
@@ -63,7 +63,7 @@ def test_demo_models_find_planted_sites(
 
 def test_card_reports_what_the_scan_measures(scan_and_score: tuple[ScanResult, Evaluation]) -> None:
     _, ev = scan_and_score
-    recorded = ModelCard.load(_shipped(DEFAULT_DISCOVERY_MODEL)).metrics["demo_scene"]
+    recorded = ModelCard.load(_shipped(DEFAULT_DISCOVERY_MODEL)).metrics.demo_scene or {}
     assert recorded["found"] == ev.found and recorded["targets"] == ev.targets
     assert recorded["false_sites"] == ev.false_sites
 
@@ -76,3 +76,16 @@ def test_nodata_blobs_yield_no_site(demo: DemoPaths, scan_and_score: tuple[ScanR
     assert blobs
     for site in result.sites:
         assert not any(shapely.from_wkt(site.outline_wkt).intersects(b) for b in blobs)
+
+
+def test_evaluate_only_compares_with_the_cards_and_changes_nothing(demo: DemoPaths) -> None:
+    from core.settings import models_dir
+    from models.demo_build import evaluate_demo_models
+
+    cards = {
+        name: (_shipped(name) / "card.json").read_bytes() for name in (DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL)
+    }
+    said: list[str] = []
+    evaluation = evaluate_demo_models(demo.scene.parent, models_dir(), progress=said.append)
+    assert evaluation.targets >= 25 and any("the same as recorded" in s for s in said), said
+    assert {name: (_shipped(name) / "card.json").read_bytes() for name in cards} == cards

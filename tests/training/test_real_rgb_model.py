@@ -20,7 +20,8 @@ from db.connection import connect
 from db.exports import export_rows
 from db.workflows import import_register, scan_into_store
 from models.bundle import load_bundle
-from models.scene_report import CURVE_PNG, REPORT_JSON, REPORT_MD
+from models.report_plot import CURVE_PNG
+from models.reports import REPORT_JSON, REPORT_MD
 
 REGISTER_2025 = "sigbm/sigbm_download_2025-10-17.xlsx"
 #: Measured with tailings_rgb v2 at its card threshold 0.7: 71 of 109 register dams inside scanned cells = 65.1 %
@@ -48,7 +49,7 @@ def test_shipped_card_and_report_meet_what_the_card_claims(model_dir: Path) -> N
     card = model.card
     assert card.bands == ("B2", "B3", "B4") and card.kind == "discovery" and not card.synthetic
     report = json.loads((model_dir / REPORT_JSON).read_text(encoding="utf-8"))
-    assert card.threshold == report["recommended_threshold"]
+    assert card.threshold == report["sites"]["threshold"] == card.metrics.sites.threshold  # type: ignore[union-attr]
     assert report["training"]["n_scenes"] == 70 and report["training"]["augment"]
     assert (model_dir / CURVE_PNG).is_file() and CURVE_PNG in (model_dir / REPORT_MD).read_text(encoding="utf-8")
 

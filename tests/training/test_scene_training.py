@@ -23,8 +23,10 @@ from db.connection import connect
 from db.exports import export_rows
 from db.workflows import scan_into_store
 from models.bundle import load_bundle
-from models.scene_report import CURVE_PNG, REPORT_JSON, REPORT_MD
-from models.scene_training import THRESHOLDS, SceneBatches, SceneTrainConfig, train_on_scenes
+from models.report_plot import CURVE_PNG
+from models.reports import REPORT_JSON, REPORT_MD
+from models.scene_layout import THRESHOLDS, SceneBatches
+from models.trainer import TrainConfig, train_model
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +44,14 @@ def scenes(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def trained(scenes: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelCard, Path]:
-    config = SceneTrainConfig(
+    config = TrainConfig(
+        kind="discovery",
+        layout="scenes",
         name="tiny_scenes",
         out_dir=tmp_path_factory.mktemp("models") / "tiny_scenes",
         bands=S2_12_BANDS,
-        scenes_dir=scenes,
+        data_dir=scenes,
+        augment=True,
         epochs=2,
         batch_size=2,
         folds=3,
@@ -54,25 +59,29 @@ def trained(scenes: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Mod
         description="test model",
     )
     messages: list[str] = []
-    card, folder = train_on_scenes(config, progress=messages.append)
+    result = train_model(config, progress=messages.append)
     assert any("overlap groups" in m for m in messages)
-    return card, folder
+    return result.card, result.folder
 
 
 def test_report_holds_the_curve_the_threshold_and_out_of_fold_scores(trained: tuple[ModelCard, Path]) -> None:
     card, folder = trained
     report = json.loads((folder / REPORT_JSON).read_text(encoding="utf-8"))
-    assert [row["threshold"] for row in report["curve"]] == list(THRESHOLDS)
-    assert card.threshold == report["recommended_threshold"] and card.threshold in THRESHOLDS
+    sites, folds = report["sites"], report["cross_validation"]["folds"]
+    assert [row["threshold"] for row in sites["curve"]] == list(THRESHOLDS)
+    assert card.threshold == sites["threshold"] and card.threshold in THRESHOLDS
     assert card.bands == S2_12_BANDS and card.kind == "discovery"
     assert report["training"]["n_scenes"] == 4 and report["training"]["n_groups"] == 3
     # Overlapping scenes are validated together, never one in training and the other in validation.
-    together = [f["val_scenes"] for f in report["folds"] if "img_0.tif" in f["val_scenes"]]
+    together = [f["val_items"] for f in folds if "img_0.tif" in f["val_items"]]
     assert len(together) == 1 and "img_1.tif" in together[0]
-    assert sorted(s for f in report["folds"] for s in f["val_scenes"]) == [f"img_{k}.tif" for k in range(4)]
-    at = report["at_recommended"]
+    assert sorted(s for f in folds for s in f["val_items"]) == [f"img_{k}.tif" for k in range(4)]
+    at = sites["at_threshold"]
     assert 0 <= at["found"] <= at["tailings_sites"] and at["scanned_km2"] > 0
-    assert 0.0 <= report["cells_at_0.5_mean_sd"]["accuracy"]["mean"] <= 1.0
+    assert 0.0 <= report["cross_validation"]["summary"]["accuracy"]["mean"] <= 1.0
+    # The card holds the same scores, in the one card schema.
+    assert card.metrics.sites is not None and card.metrics.sites.at_threshold == at
+    assert card.metrics.measure("f1") is not None and card.metrics.cross_validation.unit == "201 px windows"
     assert (folder / CURVE_PNG).stat().st_size > 10_000
     text = (folder / REPORT_MD).read_text(encoding="utf-8")
     assert f"Recommended threshold: {card.threshold:g}" in text and CURVE_PNG in text
@@ -84,7 +93,7 @@ def test_rescoring_the_saved_grids_reproduces_the_report_and_follows_new_targets
     import shutil
 
     from core.training.mask_evaluation import Targets
-    from models.scene_training import OOF_GRIDS, load_out_of_fold, rescore_model
+    from models.scene_layout import OOF_GRIDS, load_out_of_fold, rescore_model
 
     card, original = trained
     folder = Path(shutil.copytree(original, tmp_path / "copy"))
@@ -94,7 +103,7 @@ def test_rescoring_the_saved_grids_reproduces_the_report_and_follows_new_targets
     before = json.loads((original / REPORT_JSON).read_text(encoding="utf-8"))
     same = rescore_model(folder, scenes, tmp_path / "v2", "2")
     after = json.loads((tmp_path / "v2" / REPORT_JSON).read_text(encoding="utf-8"))
-    assert same.threshold == card.threshold and after["curve"] == before["curve"]
+    assert same.threshold == card.threshold and after["sites"]["curve"] == before["sites"]["curve"]
     assert same.version == "2" and ModelCard.load(tmp_path / "v2").version == "2"
     assert (folder / "card.json").read_bytes() == untouched  # re-scoring makes a new version, never overwrites
     # Targets nobody can meet: recall first, or the stated fallback; the card and the report follow.
@@ -102,10 +111,9 @@ def test_rescoring_the_saved_grids_reproduces_the_report_and_follows_new_targets
         folder, scenes, tmp_path / "v3", "3", Targets(min_site_recall=1.01, max_false_per_10km2=-1.0)
     )
     report = json.loads((tmp_path / "v3" / REPORT_JSON).read_text(encoding="utf-8"))
-    assert ModelCard.load(tmp_path / "v3").threshold == strict.threshold == report["recommended_threshold"]
-    assert "best balance" in report["why"] and report["why"] in (tmp_path / "v3" / REPORT_MD).read_text(
-        encoding="utf-8"
-    )
+    assert ModelCard.load(tmp_path / "v3").threshold == strict.threshold == report["sites"]["threshold"]
+    why = report["sites"]["why"]
+    assert "best balance" in why and why in (tmp_path / "v3" / REPORT_MD).read_text(encoding="utf-8")
 
 
 def test_model_without_impact_scans_into_the_store_and_exports_say_not_rated(

@@ -13,7 +13,9 @@ from affine import Affine
 from core.model_card import ModelCard
 from core.training.patch_stats import band_statistics
 from core.training.patches import PatchSet
-from models.training import TrainConfig, train_fold, train_model
+from models.patch_layout import PatchLayout
+from models.reports import REPORT_JSON, REPORT_MD
+from models.trainer import TrainConfig, build_model, train_fold, train_model
 
 BANDS = ("B2", "B3", "B4")
 SIZE = 201
@@ -60,7 +62,7 @@ def _config(patch_dir: Path, out: Path, **kw: object) -> TrainConfig:
         "name": "tiny",
         "out_dir": out,
         "bands": BANDS,
-        "patches_dir": patch_dir,
+        "data_dir": patch_dir,
         "epochs": 3,
         "folds": 2,
         "width": 0.25,
@@ -76,7 +78,7 @@ def test_train_model_writes_bundle_and_reports(patch_dir: Path, tmp_path: Path) 
     result = train_model(_config(patch_dir, tmp_path / "tiny", augment=True), progress=messages.append)
 
     folder = tmp_path / "tiny"
-    for name in ("model.keras", "card.json", "cv_report.json", "cv_report.md"):
+    for name in ("model.keras", "card.json", REPORT_JSON, REPORT_MD):
         assert (folder / name).is_file(), name
     card = ModelCard.load(folder)
     assert card.kind == "discovery" and card.patch_size == SIZE and card.synthetic
@@ -86,13 +88,18 @@ def test_train_model_writes_bundle_and_reports(patch_dir: Path, tmp_path: Path) 
     assert card.training["split_method"] == "group" and card.training["n_groups"] == 8
     assert card.training["learning_rate"] == 3e-3 and card.training["class_counts"] == {"not_mine": 16, "mine": 16}
 
-    report = json.loads((folder / "cv_report.json").read_text())
+    report = json.loads((folder / REPORT_JSON).read_text())
     assert [f["fold"] for f in report["cross_validation"]["folds"]] == [1, 2]
-    assert report["cross_validation"]["summary"]["accuracy_mean"] > 0.8
+    assert report["cross_validation"]["summary"]["accuracy"]["mean"] > 0.8
     assert all(sum(map(sum, f["confusion"])) == 16 for f in report["cross_validation"]["folds"])
-    md = (folder / "cv_report.md").read_text()
+    # Each fold validates on whole source scenes: no scene's patches on both sides of a fold.
+    validated = [name for f in report["cross_validation"]["folds"] for name in f["val_items"]]
+    assert sorted(validated) == sorted(str(p.relative_to(patch_dir)) for p in patch_dir.rglob("*.tif"))
+    md = (folder / REPORT_MD).read_text()
     assert "synthetic" in md and "mean ± sd" in md and "| fold |" in md
-    assert len(result.folds) == 2 and result.report_md == folder / "cv_report.md"
+    cv = card.metrics.cross_validation
+    assert cv is not None and len(cv.folds) == 2 and result.report_md == folder / REPORT_MD
+    assert card.metrics.measure("accuracy") == cv.summary["accuracy"] and card.metrics.sites is None
     assert any("fold 1/2 epoch 3/3" in m for m in messages) and any("final model" in m for m in messages)
 
 
@@ -108,11 +115,9 @@ def test_trained_model_classifies_its_patches_and_runs_on_big_scenes(patch_dir: 
     assert (probs[:, 0, 0].argmax(axis=1) == data.y).mean() > 0.8
     scene = np.zeros((1, 600, 420, 3), dtype=np.float32)
     assert loaded.predict(scene).shape == (1, 16, 9, 2)
-    report = json.loads((tmp_path / "m" / "cv_report.json").read_text())
-    assert (
-        report["cross_validation"]["method"] == "none"
-        and "No cross-validation" in (tmp_path / "m" / "cv_report.md").read_text()
-    )
+    report = json.loads((tmp_path / "m" / REPORT_JSON).read_text())
+    assert report["cross_validation"] is None and loaded.card.metrics.cross_validation is None
+    assert "No cross-validation" in (tmp_path / "m" / REPORT_MD).read_text()
 
 
 def test_fold_statistics_come_from_the_training_split_only(tmp_path: Path) -> None:
@@ -128,22 +133,26 @@ def test_fold_statistics_come_from_the_training_split_only(tmp_path: Path) -> No
         sources=np.array([str(i) for i in range(12)]),
     )
     config = TrainConfig(
-        kind="impact", name="t", out_dir=tmp_path, bands=("B2", "B3"), patches_dir=tmp_path, epochs=1, width=0.05
+        kind="impact", name="t", out_dir=tmp_path, bands=("B2", "B3"), data_dir=tmp_path, epochs=1, width=0.05
     )
     train_idx, val_idx = np.arange(8), np.arange(8, 12)
-    result = train_fold(data, train_idx, val_idx, config, 1, 1, progress=lambda _: None)
+    result, predicted = train_fold(PatchLayout(data, config), train_idx, val_idx, config, 1, 1, lambda _: None)
     mean, std = band_statistics(x, data.valid, train_idx)
     np.testing.assert_allclose(result.mean, mean, rtol=1e-6)
     np.testing.assert_allclose(result.std, std, rtol=1e-6)
-    assert max(result.mean) < 1.0 and result.n_train == 8 and result.n_val == 4 and result.groups_val == 1
+    assert max(result.mean) < 1.0 and result.n_train == 8 and result.n_val == 4 and result.val_groups == 1
+    assert predicted.shape == (4, 3) and result.val_items == ("10", "11", "8", "9")
 
 
-def test_config_rejects_ambiguous_data_source(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="exactly one"):
-        TrainConfig(kind="discovery", name="x", out_dir=tmp_path, bands=BANDS)
-    with pytest.raises(ValueError, match="patch folder"):
-        TrainConfig(kind="impact", name="x", out_dir=tmp_path, bands=BANDS, scenes_dir=tmp_path)
-    assert TrainConfig(kind="impact", name="x", out_dir=tmp_path, bands=BANDS, patches_dir=tmp_path).lr == 1e-4
+def test_config_rejects_layouts_that_do_not_fit(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="layout must be one of"):
+        TrainConfig(kind="discovery", name="x", out_dir=tmp_path, bands=BANDS, data_dir=tmp_path, layout="tiles")  # type: ignore[arg-type]
+    for layout in ("scene_patches", "scenes"):
+        with pytest.raises(ValueError, match="patch folder"):
+            TrainConfig(kind="impact", name="x", out_dir=tmp_path, bands=BANDS, data_dir=tmp_path, layout=layout)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="whole scenes"):
+        TrainConfig(kind="discovery", name="x", out_dir=tmp_path, bands=BANDS, data_dir=tmp_path, crop_px=228)
+    assert TrainConfig(kind="impact", name="x", out_dir=tmp_path, bands=BANDS, data_dir=tmp_path).lr == 1e-4
 
 
 def test_patch_batches_crop_normalise_and_augment() -> None:
@@ -179,10 +188,8 @@ def test_patch_batches_crop_normalise_and_augment() -> None:
 @pytest.mark.parametrize("kind", ["discovery", "impact"])
 def test_loss_treats_outputs_as_probabilities(kind: str, tmp_path: Path) -> None:
     """The networks end in softmax: the loss of p(true class) = 0.8 must be -log(0.8), not a logits loss."""
-    from models.training import _build
-
-    config = TrainConfig(kind=kind, name="t", out_dir=tmp_path, bands=("B2", "B3", "B4"), patches_dir=tmp_path)  # type: ignore[arg-type]
-    model = _build(config)
+    config = TrainConfig(kind=kind, name="t", out_dir=tmp_path, bands=("B2", "B3", "B4"), data_dir=tmp_path)  # type: ignore[arg-type]
+    model = build_model(config, 3)
     n_classes = 2 if kind == "discovery" else 3
     probs = np.full((1, n_classes), 0.2 / (n_classes - 1), np.float32)
     probs[0, 1] = 0.8

@@ -14,19 +14,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cli.main import main
-from core.access.users import Identity
 from core.model_card import resolve_model
-from core.settings import REAL_RGB_MODEL, ROOT, model_roots
+from core.settings import REAL_RGB_MODEL, model_roots
 from db.connection import connect
 from db.registers import current_register
 from db.reviews import review_history
+from tests.app_harness import REVIEWER, filled_store, open_app
 from tests.bad_inputs import bad_scenes
-from ui.state import IDENTITY
 
-SUPERVISOR = Identity("sofia", "supervisor", "Sofia", "password")
 SCENE_CASES = [
     "no_crs", "no_transform", "rotated", "wrong_band_count", "missing_named_band", "duplicate_band", "all_nodata",
     "all_nan", "too_small", "one_pixel", "60m_pixels", "not_a_raster", "empty_file", "truncated", "truncated_pixels",
@@ -51,13 +48,6 @@ def _stored(store: Path) -> dict[str, int]:
         con.close()
 
 
-def _app(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state[IDENTITY] = SUPERVISOR
-    at.switch_page(page)
-    return at.run()
-
-
 @pytest.mark.parametrize("case", SCENE_CASES)
 def test_bad_scene_on_the_command_line(env: Path, case: str, capsys: pytest.CaptureFixture[str]) -> None:
     (env / "files").mkdir()
@@ -76,7 +66,7 @@ def test_bad_scene_in_the_app(env: Path, case: str) -> None:
     path, expected = bad_scenes(env / "files")[case]
     (env / "scenes").mkdir()
     shutil.copy(path, env / "scenes" / path.name)
-    at = _app("app_pages/scan.py")
+    at = open_app("app_pages/scan.py")
     next(s for s in at.selectbox if s.label == "Scene file").select(path.name).run()
     next(s for s in at.selectbox if s.label == "Discovery model").select(f"{REAL_RGB_MODEL}@2").run()
     next(b for b in at.button if b.label == "Run the scan").click().run()
@@ -149,7 +139,7 @@ def test_refused_register_on_the_command_line_and_in_the_app(env: Path, case: st
     assert main(["registry", "import", str(path), "--kind", "dam", "--db", str(env / "store.duckdb")]) == 2
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
-    at = _app("app_pages/register.py")
+    at = open_app("app_pages/register.py")
     at.file_uploader[0].set_value((path.name, path.read_bytes(), "text/csv"))  # inside the form: sent on submit
     next(b for b in at.button if b.label == "Import").click().run()
     assert not at.exception and at.error and expected in at.error[0].value
@@ -178,7 +168,7 @@ def test_messy_register_keeps_good_rows_flags_and_rejects_the_rest_and_stays_tex
     )  # decoded as UTF-8, not Latin-1
 
     # The app shows the same report, and the register's map tooltip shows the HTML as text.
-    at = _app("app_pages/register.py")
+    at = open_app("app_pages/register.py")
     assert not at.exception
     from ui.maps import register_deck
 
@@ -231,7 +221,7 @@ def test_a_card_that_does_not_match_its_weights(env: Path, monkeypatch: pytest.M
     monkeypatch.setenv("MINESCAN_MODELS", str(env / "models"))
     (env / "scenes").mkdir()
     shutil.copy(scene, env / "scenes" / "demo_copy.tif")
-    at = _app("app_pages/scan.py")
+    at = open_app("app_pages/scan.py")
     next(s for s in at.selectbox if s.label == "Scene file").select("demo_copy.tif").run()
     next(s for s in at.selectbox if s.label == "Discovery model").select("mismatched@2").run()
     next(b for b in at.button if b.label == "Run the scan").click().run()
@@ -243,9 +233,7 @@ def test_a_card_that_does_not_match_its_weights(env: Path, monkeypatch: pytest.M
 
 
 def test_a_hostile_note_is_stored_verbatim_and_shown_as_text(env: Path) -> None:
-    from tests.web.test_pages import REVIEWER, _filled
-
-    ids = _filled(env)
+    ids = filled_store(env)
     note = "<script>alert('x')</script> '; DELETE FROM review; -- **bold** [link](http://evil.example)"
     con = connect(env / "store.duckdb")
     from db.workflows import decide
@@ -254,7 +242,7 @@ def test_a_hostile_note_is_stored_verbatim_and_shown_as_text(env: Path) -> None:
     assert review_history(con, ids[0])["note"].tolist() == [note]
     assert con.execute("SELECT count(*) FROM review").fetchone()[0] == 1
     con.close()
-    page = _app("app_pages/disagreements.py")
+    page = open_app("app_pages/disagreements.py")
     page.number_input[0].set_value(ids[0]).run()
     assert not page.exception
     shown = page.table[-1].value

@@ -12,22 +12,17 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.access.users import Identity
 from core.settings import ROOT
+from tests.app_harness import open_app
 from tests.earth_engine_helpers import service_account_key
-from ui.state import IDENTITY
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
-SOFIA = Identity("sofia", "supervisor", "Sofia", "password")
 BOUNDS = "-44.16, -20.16, -44.07, -20.08"
 NO_EARTH_ENGINE = "could not be reached"
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state[IDENTITY] = SOFIA
-    at.switch_page("app_pages/imagery.py")
-    return at.run()
+    return open_app("app_pages/imagery.py")
 
 
 def _type_bounds(at: AppTest, text: str = BOUNDS, name: str = "Córrego do Feijão") -> AppTest:
@@ -161,10 +156,7 @@ def test_downloaded_scenes_are_offered_on_the_scan_page(no_account: Path) -> Non
     folder.mkdir(parents=True)
     write_tif(folder / "Brumadinho_32723-E0006-N0084.tif", np.full((3, 40, 40), 900, np.uint16), descriptions=RGB)
     (folder / "Serra_32722-E0007-N0101.tif.partial").write_bytes(b"half a download")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state[IDENTITY] = SOFIA
-    at.switch_page("app_pages/scan.py")
-    at = at.run()
+    at = open_app("app_pages/scan.py")
     options = next(s for s in at.selectbox if s.label == "Scene file").options
     assert "earth_engine/Brumadinho_32723-E0006-N0084.tif" in options
     assert not any("partial" in o for o in options)

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from affine import Affine
-from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
 from app_pages.navigation import PAGES as NAVIGATION
 from core.access.users import Identity, add_user
-from core.geo import to_wgs84
-from core.imagery.bands import S2_12_BANDS
-from core.register import RegisterEntry, RegisterImport
-from core.register.matching import MatchSettings
-from core.scan.sites import Site
 from core.settings import ROOT
 from db.connection import connect
 from db.exports import export_rows
-from db.registers import insert_register
 from db.reviews import disagreements, review_history
-from db.scans import all_scans, start_scan
-from db.sites import insert_sites, site_points
-from db.workflows import rematch
-from tests.fakes import write_tif
+from db.scans import all_scans
+from tests.app_harness import MANAGER, REVIEWER, SUPERVISOR, filled_store, open_app
 from ui.state import IDENTITY
 
 #: Every screen, from the app's own navigation (a page added there is tested here without a copy to update).
@@ -35,104 +24,21 @@ PAGES = [path for path, *_ in NAVIGATION]
 pytestmark = pytest.mark.usefixtures("clean_caches")
 
 
-def _filled(env: Path) -> list[int]:
-    """A 12-band scene with three sites stored, a register with one dam next to the first site."""
-    data = np.full((12, 600, 600), 900, np.uint16)
-    data[:, 200:260, 200:260] = 2600
-    scene = write_tif(
-        env / "scene.tif", data, descriptions=S2_12_BANDS, transform=Affine(10, 0, 600_000, 0, -10, 7_800_000)
-    )
-    con = connect(env / "store.duckdb")
-    scan_id = start_scan(
-        con,
-        scene_id="scene",
-        scene_path=str(scene),
-        scene_crs="EPSG:32723",
-        bounds_lonlat=(-44.0, -20.0, -43.9, -19.9),
-        synthetic=True,
-        discovery=("m", "1"),
-        impact=("i", "1"),
-        params={},
-        tiles_total=1,
-    )
-    sites = []
-    for k, (col, row) in enumerate([(230, 230), (450, 150), (150, 480)]):
-        lon, lat = to_wgs84("EPSG:32723", np.array([600_000 + 10 * col]), np.array([7_800_000 - 10 * row]))
-        x, y = float(lon[0]), float(lat[0])
-        sites.append(
-            Site(
-                lon=x,
-                lat=y,
-                outline_wkt=box(x - 0.001, y - 0.001, x + 0.001, y + 0.001).wkt,
-                area_km2=0.3 - 0.1 * k,
-                p_max=0.95 - 0.1 * k,
-                p_mean=0.8,
-                cell_count=2,
-                cells=((0, 0),),
-                impact_class="high_impact",
-                scene_id="scene",
-                discovery_model="m",
-                discovery_version="1",
-            )
-        )
-    insert_sites(con, scan_id, sites)
-    dam = RegisterEntry(
-        kind="dam",
-        register_id="901",
-        name="<script>alert(1)</script> Barragem",
-        owner="Vale S.A.",
-        state="MG",
-        municipality="ITABIRITO",
-        main_ore="Ferro",
-        height_m=40.0,
-        volume_m3=1e6,
-        construction_method=None,
-        risk_category="Baixa",
-        potential_damage="Alta",
-        emergency_level=None,
-        lon=sites[0].lon + 0.002,
-        lat=sites[0].lat,
-        geometry_wkt=None,
-        raw={},
-        flags=(),
-        source_line=2,
-    )
-    insert_register(con, RegisterImport("r.csv", "sigbm_detailed_csv", None, (dam,), (), 1), "dam")
-    rematch(con, MatchSettings())
-    ids = site_points(con)["id"].tolist()
-    con.close()
-    return ids
-
-
-SUPERVISOR = Identity("sofia", "supervisor", "Sofia", "password")
-REVIEWER = Identity("ana", "reviewer", "Ana", "password")
-MANAGER = Identity("mario", "manager", "Mario", "password")
-
-
-def _app(page: str, identity: Identity | None = SUPERVISOR) -> AppTest:
-    """The app on ``page`` for a signed-in ``identity`` (the session state a verified sign-in leaves)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    if identity is not None:
-        at.session_state[IDENTITY] = identity
-    at.switch_page(page)
-    return at.run()
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_loads_on_an_empty_store(env: Path, page: str) -> None:
-    at = _app(page)
+    at = open_app(page)
     assert not at.exception, at.exception
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_loads_on_a_filled_store(env: Path, page: str) -> None:
-    _filled(env)
-    at = _app(page)
+    filled_store(env)
+    at = open_app(page)
     assert not at.exception, at.exception
 
 
 def test_overview_offers_the_demo_on_an_empty_store(env: Path) -> None:
-    at = _app("app_pages/overview.py")
+    at = open_app("app_pages/overview.py")
     assert any("store is empty" in i.value for i in at.info)
     assert at.button[0].label == "Set up the demo"
     table = at.dataframe[0].value.set_index("model")
@@ -143,8 +49,8 @@ def test_overview_offers_the_demo_on_an_empty_store(env: Path) -> None:
 
 
 def test_deciding_moves_the_queue_on_and_reaches_the_export(env: Path) -> None:
-    ids = _filled(env)
-    at = _app("app_pages/triage.py", REVIEWER)
+    ids = filled_store(env)
+    at = open_app("app_pages/triage.py", REVIEWER)
     assert at.session_state["selected_site"] in ids
     assert "Imagery: MineScan synthetic demo" in [t.value for t in at.text]  # where the scanned pixels came from
     shown = at.session_state["selected_site"]
@@ -171,7 +77,7 @@ def test_deciding_moves_the_queue_on_and_reaches_the_export(env: Path) -> None:
 def test_a_bad_scene_shows_the_core_error_and_stores_nothing(env: Path) -> None:
     (env / "scenes").mkdir()
     (env / "scenes" / "broken.tif").write_bytes(b"not a tiff at all")
-    at = _app("app_pages/scan.py")
+    at = open_app("app_pages/scan.py")
     at.selectbox[0].select("broken.tif").run()
     next(b for b in at.button if b.label == "Run the scan").click().run()
     assert not at.exception
@@ -181,8 +87,8 @@ def test_a_bad_scene_shows_the_core_error_and_stores_nothing(env: Path) -> None:
 
 
 def test_a_rejection_needs_a_reason(env: Path) -> None:
-    _filled(env)
-    at = _app("app_pages/triage.py", Identity("bruno", "supervisor", "", "password"))
+    filled_store(env)
+    at = open_app("app_pages/triage.py", Identity("bruno", "supervisor", "", "password"))
     shown = at.session_state["selected_site"]
     reject = next(b for b in at.button if b.label == "Rejected")
     assert reject.disabled
@@ -195,7 +101,7 @@ def test_a_rejection_needs_a_reason(env: Path) -> None:
 
 
 def test_nobody_gets_in_without_signing_in(env: Path) -> None:
-    _filled(env)
+    filled_store(env)
     add_user(env / "data" / "users.json", "ana", "reviewer", password="correct horse battery")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
     assert at.title[0].value == "MineScan: sign in" and not at.dataframe
@@ -218,8 +124,8 @@ def test_an_empty_users_file_says_how_to_create_an_account(env: Path) -> None:
                                                ("app_pages/register.py", False), ("app_pages/dashboard.py", True),
                                                ("app_pages/export.py", True)])  # fmt: skip
 def test_a_manager_sees_the_dashboard_and_exports_only(env: Path, page: str, allowed: bool) -> None:
-    _filled(env)
-    at = _app(page, MANAGER)
+    filled_store(env)
+    at = open_app(page, MANAGER)
     assert not at.exception and not any("Not allowed" in e.value for e in at.error)
     # The navigation does not offer a manager the other pages: asking for one lands on the overview.
     assert (at.title[0].value == "MineScan") != allowed
@@ -230,7 +136,7 @@ def test_a_manager_sees_the_dashboard_and_exports_only(env: Path, page: str, all
 def test_a_page_checks_the_role_itself(env: Path) -> None:
     """Even run without the app's navigation (Streamlit's page-folder mode), a page refuses a role it does not
     serve."""
-    _filled(env)
+    filled_store(env)
     at = AppTest.from_file(str(ROOT / "app_pages" / "triage.py"), default_timeout=90)
     at.session_state[IDENTITY] = MANAGER
     at.run()
@@ -241,7 +147,7 @@ def test_a_manager_cannot_decide_even_by_calling_the_workflow(env: Path) -> None
     from core.access.users import PermissionDenied
     from db.workflows import decide
 
-    ids = _filled(env)
+    ids = filled_store(env)
     con = connect(env / "store.duckdb")
     with pytest.raises(PermissionDenied, match="mario is a manager; 'decide' needs the role reviewer, supervisor"):
         decide(con, MANAGER, ids[0], "confirmed")
@@ -252,22 +158,22 @@ def test_a_manager_cannot_decide_even_by_calling_the_workflow(env: Path) -> None
 
 
 def test_only_supervisors_get_the_register_import(env: Path) -> None:
-    _filled(env)
-    reviewer = _app("app_pages/register.py", REVIEWER)
+    filled_store(env)
+    reviewer = open_app("app_pages/register.py", REVIEWER)
     assert not reviewer.exception and any("Only supervisors" in c.value for c in reviewer.caption)
-    supervisor = _app("app_pages/register.py", SUPERVISOR)
+    supervisor = open_app("app_pages/register.py", SUPERVISOR)
     assert not any("Only supervisors" in c.value for c in supervisor.caption)
 
 
 def test_double_review_is_blind_in_triage_and_signed_off_on_the_disagreements_page(env: Path) -> None:
     from db.workflows import decide
 
-    ids = _filled(env)
+    ids = filled_store(env)
     con = connect(env / "store.duckdb")
     con.execute("INSERT INTO double_review (site_id) VALUES (?)", [ids[0]])
     decide(con, REVIEWER, ids[0], "confirmed", note="Ana's secret note")
     bia = Identity("bia", "reviewer", "", "password")
-    at = _app("app_pages/triage.py", bia)
+    at = open_app("app_pages/triage.py", bia)
     assert not at.exception
     site_box = next(b for b in at.selectbox if b.label == "Site")
     assert any(f"· site {ids[0]} ·" in option for option in site_box.options)
@@ -278,7 +184,7 @@ def test_double_review_is_blind_in_triage_and_signed_off_on_the_disagreements_pa
     next(b for b in at.button if b.label == "Rejected").click().run()
     assert not at.exception
 
-    page = _app("app_pages/disagreements.py", SUPERVISOR)
+    page = open_app("app_pages/disagreements.py", SUPERVISOR)
     assert not page.exception
     waiting = page.dataframe[0].value
     assert waiting["site_id"].tolist() == [ids[0]] and set(waiting[["decision_1", "decision_2"]].iloc[0]) == {

@@ -9,8 +9,8 @@ import pytest
 from affine import Affine
 
 from core.imagery.bands import S2_12_BANDS
+from tests.app_harness import open_app
 from tests.fakes import write_tif
-from tests.web.test_pages import _app
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
 #: 10 m pixels in UTM 23S over Minas Gerais, and the same grid in UTM 31N (France).
@@ -30,7 +30,7 @@ def _discovery(at: object) -> object:
 def test_a_real_rgb_scene_gets_the_real_rgb_model_and_no_warning(env: Path) -> None:
     (env / "scenes").mkdir()
     _scene(env, "rgb_patch.tif", ("B2", "B3", "B4"))
-    at = _app("app_pages/scan.py")
+    at = open_app("app_pages/scan.py")
     assert not at.exception
     box = _discovery(at)
     assert box.value == "tailings_rgb@2"
@@ -43,7 +43,7 @@ def test_a_real_rgb_scene_gets_the_real_rgb_model_and_no_warning(env: Path) -> N
 def test_a_synthetic_model_on_real_imagery_outside_brazil_is_warned_before_the_run(env: Path) -> None:
     (env / "scenes").mkdir()
     _scene(env, "france.tif", S2_12_BANDS, crs="EPSG:32631")
-    at = _app("app_pages/scan.py")
+    at = open_app("app_pages/scan.py")
     box = _discovery(at)
     box.set_value("demo_discovery@1").run()
     texts = " ".join(w.value for w in at.warning)
@@ -54,7 +54,7 @@ def test_a_synthetic_model_on_real_imagery_outside_brazil_is_warned_before_the_r
 def test_a_failed_scan_leaves_no_progress_bar_and_no_server_path(env: Path) -> None:
     (env / "scenes").mkdir()
     _scene(env, "rgb_patch.tif", ("B2", "B3", "B4"))
-    at = _app("app_pages/scan.py")
+    at = open_app("app_pages/scan.py")
     _discovery(at).set_value("demo_discovery@1").run()  # the wrong model, chosen on purpose
     assert any("reads" in w.value and "this scene has 3 band(s)" in w.value for w in at.warning)
     next(b for b in at.button if b.label == "Run the scan").click().run()
