@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,11 +71,23 @@ def match_settings(args: argparse.Namespace) -> MatchSettings:
     return MatchSettings(radius_m=args.radius, off_target_radius_m=args.off_target_radius)
 
 
-def load_scan_model(name_or_path: str) -> ScanModel:
-    """A model by name, ``name@version`` or folder, ready for the scan (TensorFlow is imported here)."""
+def promoted_models(args: argparse.Namespace) -> dict[str, str]:
+    """The promoted version of each model, from ``--db`` or the default store when it exists (else none)."""
+    path = store_path(args) if getattr(args, "db", None) is not None else settings.db_path()
+    if not path.is_file():
+        return {}
+    from db.promotions import promoted_versions
+    from db.store import Store
+
+    return Store(path).read(promoted_versions)
+
+
+def load_scan_model(name_or_path: str, promoted: Mapping[str, str] | None = None) -> ScanModel:
+    """A model by name (its promoted version, else its newest), ``name@version`` or folder, ready for the scan
+    (TensorFlow is imported here)."""
     from core.model_card import resolve_model
     from core.scan.pipeline import ScanModel
     from models.bundle import load_bundle
 
-    loaded = load_bundle(resolve_model(name_or_path, settings.model_roots()))
+    loaded = load_bundle(resolve_model(name_or_path, settings.model_roots(), promoted))
     return ScanModel(card=loaded.card, predict=loaded.predict)

@@ -6,7 +6,15 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli.common import add_radius_options, add_store_option, load_scan_model, match_settings, open_store, progress_bar
+from cli.common import (
+    add_radius_options,
+    add_store_option,
+    load_scan_model,
+    match_settings,
+    open_store,
+    progress_bar,
+    promoted_models,
+)
 from core import settings
 from core.errors import MineScanError
 from db.scans import scan_summary
@@ -24,8 +32,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in SITE_FORMATS:
         raise MineScanError(f"--out {out.name}: use a .geojson or .csv file name")
-    discovery = load_scan_model(args.model)
-    impact = None if args.impact_model.lower() == "none" else load_scan_model(args.impact_model)
+    promoted = promoted_models(args)
+    discovery = load_scan_model(args.model, promoted)
+    impact = None if args.impact_model.lower() == "none" else load_scan_model(args.impact_model, promoted)
     threshold = args.threshold if args.threshold is not None else discovery.card.threshold
     scan_settings = ScanSettings(threshold=threshold, cells_per_tile=args.cells_per_tile)
     if args.resume is not None and args.db is None:
@@ -98,8 +107,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """Scan a scene and score the sites against a ground-truth GeoJSON."""
     from core.scan.pipeline import ScanSettings, scan_scene
 
-    discovery = load_scan_model(args.model)
-    impact = None if args.impact_model.lower() == "none" else load_scan_model(args.impact_model)
+    promoted = promoted_models(args)
+    discovery = load_scan_model(args.model, promoted)
+    impact = None if args.impact_model.lower() == "none" else load_scan_model(args.impact_model, promoted)
     threshold = args.threshold if args.threshold is not None else discovery.card.threshold
     result = scan_scene(
         Path(args.scene), discovery, impact, ScanSettings(threshold=threshold), progress=progress_bar("Scanning")

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cli.common import say
+from cli.common import add_store_option, say
 from core import settings
 from core.errors import MineScanError
 from core.imagery.bands import get_profile
@@ -14,9 +14,15 @@ from core.model_card import ModelCard, new_model_folder, resolve_model
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train a model from patch folders, or from patches cut from scenes with masks."""
-    if bool(args.patches) == bool(args.scenes):
-        raise MineScanError("give exactly one of --patches DIR (one subfolder per class) or --scenes DIR (img/, mask/)")
+    """Train a model from patch folders, patches cut from scenes with masks, or a training set of the store."""
+    given = [bool(args.patches), bool(args.scenes), args.from_training_set is not None]
+    if sum(given) != 1:
+        raise MineScanError("give exactly one of --patches DIR (one subfolder per class), --scenes DIR (img/, mask/) "
+                            "or --from-training-set ID")  # fmt: skip
+    if args.fine_tune and args.from_training_set is None:
+        raise MineScanError("--fine-tune goes with --from-training-set: it continues a model on reviewed windows")
+    if args.from_training_set is not None:
+        return _train_from_set(args)
     return _train(
         args,
         kind=args.kind,
@@ -42,15 +48,48 @@ def cmd_train_scenes(args: argparse.Namespace) -> int:
     )
 
 
+def _train_from_set(args: argparse.Namespace) -> int:
+    """A discovery model from a training set built from reviews: from scratch, or fine-tuning ``--fine-tune``."""
+    from cli.common import open_store
+    from core.training.review_set_files import read_manifest
+    from db.training_sets import training_set
+
+    if args.kind != "discovery":
+        raise MineScanError("a training set from reviews trains a discovery model: use --kind discovery")
+    found = open_store(args).read(lambda con: training_set(con, args.from_training_set))
+    manifest = read_manifest(found["folder"])
+    if manifest.get("fingerprint") != found["fingerprint"]:
+        raise MineScanError(f"training set {found['id']}: {found['folder']} does not hold the windows the store "
+                            "recorded (its manifest's fingerprint differs); build a new set")  # fmt: skip
+    parent = resolve_model(args.fine_tune, settings.model_roots()) if args.fine_tune else None
+    bands = ModelCard.load(parent).bands if parent else get_profile(args.profile).bands
+    if tuple(bands) != found["bands"]:
+        raise MineScanError(f"training set {found['id']} has bands {', '.join(found['bands'])}, the model "
+                            f"{', '.join(bands)}: build the set with the model's band profile")  # fmt: skip
+    if parent and not args.name:
+        args.name = ModelCard.load(parent).name
+    return _train(
+        args,
+        kind="discovery",
+        data_dir=found["folder"],
+        layout="patches",
+        augment=True,
+        threshold=ModelCard.load(parent).threshold if parent else args.threshold,
+        parent=parent,
+        provenance=(("training_set", found["id"]), ("data_fingerprint", found["fingerprint"])),
+        bands=tuple(bands),
+    )
+
+
 def _train(args: argparse.Namespace, **layout: Any) -> int:
     """Both commands: one trainer, two data layouts."""
     from models.trainer import TrainConfig, train_model
 
     out, version = _out_folder(args)
+    layout.setdefault("bands", get_profile(args.profile).bands)
     config = TrainConfig(
         name=args.name,
         out_dir=out,
-        bands=get_profile(args.profile).bands,
         epochs=args.epochs,
         batch_size=args.batch_size,
         folds=args.folds,
@@ -80,14 +119,19 @@ def cmd_rescore_scenes(args: argparse.Namespace) -> int:
 
 def _out_folder(args: argparse.Namespace) -> tuple[Path, str]:
     """``--out``, or the next free ``<data>/models/<name>/<version>/`` (never the code's models/, never over one)."""
+    if not args.name:
+        raise MineScanError("give the model's --name (with --fine-tune it defaults to the parent's)")
     if args.out:
         return Path(args.out), args.version or "1"
     return new_model_folder(args.name, args.version, settings.user_models_dir(), settings.model_roots())
 
 
-def _model_options(p: argparse.ArgumentParser, *, profile: str, epochs: int, batch_size: int, folds: int) -> None:
+def _model_options(p: argparse.ArgumentParser, *, profile: str, epochs: int, batch_size: int, folds: int,
+                   required_name: bool = True) -> None:  # fmt: skip
     """The options both trainers share: the model's name, version and folder, bands, epochs, folds, seed."""
-    p.add_argument("--name", required=True, help="model name; saved to <data>/models/<name>/<version>/ unless --out")
+    p.add_argument(
+        "--name", required=required_name, help="model name; saved to <data>/models/<name>/<version>/ unless --out"
+    )
     p.add_argument("--version", help="default: the next number after the model's versions")
     p.add_argument("--out", help="model folder to write (instead of the data folder)")
     other = "rgb" if profile == "s2_12" else "s2_12"
@@ -105,7 +149,10 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--kind", choices=["discovery", "impact"], required=True)
     p.add_argument("--patches", help="folder with one subfolder of GeoTIFF patches per class")
     p.add_argument("--scenes", help="folder with img/img_N.tif and mask/mask_N.tif (0/1 masks on the same grid)")
-    _model_options(p, profile="s2_12", epochs=30, batch_size=16, folds=10)
+    p.add_argument("--from-training-set", type=int, metavar="ID", help="a training set built from reviews (store)")
+    p.add_argument("--fine-tune", metavar="NAME@VERSION", help="with --from-training-set: continue this model")
+    add_store_option(p, "the store holding the training set")
+    _model_options(p, profile="s2_12", epochs=30, batch_size=16, folds=10, required_name=False)
     p.add_argument("--augment", action="store_true", help="random flips and 90-degree rotations")
     p.add_argument("--threshold", type=float, default=0.6, help="P(mine) threshold stored in the card")
     p.add_argument("--synthetic", action="store_true", help="mark the model as trained on synthetic data")

@@ -5,7 +5,7 @@ catalogue of model folders: ``<root>/<name>/<version>/`` under the shipped ``mod
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -194,8 +194,9 @@ def list_cards(roots: Sequence[Path]) -> list[tuple[ModelCard, Path]]:
     return sorted(cards, key=lambda cf: (cf[0].name, version_key(cf[0].version)))
 
 
-def resolve_model(ref: str, roots: Sequence[Path]) -> Path:
-    """The folder of ``ref``: a path to a model folder, ``name@version``, or ``name`` (its newest version).
+def resolve_model(ref: str, roots: Sequence[Path], promoted: Mapping[str, str] | None = None) -> Path:
+    """The folder of ``ref``: a path to a model folder, ``name@version``, or ``name`` (its promoted version when
+    ``promoted`` names one, else its newest).
 
     Raises:
         ModelBundleError: no such model; the message lists the models there are, as ``name@version``.
@@ -204,10 +205,15 @@ def resolve_model(ref: str, roots: Sequence[Path]) -> Path:
     if "@" not in ref and (as_path / CARD_FILE).is_file():
         return as_path
     name, version = parse_ref(ref)
-    matches = [(c, f) for c, f in list_cards(roots) if c.name == name and (version is None or c.version == version)]
+    cards = list_cards(roots)
+    if version is None and promoted and name in promoted:
+        chosen = [f for c, f in cards if c.name == name and c.version == promoted[name]]
+        if chosen:
+            return chosen[-1]
+    matches = [(c, f) for c, f in cards if c.name == name and (version is None or c.version == version)]
     if name and matches:
         return matches[-1][1]
-    available = ", ".join(c.ref for c, _ in list_cards(roots)) or "none"
+    available = ", ".join(c.ref for c, _ in cards) or "none"
     where = " and ".join(str(r) for r in roots)
     raise ModelBundleError(f"no model {ref!r}: it is neither a model folder nor a model under {where} "
                            f"(available: {available})")  # fmt: skip

@@ -30,6 +30,11 @@ def user_models_dir() -> Path:
     return data_dir() / "models"
 
 
+def training_sets_dir() -> Path:
+    """Folder of the training sets built from the store: ``<data>/training_sets/<id>/``."""
+    return data_dir() / "training_sets"
+
+
 def model_roots() -> tuple[Path, Path]:
     """Where models are looked up, as ``<root>/<name>/<version>/``: the shipped ones, then the user's."""
     return models_dir(), user_models_dir()

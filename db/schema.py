@@ -185,6 +185,51 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT 'kind', 'demo'
         WHERE EXISTS (SELECT 1 FROM register_snapshot WHERE source_file = 'anm_register_demo.csv');
     """,
+    # 9: training sets built from reviewers' decisions (every window with the review it came from), and which
+    # version of each model is promoted (append-only: a rollback is a new row).
+    """
+    CREATE SEQUENCE training_set_id_seq;
+    CREATE TABLE training_set (
+        id BIGINT PRIMARY KEY DEFAULT nextval('training_set_id_seq'),
+        name VARCHAR NOT NULL,
+        source VARCHAR NOT NULL CHECK (source IN ('reviews', 'register')),
+        bands VARCHAR NOT NULL,
+        folder VARCHAR,
+        fingerprint VARCHAR,
+        counts_json VARCHAR,
+        skipped_json VARCHAR,
+        status VARCHAR NOT NULL CHECK (status IN ('building', 'ready', 'failed')),
+        message VARCHAR,
+        created_by VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    CREATE TABLE training_set_item (
+        training_set_id BIGINT NOT NULL REFERENCES training_set (id),
+        item INTEGER NOT NULL,
+        file VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        scan_id BIGINT,
+        site_id BIGINT,
+        review_id BIGINT,
+        place VARCHAR NOT NULL,
+        row_px INTEGER NOT NULL,
+        col_px INTEGER NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        PRIMARY KEY (training_set_id, item)
+    );
+    CREATE SEQUENCE model_promotion_id_seq;
+    CREATE TABLE model_promotion (
+        id BIGINT PRIMARY KEY DEFAULT nextval('model_promotion_id_seq'),
+        model_name VARCHAR NOT NULL,
+        version VARCHAR NOT NULL,
+        action VARCHAR NOT NULL CHECK (action IN ('promote', 'rollback')),
+        by_user VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        note VARCHAR,
+        promoted_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    """,
 )
 
 

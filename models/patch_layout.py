@@ -19,7 +19,7 @@ from core.training.metrics import accuracy, confusion_matrix, f1_score, macro_f1
 from core.training.patch_stats import band_statistics
 from core.training.patches import PatchSet, cut_patches_from_scenes, load_patch_folder
 from models.datasets import PatchBatches
-from models.trainer import Fitted, Progress, build_model, fit_network
+from models.trainer import Fitted, Progress, build_model, fit_network, parent_statistics
 
 if TYPE_CHECKING:
     from models.trainer import TrainConfig
@@ -102,7 +102,8 @@ class PatchLayout:
 
     def fit(self, idx: np.ndarray, seed: int, label: str, progress: Progress) -> Fitted:
         """A fresh network fitted on the patches ``idx``, standardised with their own statistics."""
-        mean, std = band_statistics(self.data.x, self.data.valid, idx, crop=self.config.patch_size)
+        stats = parent_statistics(self.config)
+        mean, std = stats or band_statistics(self.data.x, self.data.valid, idx, crop=self.config.patch_size)
         keras.utils.set_random_seed(seed)
         model = build_model(self.config, len(self.config.bands))
         accuracy = fit_network(model, self._batches(idx, mean, std, True), self.config, progress, label)

@@ -41,7 +41,7 @@ from core.training.mask_evaluation import (
 from core.training.patch_stats import band_statistics, normalise_patches
 from models.datasets import EpochBatches, augment_arrays
 from models.reports import build_report, write_report
-from models.trainer import Fitted, Progress, build_model, fit_network
+from models.trainer import Fitted, Progress, build_model, fit_network, parent_statistics
 
 if TYPE_CHECKING:
     from models.trainer import TrainConfig
@@ -202,7 +202,7 @@ class SceneLayout:
     def fit(self, idx: np.ndarray, seed: int, label: str, progress: Progress) -> Fitted:
         """A fresh FCN fitted on the scenes ``idx`` with their own band statistics."""
         c, data = self.config, self.data
-        mean, std = band_statistics(data.x, data.valid, idx)
+        mean, std = parent_statistics(c) or band_statistics(data.x, data.valid, idx)
         labels = data.labels[idx]
         n_mine, n_bg = int((labels == MINE).sum()), int((labels == BACKGROUND).sum())
         keras.utils.set_random_seed(seed)

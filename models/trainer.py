@@ -20,8 +20,8 @@ from typing import Any, Literal, Protocol
 import keras
 import numpy as np
 
-from core.errors import TrainingDataError
-from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES, ModelCard
+from core.errors import ModelBundleError, TrainingDataError
+from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES, WEIGHTS_FILE, ModelCard
 from core.settings import ROOT
 from core.training.card_metrics import CardMetrics, CrossValidation, FoldScore, SiteScores
 from core.training.mask_evaluation import Targets
@@ -70,6 +70,10 @@ class TrainConfig:
     #: Weigh mine cells so that both classes count equally in the loss (else each labelled cell counts once).
     balance_classes: bool = False
     targets: Targets = Targets()
+    #: Fine-tune this model folder (its weights and band statistics) instead of starting from random weights.
+    parent: Path | None = None
+    #: Facts recorded on the card about where the data came from (training set id, data fingerprint).
+    provenance: tuple[tuple[str, object], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in ("discovery", "impact"):
@@ -87,10 +91,10 @@ class TrainConfig:
 
     @property
     def lr(self) -> float:
-        """The learning rate: the configured one, else METHOD.md's (1e-3 discovery, 1e-4 impact)."""
+        """The learning rate: the configured one, else METHOD.md's (1e-3 discovery, 1e-4 impact; 1e-4 fine-tuning)."""
         if self.learning_rate is not None:
             return self.learning_rate
-        return 1e-3 if self.kind == "discovery" else 1e-4
+        return 1e-3 if self.kind == "discovery" and self.parent is None else 1e-4
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -193,15 +197,34 @@ def configure_runtime(seed: int) -> None:
 
 
 def build_model(config: TrainConfig, n_bands: int) -> keras.Model:
-    """A fresh, compiled network of the configured kind (weighted accuracy: ignored cells weigh 0)."""
-    builder = build_discovery_fcn if config.kind == "discovery" else build_impact_cnn
-    model = builder(n_bands, width=config.width)
+    """A compiled network of the configured kind: fresh, or the parent's weights when fine-tuning (weighted
+    accuracy: ignored cells weigh 0)."""
+    if config.parent is not None:
+        model = keras.models.load_model(Path(config.parent) / WEIGHTS_FILE, compile=False)
+    else:
+        builder = build_discovery_fcn if config.kind == "discovery" else build_impact_cnn
+        model = builder(n_bands, width=config.width)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=config.lr),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=False),
         weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
     return model
+
+
+def parent_statistics(config: TrainConfig) -> tuple[np.ndarray, np.ndarray] | None:
+    """The parent's band statistics when fine-tuning (its weights expect inputs scaled so), else None.
+
+    Raises:
+        ModelBundleError: the parent's card is unreadable or its bands or kind differ from the configuration.
+    """
+    if config.parent is None:
+        return None
+    card = ModelCard.load(Path(config.parent))
+    if card.bands != tuple(config.bands) or card.kind != config.kind:
+        raise ModelBundleError(f"{card.ref} is a {card.kind} model of bands {', '.join(card.bands)}; it cannot be "
+                               f"fine-tuned as a {config.kind} model of bands {', '.join(config.bands)}")  # fmt: skip
+    return np.asarray(card.mean, np.float64), np.asarray(card.std, np.float64)
 
 
 def fit_network(model: keras.Model, batches: keras.utils.PyDataset, config: TrainConfig, progress: Progress,
@@ -331,7 +354,10 @@ def _training_summary(config: TrainConfig, described: dict[str, Any], cv: CrossV
                       final_accuracy: float) -> dict[str, Any]:  # fmt: skip
     import tensorflow as tf
 
+    parent = ModelCard.load(Path(config.parent)).ref if config.parent is not None else None
     return {
+        "parent": parent,
+        **dict(config.provenance),
         "data_source": shown_path(config.data_dir),
         "layout": LAYOUT_NAMES[config.layout],
         **described,

@@ -36,6 +36,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "import_register": frozenset({"supervisor"}),
     "view_dashboard": frozenset({"reviewer", "supervisor", "manager"}),
     "export": frozenset({"reviewer", "supervisor", "manager"}),
+    "train_model": frozenset({"supervisor"}),
+    "promote_model": frozenset({"supervisor"}),
 }
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MIN_PASSWORD_LEN = 10

@@ -1,0 +1,123 @@
+"""``training-set`` and ``models``: training sets from reviewers' decisions, and model versions and promotion."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from cli.common import add_store_option, open_store, say
+from core import settings
+from core.access.users import Identity, load_users
+from core.errors import MineScanError
+from core.imagery.bands import get_profile
+from core.model_card import ModelCard, list_cards, parse_ref, resolve_model
+
+
+def operator(username: str) -> Identity:
+    """The account a command acts for (``--by``), from the users file; its role decides what it may do."""
+    users = load_users(settings.users_path())
+    user = users.get(username)
+    if user is None or user.disabled:
+        raise MineScanError(f"--by {username}: no such active user in {settings.users_path()} (see 'users list')")
+    return Identity(user.username, user.role, user.display_name, "cli")
+
+
+def _scan_ids(text: str) -> list[int]:
+    try:
+        ids = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise MineScanError(f"--scans {text!r}: give scan ids separated by commas, e.g. 1,2,5") from None
+    if not ids:
+        raise MineScanError("--scans: give at least one scan id")
+    return ids
+
+
+def cmd_set_build(args: argparse.Namespace) -> int:
+    """Build a training set from the decided sites of the chosen scans."""
+    from core.access.users import require
+    from core.training.review_sets import SetSettings
+    from db.training_workflows import build_training_set
+
+    who = require(operator(args.by), "train_model")
+    bands = get_profile(args.profile).bands
+    store = open_store(args)
+    set_id, built = build_training_set(
+        store, _scan_ids(args.scans), bands, args.name, who.username, settings.training_sets_dir(),
+        SetSettings(seed=args.seed),
+    )  # fmt: skip
+    for scan_id, why in built.skipped:
+        say(f"Left out scan {scan_id}: {why}")
+    counts: Any = built.manifest["counts"]
+    print(f"Training set {set_id} in {built.folder}: {counts['windows']} windows in {counts['places']} places; "
+          f"by class {counts['by_class']}; by reason {counts['by_reason']}")  # fmt: skip
+    return 0
+
+
+def cmd_set_list(args: argparse.Namespace) -> int:
+    """List the training sets."""
+    from db.training_sets import training_sets
+
+    rows = open_store(args).read(training_sets)
+    if rows.empty:
+        print("No training sets yet: build one with 'training-set build --scans IDS --by USER'.")
+    for r in rows.itertuples():
+        counts = json.loads(r.counts_json) if r.counts_json else {}
+        print(f"  {r.id:>4}  {r.name:<24} {r.status:<9} {r.bands:<20} {counts.get('by_class', '')} "
+              f"{r.message or ''}")  # fmt: skip
+    return 0
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    """Every model version, marking the promoted one."""
+    from db.promotions import promoted_versions
+
+    promoted = open_store(args).read(promoted_versions)
+    for card, folder in list_cards(settings.model_roots()):
+        mark = "promoted" if promoted.get(card.name) == card.version else ""
+        parent = card.training.get("parent") or ""
+        print(f"  {card.label:<36} {card.kind:<9} {mark:<8} {('from ' + parent) if parent else '':<24} {folder}")
+    return 0
+
+
+def _promote(args: argparse.Namespace, action: str) -> int:
+    from db.promotions import record_promotion
+
+    who = operator(args.by)
+    name, version = parse_ref(args.model)
+    if version is None:
+        raise MineScanError(f"{args.model}: name the version to {action} to, as name@version")
+    card = ModelCard.load(resolve_model(args.model, settings.model_roots()))  # refuses a version that is not there
+    open_store(args).write(lambda con: record_promotion(con, who, name, card.version, action, args.note))
+    print(f"{card.ref} is now the promoted version of {name} ({action} by {who.username}).")
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    """``training-set build|list`` and ``models list|promote|rollback``."""
+    p = sub.add_parser("training-set", help="training sets built from reviewers' decisions")
+    tsub = p.add_subparsers(dest="set_command", required=True)
+    b = tsub.add_parser("build", help="cut the decided sites of scans (and background) into a new training set")
+    b.add_argument("--scans", required=True, help="scan ids, comma-separated")
+    b.add_argument("--by", required=True, help="the supervisor building it (a user of the app)")
+    b.add_argument("--name", default="reviews", help="a name for the set")
+    b.add_argument("--profile", default="s2_12", help="band profile of the windows: s2_12 (default) or rgb")
+    b.add_argument("--seed", type=int, default=0, help="seed of the background windows")
+    add_store_option(b)
+    b.set_defaults(func=cmd_set_build)
+    ls = tsub.add_parser("list", help="every training set with its counts")
+    add_store_option(ls)
+    ls.set_defaults(func=cmd_set_list)
+
+    p = sub.add_parser("models", help="model versions: list, promote, rollback")
+    msub = p.add_subparsers(dest="models_command", required=True)
+    ml = msub.add_parser("list", help="every model version; the promoted one marked")
+    add_store_option(ml)
+    ml.set_defaults(func=cmd_models_list)
+    for action, what in (("promote", "make a version the one scans use"), ("rollback", "go back to an earlier one")):
+        m = msub.add_parser(action, help=what)
+        m.add_argument("model", help="name@version")
+        m.add_argument("--by", required=True, help="the supervisor doing it (a user of the app)")
+        m.add_argument("--note", default=None, help="why")
+        add_store_option(m)
+        m.set_defaults(func=lambda args, action=action: _promote(args, action))
