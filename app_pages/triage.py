@@ -18,7 +18,7 @@ from core.errors import MineScanError
 from core.imagery.chips import site_chips
 from core.imagery.pictures import scene_picture
 from core.review.decisions import REASONS
-from core.review.queue import IMPACT_ORDER, RANKING_EXPLAINED, STATUS_ORDER, QueueFilter, next_site
+from core.review.queue import IMPACT_ORDER, ORDERS, STATUS_ORDER, QueueFilter, next_site
 from db.queue import queue_choices
 from db.registers import register_near
 from db.reviews import review_history
@@ -227,7 +227,11 @@ impacts = f4.multiselect(
 )
 decided_choice = f5.radio("Show", ["Undecided", "Decided", "All"], horizontal=True, key="triage_show")
 decided = {"Undecided": False, "Decided": True, "All": None}[decided_choice]
-queue = QueueFilter(scan_id, tuple(states), tuple(statuses), tuple(impacts), decided)
+order = st.radio(
+    "Order", list(ORDERS), horizontal=True, key="triage_order",
+    format_func=lambda o: {"risk": "Highest risk first", "uncertain": "Least certain first (teaches the model most)"}[o],
+)  # fmt: skip
+queue = QueueFilter(scan_id, tuple(states), tuple(statuses), tuple(impacts), decided, order)
 # The store ranks all sites; the page holds one page of them. Double-review sites stay blind (only this
 # reviewer's own call shows) until two reviewers have decided them.
 page_key = f"{state.QUEUE_PAGE}_{hash(queue)}"
@@ -237,7 +241,7 @@ if ranked.empty and page_no > 0:  # decisions emptied the last page: back to the
     st.session_state.pop(page_key, None)
     page_no = 0
     ranked, total = resources.queue_page(identity.username, queue, limit=PAGE_SIZE)
-st.caption(f"**Order.** {RANKING_EXPLAINED}")
+st.caption(f"**Order.** {ORDERS[order]}")
 if ranked.empty:
     st.success("Nothing left in this view: every site here is decided (choose 'All' to see them).")
     st.stop()

@@ -31,8 +31,11 @@ _SLIM_SQL = f"""
 WITH {_BLIND_OWN_SQL}, slim AS (
     SELECT s.id AS site_id, s.scan_id, s.lon, s.lat, s.p_max, s.area_km2, s.impact_class, m.status AS match_status,
            d.state AS nearest_dam_state,
+           abs(s.p_max - coalesce(TRY_CAST(json_extract_string(c.params_json, '$.threshold') AS DOUBLE), 0.6))
+               AS margin,
            CASE WHEN b.site_id IS NULL THEN r.decision ELSE o.decision END AS decision
     FROM site s
+    JOIN scan c ON c.id = s.scan_id
     LEFT JOIN site_match m ON m.site_id = s.id
     LEFT JOIN registered_site d ON d.id = m.nearest_dam
     LEFT JOIN latest_review r ON r.site_id = s.id
@@ -53,6 +56,7 @@ WHERE (CAST($scan_id AS BIGINT) IS NULL OR scan_id = $scan_id)
 QUEUE_RANK_SQL = f"""{_SLIM_SQL}
 SELECT site_id FROM slim {_QUEUE_WHERE}
 ORDER BY (decision IS NOT NULL),
+         CASE WHEN $order = 'uncertain' THEN margin END,
          coalesce(list_position(CAST($status_order AS VARCHAR[]), match_status), 99),
          coalesce(list_position(CAST($impact_order AS VARCHAR[]), impact_class), 99),
          p_max DESC, area_km2 DESC, site_id
@@ -87,11 +91,13 @@ def queue_page(
 ) -> tuple[pd.DataFrame, int]:
     """One page of the ranked triage queue as ``reviewer`` sees it, with a ``rank`` column, and the total count.
 
-    The order is :data:`core.review.queue.RANKING_EXPLAINED` (undecided first; register status; impact; P(mine); area).
+    The order is the filter's: :data:`core.review.queue.ORDERS` (by risk: undecided first; register status; impact;
+    P(mine); area. Least certain: undecided first; P(mine) nearest the scan's threshold; then by risk).
     On double-review sites fewer than two reviewers have decided (``blind``), only the reviewer's own decision.
     """
     where = filter_params(reviewer, queue)
-    order = {"status_order": list(STATUS_ORDER), "impact_order": list(IMPACT_ORDER), "limit": limit, "offset": offset}
+    order = {"status_order": list(STATUS_ORDER), "impact_order": list(IMPACT_ORDER), "order": queue.order,
+             "limit": limit, "offset": offset}  # fmt: skip
     ranks = con.execute(QUEUE_RANK_SQL, {**where, **order}).fetchall()
     total = count_of(con, QUEUE_COUNT_SQL, where)
     ids = [int(r[0]) for r in ranks]

@@ -20,6 +20,13 @@ RANKING_EXPLAINED = (
     "then the largest area. Undecided sites come before decided ones."
 )
 
+UNCERTAIN_EXPLAINED = (
+    "Least certain first: the sites whose P(mine) is nearest the scan's threshold, where the model is least sure "
+    "and a decision teaches it most; undecided sites before decided ones."
+)
+#: The queue orders a reviewer can choose, with what each one means.
+ORDERS: dict[str, str] = {"risk": RANKING_EXPLAINED, "uncertain": UNCERTAIN_EXPLAINED}
+
 
 @dataclass(frozen=True)
 class QueueFilter:
@@ -30,6 +37,12 @@ class QueueFilter:
     statuses: tuple[str, ...] = ()
     impacts: tuple[str, ...] = ()
     decided: bool | None = None
+    #: ``"risk"``: :data:`RANKING_EXPLAINED`; ``"uncertain"``: :data:`UNCERTAIN_EXPLAINED` (teaches the model most).
+    order: str = "risk"
+
+    def __post_init__(self) -> None:
+        if self.order not in ORDERS:
+            raise ValueError(f"queue order must be one of {', '.join(ORDERS)}; got {self.order!r}")
 
 
 def next_site(ranked: pd.DataFrame, after_site_id: int | None) -> int | None:

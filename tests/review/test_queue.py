@@ -66,6 +66,16 @@ def test_rank_order(con: duckdb.DuckDBPyConnection) -> None:
     assert rows["rank"].tolist() == [1, 2, 3, 4, 5, 6, 7]
 
 
+def test_least_certain_first_puts_p_mine_nearest_the_threshold_first(con: duckdb.DuckDBPyConnection) -> None:
+    # |P(mine) - 0.6|: site 3 0.10; 4 and 7 0.30 (then by risk: 7 is larger); 2 0.35; 5 and 1 0.39; decided 6 last.
+    assert _ids(con, QueueFilter(order="uncertain")) == [3, 7, 4, 2, 5, 1, 6]
+    # The threshold is the scan's own: at 0.95 site 2 (0.95) is the least certain, then 1, 5 and 6's 0.99.
+    con.execute("""UPDATE scan SET params_json = '{"threshold": 0.95}'""")
+    assert _ids(con, QueueFilter(order="uncertain"))[:3] == [2, 5, 1]
+    with pytest.raises(ValueError, match="queue order must be one of"):
+        QueueFilter(order="random")
+
+
 def test_filters_and_paging(con: duckdb.DuckDBPyConnection) -> None:
     assert _ids(con, QueueFilter(decided=False)) == [7, 4, 3, 2, 5, 1]
     assert _ids(con, QueueFilter(decided=True)) == [6]

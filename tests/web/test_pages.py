@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,22 @@ def test_deciding_moves_the_queue_on_and_reaches_the_export(env: Path) -> None:
     assert trail["Reviewer"].tolist() == ["ana"] and trail["Role"].tolist() == ["Reviewer"]
     assert trail["Decision"].tolist() == ["Confirmed"] and "(UTC" in trail["When"].iloc[0]
     assert trail["Note"].iloc[0] == 'Tailings, "new"; near road\nvisited'
+
+
+def test_triage_offers_least_certain_first(env: Path) -> None:
+    ids = filled_store(env)  # P(mine) 0.95, 0.85, 0.75 against the scan's default threshold 0.6
+    at = open_app("app_pages/triage.py", REVIEWER)
+
+    # By risk: unregistered first, then the highest P(mine); the site being looked at stays when the order changes.
+    def order() -> list[int]:
+        return [int(re.search(r"site (\d+)", o).group(1)) for o in at.selectbox(key="triage_site").options]  # type: ignore[union-attr]
+
+    by_risk = order()
+    at.radio(key="triage_order").set_value("uncertain").run()
+    assert not at.exception
+    uncertain = order()
+    assert by_risk[0] == ids[1] and uncertain == [ids[2], ids[1], ids[0]]  # 0.75 is nearest the threshold
+    assert any("Least certain first" in c.value for c in at.caption)
 
 
 def test_a_bad_scene_shows_the_core_error_and_stores_nothing(env: Path) -> None:
