@@ -227,10 +227,8 @@ impacts = f4.multiselect(
 )
 decided_choice = f5.radio("Show", ["Undecided", "Decided", "All"], horizontal=True, key="triage_show")
 decided = {"Undecided": False, "Decided": True, "All": None}[decided_choice]
-order = st.radio(
-    "Order", list(ORDERS), horizontal=True, key="triage_order",
-    format_func=lambda o: {"risk": "Highest risk first", "uncertain": "Least certain first (teaches the model most)"}[o],
-)  # fmt: skip
+ORDER_LABELS = {"risk": "Highest risk first", "uncertain": "Least certain first (teaches the model most)"}
+order = st.radio("Order", list(ORDERS), horizontal=True, key="triage_order", format_func=ORDER_LABELS.__getitem__)
 queue = QueueFilter(scan_id, tuple(states), tuple(statuses), tuple(impacts), decided, order)
 # The store ranks all sites; the page holds one page of them. Double-review sites stay blind (only this
 # reviewer's own call shows) until two reviewers have decided them.
