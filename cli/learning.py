@@ -41,13 +41,16 @@ def cmd_set_build(args: argparse.Namespace) -> int:
 
     who = require(operator(args.by), "train_model")
     bands = get_profile(args.profile).bands
+    model = args.model or (settings.DEFAULT_DISCOVERY_MODEL if args.profile == "s2_12" else settings.REAL_RGB_MODEL)
     store = open_store(args)
     set_id, built = build_training_set(
-        store, _scan_ids(args.scans), bands, args.name, who.username, settings.training_sets_dir(),
+        store, _scan_ids(args.scans), bands, args.name, who.username, settings.training_sets_dir(), model,
         SetSettings(seed=args.seed),
     )  # fmt: skip
     for scan_id, why in built.skipped:
         say(f"Left out scan {scan_id}: {why}")
+    if built.held_out:
+        say(f"{len(built.held_out)} decided site(s) held out as {model}'s frozen evaluation set (never trained on)")
     counts: Any = built.manifest["counts"]
     print(f"Training set {set_id} in {built.folder}: {counts['windows']} windows in {counts['places']} places; "
           f"by class {counts['by_class']}; by reason {counts['by_reason']}")  # fmt: skip
@@ -80,27 +83,65 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models_show(args: argparse.Namespace) -> int:
+    """One version's card: lineage, data and measures."""
+    card = ModelCard.load(resolve_model(args.model, settings.model_roots()))
+    t = card.training
+    print(f"{card.label} ({card.kind}), bands {', '.join(card.bands)}, threshold {card.threshold:g}")
+    print(f"  parent: {t.get('parent') or '-'}; training set: {t.get('training_set') or '-'}; "
+          f"data fingerprint: {t.get('data_fingerprint') or '-'}; data: {t.get('data', '')}")  # fmt: skip
+    for measure in ("accuracy", "precision", "recall", "f1"):
+        value = card.metrics.measure(measure)
+        if value is not None:
+            print(f"  cross-validated {measure}: {value.mean:.3f} ± {value.sd:.3f}")
+    if card.metrics.sites:
+        print(f"  out-of-fold sites at {card.metrics.sites.threshold:g}: {card.metrics.sites.at_threshold}")
+    return 0
+
+
+def cmd_models_compare(args: argparse.Namespace) -> int:
+    """Score two versions on the model's frozen evaluation set; write the table and picture beside the newer."""
+    from db.evaluation_sets import frozen_cases
+    from models.compare import compare_versions, write_comparison
+
+    before, after = (resolve_model(ref, settings.model_roots()) for ref in (args.before, args.after))
+    name = ModelCard.load(before).name
+    cases = open_store(args).read(lambda con: frozen_cases(con, name))
+    report = compare_versions(before, after, cases)
+    _, md, _ = write_comparison(after, report)
+    print(md.read_text(encoding="utf-8"))
+    print(f"Written to {md.parent}")
+    return 0
+
+
 def _promote(args: argparse.Namespace, action: str) -> int:
-    from db.promotions import record_promotion
+    from core.model_card import version_key
+    from db.promotions import promoted_versions, record_promotion
 
     who = operator(args.by)
     name, version = parse_ref(args.model)
     if version is None:
         raise MineScanError(f"{args.model}: name the version to {action} to, as name@version")
     card = ModelCard.load(resolve_model(args.model, settings.model_roots()))  # refuses a version that is not there
-    open_store(args).write(lambda con: record_promotion(con, who, name, card.version, action, args.note))
+    store = open_store(args)
+    current = store.read(promoted_versions).get(name)
+    if action == "rollback" and (current is None or version_key(card.version) >= version_key(current)):
+        raise MineScanError(f"a rollback goes to a version before the promoted one ({name}@{current or 'none'}); "
+                            f"use 'models promote {card.ref}' instead")  # fmt: skip
+    store.write(lambda con: record_promotion(con, who, name, card.version, action, args.note))
     print(f"{card.ref} is now the promoted version of {name} ({action} by {who.username}).")
     return 0
 
 
 def add_parsers(sub: Any) -> None:
-    """``training-set build|list`` and ``models list|promote|rollback``."""
+    """``training-set build|list`` and ``models list|show|compare|promote|rollback``."""
     p = sub.add_parser("training-set", help="training sets built from reviewers' decisions")
     tsub = p.add_subparsers(dest="set_command", required=True)
     b = tsub.add_parser("build", help="cut the decided sites of scans (and background) into a new training set")
     b.add_argument("--scans", required=True, help="scan ids, comma-separated")
     b.add_argument("--by", required=True, help="the supervisor building it (a user of the app)")
     b.add_argument("--name", default="reviews", help="a name for the set")
+    b.add_argument("--model", help="the model it is for (its frozen evaluation set stays out); default by profile")
     b.add_argument("--profile", default="s2_12", help="band profile of the windows: s2_12 (default) or rgb")
     b.add_argument("--seed", type=int, default=0, help="seed of the background windows")
     add_store_option(b)
@@ -109,11 +150,19 @@ def add_parsers(sub: Any) -> None:
     add_store_option(ls)
     ls.set_defaults(func=cmd_set_list)
 
-    p = sub.add_parser("models", help="model versions: list, promote, rollback")
+    p = sub.add_parser("models", help="model versions: list, show, compare, promote, rollback")
     msub = p.add_subparsers(dest="models_command", required=True)
     ml = msub.add_parser("list", help="every model version; the promoted one marked")
     add_store_option(ml)
     ml.set_defaults(func=cmd_models_list)
+    sh = msub.add_parser("show", help="one version's card: parent, training set, data, measures")
+    sh.add_argument("model", help="name, name@version or folder")
+    sh.set_defaults(func=cmd_models_show)
+    cp = msub.add_parser("compare", help="two versions on the model's frozen evaluation set (table and picture)")
+    cp.add_argument("before", help="name@version, e.g. the parent")
+    cp.add_argument("after", help="name@version, e.g. the new version")
+    add_store_option(cp)
+    cp.set_defaults(func=cmd_models_compare)
     for action, what in (("promote", "make a version the one scans use"), ("rollback", "go back to an earlier one")):
         m = msub.add_parser(action, help=what)
         m.add_argument("model", help="name@version")

@@ -68,6 +68,9 @@ def _train_from_set(args: argparse.Namespace) -> int:
                             f"{', '.join(bands)}: build the set with the model's band profile")  # fmt: skip
     if parent and not args.name:
         args.name = ModelCard.load(parent).name
+    if found["model_name"] and args.name != found["model_name"]:
+        raise MineScanError(f"training set {found['id']} was built for {found['model_name']} (its frozen evaluation "
+                            f"set stays out of it), not for {args.name}")  # fmt: skip
     return _train(
         args,
         kind="discovery",

@@ -230,6 +230,19 @@ MIGRATIONS: tuple[str, ...] = (
         promoted_at TIMESTAMP NOT NULL DEFAULT current_timestamp
     );
     """,
+    # 10: which model a training set is for, and each model's frozen evaluation set (decided sites held out of
+    # every training set, with the decision they were frozen with).
+    """
+    ALTER TABLE training_set ADD COLUMN model_name VARCHAR;
+    CREATE TABLE evaluation_site (
+        model_name VARCHAR NOT NULL,
+        site_id BIGINT NOT NULL REFERENCES site (id),
+        review_id BIGINT NOT NULL REFERENCES review (id),
+        training_set_id BIGINT NOT NULL REFERENCES training_set (id),
+        frozen_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (model_name, site_id)
+    );
+    """,
 )
 
 

@@ -63,13 +63,13 @@ def decided_scans(con: duckdb.DuckDBPyConnection, scan_ids: list[int]) -> list[S
 
 
 def start_training_set(con: duckdb.DuckDBPyConnection, name: str, source: str, bands: tuple[str, ...],
-                       created_by: str) -> int:  # fmt: skip
-    """Record a training set being built; return its id."""
+                       created_by: str, model_name: str) -> int:  # fmt: skip
+    """Record a training set being built for ``model_name``; return its id."""
     with transaction(con):
         row = con.execute(
-            """INSERT INTO training_set (name, source, bands, status, created_by)
-               VALUES ($name, $source, $bands, 'building', $by) RETURNING id""",
-            {"name": name, "source": source, "bands": ",".join(bands), "by": created_by},
+            """INSERT INTO training_set (name, source, bands, status, created_by, model_name)
+               VALUES ($name, $source, $bands, 'building', $by, $model) RETURNING id""",
+            {"name": name, "source": source, "bands": ",".join(bands), "by": created_by, "model": model_name},
         ).fetchone()
     return returned_id(row)
 
@@ -103,7 +103,8 @@ def fail_training_set(con: duckdb.DuckDBPyConnection, set_id: int, message: str)
 def training_sets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every training set, newest first."""
     return con.execute(
-        """SELECT id, name, source, status, bands, counts_json, fingerprint, folder, created_by, created_at, message
+        """SELECT id, name, model_name, source, status, bands, counts_json, fingerprint, folder, created_by, created_at,
+                  message
            FROM training_set ORDER BY id DESC"""
     ).df()
 
@@ -115,14 +116,16 @@ def training_set(con: duckdb.DuckDBPyConnection, set_id: int) -> dict[str, Any]:
         StoreError: no such set, or it is not ready (still building or failed).
     """
     row = con.execute(
-        "SELECT id, name, status, bands, folder, fingerprint, message FROM training_set WHERE id = $id", {"id": set_id}
+        "SELECT id, name, status, bands, folder, fingerprint, message, model_name FROM training_set WHERE id = $id",
+        {"id": set_id},
     ).fetchone()
     if row is None:
         raise StoreError(f"there is no training set {set_id}")
-    sid, name, status, bands, folder, fp, message = row
+    sid, name, status, bands, folder, fp, message, model_name = row
     if status != "ready":
         raise StoreError(f"training set {set_id} is {status}" + (f": {message}" if message else ""))
-    return {"id": sid, "name": name, "bands": tuple(bands.split(",")), "folder": Path(folder), "fingerprint": fp}
+    return {"id": sid, "name": name, "bands": tuple(bands.split(",")), "folder": Path(folder), "fingerprint": fp,
+            "model_name": model_name}  # fmt: skip
 
 
 def training_set_items(con: duckdb.DuckDBPyConnection, set_id: int) -> pd.DataFrame:

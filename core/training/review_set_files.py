@@ -35,6 +35,7 @@ from core.training.review_sets import (
     cells_in_outline,
     counts,
     fingerprint,
+    hold_out_places,
     site_centres,
 )
 
@@ -65,6 +66,8 @@ class ScanInput:
     scene_path: Path
     sites: Sequence[SiteInput]
     all_site_lonlat: Sequence[tuple[float, float]] = ()
+    #: Sites of the model's frozen evaluation set: no window comes within ``place_gap_m`` of them.
+    frozen_lonlat: Sequence[tuple[float, float]] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class BuiltSet:
     folder: Path
     manifest: dict[str, object]
     skipped: tuple[tuple[int, str], ...] = field(default_factory=tuple)
+    #: Decided sites newly held out as the frozen evaluation set (site id -> review id).
+    held_out: dict[int, int] = field(default_factory=dict)
 
 
 def _to_pixels(info: SceneInfo, lon: Sequence[float], lat: Sequence[float]) -> np.ndarray:
@@ -142,6 +147,10 @@ def scan_windows(scan: ScanInput, bands: tuple[str, ...], settings: SetSettings)
         for r, c in background_centres((info.height, info.width), share, avoid, pixel_m, n_background, settings, rng):
             x, y = info.transform @ (c, r)
             windows.append(Window(scan.scan_id, r, c, float(x), float(y), NOT_MINE, BACKGROUND))
+    if scan.frozen_lonlat:
+        frozen = _to_pixels(info, *zip(*scan.frozen_lonlat, strict=True))
+        gap_px = settings.place_gap_m / pixel_m
+        windows = [w for w in windows if (((frozen - (w.row, w.col)) ** 2).sum(axis=1) >= gap_px**2).all()]
     return info, windows
 
 
@@ -163,10 +172,11 @@ def _write_window(path: Path, info: SceneInfo, data: np.ndarray, valid: np.ndarr
 
 
 def build_review_set(scans: Sequence[ScanInput], bands: tuple[str, ...], folder: Path, set_id: int,
-                     settings: SetSettings | None = None) -> BuiltSet:  # fmt: skip
+                     settings: SetSettings | None = None, hold_out: float = 0.0) -> BuiltSet:  # fmt: skip
     """Cut every window of ``scans`` into ``folder`` and write the manifest.
 
-    Scans whose scene cannot be read are skipped and listed with the reason.
+    Scans whose scene cannot be read are skipped and listed with the reason. With ``hold_out`` > 0 about that share
+    of the places is kept out as the frozen evaluation set (their sites are returned, none of their windows written).
 
     Raises:
         TrainingDataError: nothing to train on: no confirmed or rejected site in a readable scene, or only one class.
@@ -182,7 +192,10 @@ def build_review_set(scans: Sequence[ScanInput], bands: tuple[str, ...], folder:
             cut.append(scan_windows(scan, bands, settings))
         except InvalidSceneError as err:
             skipped.append((scan.scan_id, str(err)))
-    windows = assign_places([w for _, ws in cut for w in ws], settings.place_gap_m)
+    windows, held = hold_out_places(
+        assign_places([w for _, ws in cut for w in ws], settings.place_gap_m), hold_out, settings.seed
+    )
+    held_out = {int(w.site_id): int(w.review_id) for w in held if w.site_id is not None and w.review_id is not None}
     labels = {w.label for w in windows}
     why_skipped = "; ".join(f"scan {sid}: {why}" for sid, why in skipped)
     if not any(w.site_id is not None for w in windows):
@@ -212,10 +225,11 @@ def build_review_set(scans: Sequence[ScanInput], bands: tuple[str, ...], folder:
         "skipped_scans": [{"scan_id": s, "why": why} for s, why in skipped],
         "counts": counts(windows),
         "fingerprint": fingerprint(items),
+        "held_out_for_evaluation": sorted(held_out),
         "items": items,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return BuiltSet(folder, manifest, tuple(skipped))
+    return BuiltSet(folder, manifest, tuple(skipped), held_out)
 
 
 def read_manifest(folder: Path) -> dict[str, object]:

@@ -192,3 +192,18 @@ def fingerprint(manifest_items: Sequence[Mapping[str, object]]) -> str:
     """A short SHA-256 of the windows (their files' contents are summed in by the caller's ``sha256`` field)."""
     text = json.dumps(list(manifest_items), sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def hold_out_places(windows: Sequence[Window], share: float, seed: int) -> tuple[list[Window], list[Window]]:
+    """Split off about ``share`` of the places that hold decided sites as a frozen evaluation set.
+
+    Returns (training windows, held-out windows). Places are drawn by a seeded hash of their name, so the same set
+    is held out again for the same windows. With fewer than three such places nothing is held out.
+    """
+    places = sorted({w.place for w in windows if w.site_id is not None})
+    if share <= 0 or len(places) < 3:
+        return list(windows), []
+    n = max(1, int(round(share * len(places))))
+    key = {p: hashlib.sha256(f"{seed}:{p}".encode()).hexdigest() for p in places}
+    held = set(sorted(places, key=key.__getitem__)[:n])
+    return [w for w in windows if w.place not in held], [w for w in windows if w.place in held]

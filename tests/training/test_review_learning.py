@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import shapely
 
@@ -14,7 +15,7 @@ from cli.main import main
 from core import settings
 from core.access.users import Identity, add_user
 from core.demo import DemoPaths, make_demo_scene
-from core.geo import to_wgs84
+from core.geo import from_wgs84, to_wgs84
 from core.imagery.bands import S2_12_BANDS
 from core.model_card import ModelCard, resolve_model
 from core.scan.pipeline import ScanModel
@@ -83,7 +84,17 @@ def test_reviews_train_a_new_version_that_is_promoted_and_used(
     used = store.read(lambda con: con.execute(
         """SELECT max_by(id, (kind = 'override', decided_at, id)) FROM review GROUP BY site_id
            HAVING max_by(decision, (kind = 'override', decided_at, id)) <> 'unsure'""").fetchall())  # fmt: skip
-    assert listed == {int(r) for (r,) in used}
+    frozen = store.read(lambda con: con.execute("SELECT site_id, review_id FROM evaluation_site").fetchall())
+    assert frozen and listed | {int(r) for _, r in frozen} == {int(r) for (r,) in used}
+    # No evaluation place in the training set: none of its sites, no window within 2 km of one.
+    assert not {int(s) for s, _ in frozen} & {int(s) for s in items["site_id"].dropna()}
+    assert sorted(int(s) for s, _ in frozen) == manifest["held_out_for_evaluation"]
+    frozen_xy = store.read(lambda con: con.execute(
+        "SELECT s.lon, s.lat FROM evaluation_site e JOIN site s ON s.id = e.site_id").fetchall())  # fmt: skip
+    fx, fy = from_wgs84("EPSG:32723", [p[0] for p in frozen_xy], [p[1] for p in frozen_xy])
+    wx, wy = (np.array([item[k] for item in manifest["items"]])[:, None] for k in ("x", "y"))
+    gaps = np.hypot(wx - np.asarray(fx)[None], wy - np.asarray(fy)[None])
+    assert gaps.min() >= 2_000.0
     by_site = {int(s): lab for s, lab in zip(items["site_id"].dropna(), items.loc[items["site_id"].notna(), "label"])}
     on, off = campaign["on"], campaign["off"]
     assert campaign["on"][-2] not in by_site  # type: ignore[index]
@@ -104,6 +115,18 @@ def test_reviews_train_a_new_version_that_is_promoted_and_used(
     assert card.metrics.cross_validation is not None and card.metrics.cross_validation.method == "group"
     assert (settings.user_models_dir() / "demo_discovery" / "2" / "report.md").is_file()
 
+    # Before and after on the same frozen cases: a table and a picture beside version 2.
+    assert main(["models", "compare", "demo_discovery@1", "demo_discovery@2", "--db", db]) == 0
+    compared = json.loads((settings.user_models_dir() / "demo_discovery" / "2" / "compare.json").read_text())
+    assert [v["model"] for v in compared["versions"]] == ["demo_discovery@1", "demo_discovery@2"]
+    assert compared["cases"] == len(frozen)
+    scored = [v["at_threshold"]["scored_km2"] for v in compared["versions"]]
+    assert scored[0] == scored[1] > 0  # exactly the same cells
+    assert (settings.user_models_dir() / "demo_discovery" / "2" / "compare_precision_recall.png").stat().st_size > 5_000
+    with capsys.disabled():
+        print(f"\n[before/after on {compared['cases']} frozen cases] "
+              + "; ".join(f"{v['model']}: {v['at_threshold']}" for v in compared["versions"]))  # fmt: skip
+
     # A reviewer cannot promote; a version that does not exist cannot be promoted; a supervisor promotes.
     capsys.readouterr()
     assert main(["models", "promote", "demo_discovery@2", "--by", "ana", "--db", db]) == 2
@@ -114,6 +137,9 @@ def test_reviews_train_a_new_version_that_is_promoted_and_used(
     assert main(["models", "list", "--db", db]) == 0
     listing = capsys.readouterr().out
     assert any("demo_discovery@2" in line and "promoted" in line for line in listing.splitlines())
+    # A rollback goes back, never forward; promote and roll back are both kept in the history.
+    assert main(["models", "rollback", "demo_discovery@2", "--by", "sofia", "--db", db]) == 2
+    assert "before the promoted one" in capsys.readouterr().err
 
     # The next scan, asked for the model by name, uses the promoted version; its sites say so.
     demo: DemoPaths = campaign["demo"]  # type: ignore[assignment]
