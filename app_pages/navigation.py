@@ -21,6 +21,7 @@ PAGES = [
     ("app_pages/register.py", "Register", ":material/list_alt:", "decide"),
     ("app_pages/disagreements.py", "Disagreements", ":material/rule:", "supervise"),
     ("app_pages/dashboard.py", "Dashboard", ":material/bar_chart:", "view_dashboard"),
+    ("app_pages/models.py", "Models", ":material/model_training:", "view_models"),
     ("app_pages/export.py", "Export", ":material/download:", "export"),
 ]
 DEFAULT_PAGE = "app_pages/overview.py"

@@ -11,6 +11,7 @@ from core.imagery.raster import scene_provenance
 from core.register.matching import MatchSettings
 from core.scan.fit import model_fits, order_for_scene, read_scene_facts, scan_warnings
 from core.scan.pipeline import ScanSettings
+from db.promotions import promoted_versions
 from db.scans import finished_scans, scan_imagery, scan_summary, unfinished_scans
 from db.workflows import resume_scan, scan_into_store
 from ui import auth, resources, state
@@ -41,9 +42,11 @@ if imagery is not None:  # an unreadable file says nothing here; the scan explai
 cards = model_cards(settings.model_roots())
 facts = read_scene_facts(scene) if scene is not None else None
 by_name = {c.ref: c for c in cards}  # name@version
-# The models that read this scene's bands come first: the choice follows the scene.
-discovery_names = [c.ref for c in order_for_scene([c for c in cards if c.kind == "discovery"], facts)]
-impact_names = ["none"] + [c.ref for c in cards if c.kind == "impact"]
+promoted = promoted_versions(resources.db())
+# The models that read this scene's bands come first (the choice follows the scene); of each model the promoted
+# version (else the newest) first.
+discovery_names = [c.ref for c in order_for_scene([c for c in cards if c.kind == "discovery"], facts, promoted)]
+impact_names = ["none"] + [c.ref for c in order_for_scene([c for c in cards if c.kind == "impact"], None, promoted)]
 
 
 def _model_label(name: str) -> str:
@@ -51,7 +54,9 @@ def _model_label(name: str) -> str:
     if card is None:
         return name
     fit = "" if facts is None or model_fits(card, facts) else " · does not fit this scene's bands"
-    return f"{name} ({'synthetic demo data' if card.synthetic else 'real data'}; {', '.join(card.bands)}){fit}"
+    mark = " · promoted" if promoted.get(card.name) == card.version else ""
+    data = "synthetic demo data" if card.synthetic else "real data"
+    return f"{name} ({data}; {', '.join(card.bands)}){mark}{fit}"
 
 
 col1, col2, col3 = st.columns(3)

@@ -11,7 +11,7 @@ from core import settings
 from core.access.users import Identity, load_users
 from core.errors import MineScanError
 from core.imagery.bands import get_profile
-from core.model_card import ModelCard, list_cards, parse_ref, resolve_model
+from core.model_card import ModelCard, list_cards, resolve_model
 
 
 def operator(username: str) -> Identity:
@@ -115,21 +115,11 @@ def cmd_models_compare(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace, action: str) -> int:
-    from core.model_card import version_key
-    from db.promotions import promoted_versions, record_promotion
+    from db.promotions import change_promotion
 
     who = operator(args.by)
-    name, version = parse_ref(args.model)
-    if version is None:
-        raise MineScanError(f"{args.model}: name the version to {action} to, as name@version")
-    card = ModelCard.load(resolve_model(args.model, settings.model_roots()))  # refuses a version that is not there
-    store = open_store(args)
-    current = store.read(promoted_versions).get(name)
-    if action == "rollback" and (current is None or version_key(card.version) >= version_key(current)):
-        raise MineScanError(f"a rollback goes to a version before the promoted one ({name}@{current or 'none'}); "
-                            f"use 'models promote {card.ref}' instead")  # fmt: skip
-    store.write(lambda con: record_promotion(con, who, name, card.version, action, args.note))
-    print(f"{card.ref} is now the promoted version of {name} ({action} by {who.username}).")
+    card = change_promotion(open_store(args), who, args.model, action, args.note, settings.model_roots())
+    print(f"{card.ref} is now the promoted version of {card.name} ({action} by {who.username}).")
     return 0
 
 

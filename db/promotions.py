@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
 from core.access.users import Identity, require
+from core.errors import MineScanError
+from core.model_card import ModelCard, parse_ref, resolve_model, version_key
 from db.connection import StoreError, returned_id, transaction
+from db.workflows import Target, read, write
 
 
 def record_promotion(con: duckdb.DuckDBPyConnection, identity: Identity | None, model_name: str, version: str,
@@ -53,3 +59,25 @@ def promotion_history(con: duckdb.DuckDBPyConnection, model_name: str | None = N
            WHERE $name IS NULL OR model_name = $name ORDER BY promoted_at DESC, id DESC""",
         {"name": model_name},
     ).df()
+
+
+def change_promotion(target: Target, identity: Identity | None, ref: str, action: str, note: str | None,
+                     roots: Sequence[Path]) -> ModelCard:  # fmt: skip
+    """Promote ``ref`` (``name@version``), or roll back to it, for the signed-in ``identity``; its card.
+
+    Raises:
+        PermissionDenied: not a supervisor.
+        ModelBundleError: no such version (the message lists those there are).
+        MineScanError: no version named, or a rollback that does not go back.
+    """
+    name, version = parse_ref(ref)
+    if version is None:
+        raise MineScanError(f"{ref}: name the version to {action} to, as name@version")
+    require(identity, "promote_model")
+    card = ModelCard.load(resolve_model(ref, roots))
+    current = read(target, promoted_versions).get(name)
+    if action == "rollback" and (current is None or version_key(card.version) >= version_key(current)):
+        raise MineScanError(f"a rollback goes to a version before the promoted one ({name}@{current or 'none'}); "
+                            f"promote {card.ref} instead")  # fmt: skip
+    write(target, lambda con: record_promotion(con, identity, name, card.version, action, note))
+    return card

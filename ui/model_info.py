@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from core.model_card import ModelCard, list_cards
@@ -35,6 +35,25 @@ def card_summary(card: ModelCard) -> dict[str, object]:
         "real sites found (out of fold)": f"{sites.at_threshold['site_recall']:.0%}" if sites else "",
         "trained on": "synthetic demo data" if card.synthetic else "real data",
     }
+
+
+def version_rows(cards: Sequence[ModelCard], promoted: Mapping[str, str]) -> list[dict[str, object]]:
+    """One row per model version: promoted or not, its parent and training set, measures, when it was made."""
+    rows = []
+    for card in cards:
+        row = card_summary(card)
+        rows.append({
+            "model": row["model"],
+            "promoted": "yes" if promoted.get(card.name) == card.version else "",
+            "parent": _text(card.training.get("parent")),
+            "training set": _text(card.training.get("training_set")),
+            "kind": card.kind,
+            "threshold": card.threshold,
+            "cross-validated F1": row["cross-validated F1"],
+            "real sites found (out of fold)": row["real sites found (out of fold)"],
+            "created": card.created_at,
+        })  # fmt: skip
+    return rows
 
 
 def scene_choices(demo_dir: Path, scenes_dir: Path) -> dict[str, Path]:

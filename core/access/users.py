@@ -36,6 +36,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "import_register": frozenset({"supervisor"}),
     "view_dashboard": frozenset({"reviewer", "supervisor", "manager"}),
     "export": frozenset({"reviewer", "supervisor", "manager"}),
+    "view_models": frozenset({"reviewer", "supervisor", "manager"}),
     "train_model": frozenset({"supervisor"}),
     "promote_model": frozenset({"supervisor"}),
 }

@@ -8,6 +8,7 @@ classes and the models only know Brazil).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from rasterio.warp import transform_bounds
 
 from core.errors import BandMismatchError
 from core.imagery.raster import select_bands
-from core.model_card import ModelCard
+from core.model_card import ModelCard, version_key
 
 #: Brazil's mainland and islands, west, south, east, north (degrees).
 BRAZIL_BOUNDS = (-74.0, -34.0, -28.8, 5.3)
@@ -59,11 +60,29 @@ def model_fits(card: ModelCard, facts: SceneFacts) -> bool:
     return True
 
 
-def order_for_scene(cards: list[ModelCard], facts: SceneFacts | None) -> list[ModelCard]:
-    """``cards`` with those that fit the scene first (real-data models before synthetic ones among them)."""
-    if facts is None:
-        return list(cards)
-    return sorted(cards, key=lambda c: (not model_fits(c, facts), c.synthetic != facts.synthetic))
+def preferred_versions(cards: Sequence[ModelCard], promoted: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The version of each model a scan uses unless told otherwise: the promoted one, else the newest."""
+    out: dict[str, str] = {}
+    for card in sorted(cards, key=lambda c: version_key(c.version)):
+        out[card.name] = card.version
+    for name, version in (promoted or {}).items():
+        if any(c.name == name and c.version == version for c in cards):
+            out[name] = version
+    return out
+
+
+def order_for_scene(cards: list[ModelCard], facts: SceneFacts | None,
+                    promoted: Mapping[str, str] | None = None) -> list[ModelCard]:  # fmt: skip
+    """``cards`` with those that fit the scene first (real-data models before synthetic ones among them), and of
+    each model its promoted version (else its newest) before the others."""
+    preferred = preferred_versions(cards, promoted)
+
+    def key(c: ModelCard) -> tuple[bool, bool, bool]:
+        fits = facts is None or model_fits(c, facts)
+        mismatch = facts is not None and c.synthetic != facts.synthetic
+        return (not fits, mismatch, preferred.get(c.name) != c.version)
+
+    return sorted(cards, key=key)
 
 
 def scan_warnings(card: ModelCard | None, facts: SceneFacts | None) -> list[str]:

@@ -168,6 +168,22 @@ def test_demo_triage_decide_export(app_url: str, tmp_path: Path, browser_context
         csv_path = tmp_path / "export.csv"
         download.value.save_as(csv_path)
 
+        # Models: pick a version, promote it with a note; the page says so and shows it promoted.
+        _go(page, "Models")
+        version = page.get_by_role("combobox", name="Version")
+        version.click()
+        version.fill("tailings_rgb@2")
+        page.get_by_role("option", name="tailings_rgb@2").wait_for()
+        version.press("Enter")
+        _idle(page)
+        page.get_by_label("Why (kept with the promotion)").fill("best real-data model so far")
+        page.get_by_role("button", name="Promote tailings_rgb@2").click()
+        _idle(page)
+        page.get_by_text("tailings_rgb@2 is now the promoted version of tailings_rgb.").wait_for(timeout=30_000)
+        assert page.get_by_text("Promoted version of tailings_rgb:").is_visible()
+        assert page.get_by_role("button", name="Promote tailings_rgb@2").is_disabled()
+        page.screenshot(path=str(SHOTS / "6b_models_promoted.png"), full_page=True)
+
         # Imagery without an Earth Engine account: the page says so, and still plans the tiles and request.
         _go(page, "Imagery")
         page.locator('[data-testid="stAlert"]', has_text="not configured").wait_for()
