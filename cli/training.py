@@ -35,7 +35,17 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_train_scenes(args: argparse.Namespace) -> int:
-    """Train a discovery FCN on whole scenes with masks (one label per output cell), evaluate it per site, save it."""
+    """Train a discovery FCN on whole scenes with masks (one label per output cell), evaluate it per site, save it.
+
+    With ``--add-training-set`` the windows of training sets built from reviews of those scenes join the scenes.
+    """
+    bands = get_profile(args.profile).bands
+    sets = [_checked_set(args, set_id, bands) for set_id in args.add_training_set or ()]
+    provenance = (
+        (("training_set", ",".join(str(f["id"]) for f in sets)),
+         ("data_fingerprint", ",".join(str(f["fingerprint"]) for f in sets)))
+        if sets else ()
+    )  # fmt: skip
     return _train(
         args,
         kind="discovery",
@@ -45,29 +55,44 @@ def cmd_train_scenes(args: argparse.Namespace) -> int:
         width=args.width,
         crop_px=args.crop,
         balance_classes=args.balance,
+        review_sets=tuple(Path(f["folder"]) for f in sets),
+        provenance=provenance,
     )
 
 
-def _train_from_set(args: argparse.Namespace) -> int:
-    """A discovery model from a training set built from reviews: from scratch, or fine-tuning ``--fine-tune``."""
+def _checked_set(args: argparse.Namespace, set_id: int, bands: tuple[str, ...]) -> dict[str, Any]:
+    """The store's record of training set ``set_id``, once its folder is shown to hold what the store recorded.
+
+    Raises:
+        MineScanError: an unknown set, a folder whose windows changed, or other bands than ``bands``.
+    """
     from cli.common import open_store
     from core.training.review_set_files import read_manifest
     from db.training_sets import training_set
 
-    if args.kind != "discovery":
-        raise MineScanError("a training set from reviews trains a discovery model: use --kind discovery")
-    found = open_store(args).read(lambda con: training_set(con, args.from_training_set))
+    found = open_store(args).read(lambda con: training_set(con, set_id))
     manifest = read_manifest(found["folder"])
     if manifest.get("fingerprint") != found["fingerprint"]:
         raise MineScanError(f"training set {found['id']}: {found['folder']} does not hold the windows the store "
                             "recorded (its manifest's fingerprint differs); build a new set")  # fmt: skip
-    parent = resolve_model(args.fine_tune, settings.model_roots()) if args.fine_tune else None
-    bands = ModelCard.load(parent).bands if parent else get_profile(args.profile).bands
     if tuple(bands) != found["bands"]:
         raise MineScanError(f"training set {found['id']} has bands {', '.join(found['bands'])}, the model "
                             f"{', '.join(bands)}: build the set with the model's band profile")  # fmt: skip
+    if found["model_name"] and args.name and args.name != found["model_name"]:
+        raise MineScanError(f"training set {found['id']} was built for {found['model_name']} (its frozen evaluation "
+                            f"set stays out of it), not for {args.name}")  # fmt: skip
+    return found
+
+
+def _train_from_set(args: argparse.Namespace) -> int:
+    """A discovery model from a training set built from reviews: from scratch, or fine-tuning ``--fine-tune``."""
+    if args.kind != "discovery":
+        raise MineScanError("a training set from reviews trains a discovery model: use --kind discovery")
+    parent = resolve_model(args.fine_tune, settings.model_roots()) if args.fine_tune else None
+    bands = ModelCard.load(parent).bands if parent else get_profile(args.profile).bands
     if parent and not args.name:
         args.name = ModelCard.load(parent).name
+    found = _checked_set(args, args.from_training_set, tuple(bands))
     if found["model_name"] and args.name != found["model_name"]:
         raise MineScanError(f"training set {found['id']} was built for {found['model_name']} (its frozen evaluation "
                             f"set stays out of it), not for {args.name}")  # fmt: skip
@@ -170,6 +195,14 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--balance", action="store_true", help="weigh mine cells so both classes count equally")
     p.add_argument("--width", type=float, default=1.0, help="filter multiplier (1.0 = the paper's network)")
     p.add_argument("--no-augment", action="store_true", help="no flips and 90-degree rotations")
+    p.add_argument(
+        "--add-training-set",
+        type=int,
+        action="append",
+        metavar="ID",
+        help="also train on this training set's reviewed windows (cut from these scenes; repeatable)",
+    )
+    add_store_option(p, "the store holding the training sets")
     p.set_defaults(func=cmd_train_scenes)
 
     p = sub.add_parser(

@@ -67,6 +67,14 @@ def site_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT id, lon, lat FROM site ORDER BY id").df()
 
 
+def scan_sites(con: duckdb.DuckDBPyConnection, scan_id: int) -> list[tuple[int, str]]:
+    """Id and WGS84 outline (WKT) of each site of one scan."""
+    rows = con.execute(
+        "SELECT id, outline_wkt FROM site WHERE scan_id = $scan ORDER BY id", {"scan": scan_id}
+    ).fetchall()
+    return [(int(i), str(w)) for i, w in rows]
+
+
 def has_sites(con: duckdb.DuckDBPyConnection) -> bool:
     """True once any scan stored a site."""
     return count_of(con, "SELECT count(*) FROM site") > 0

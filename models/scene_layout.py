@@ -11,12 +11,12 @@ import dataclasses
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import keras
 import numpy as np
 
-from core.errors import ModelBundleError
+from core.errors import ModelBundleError, TrainingDataError
 from core.model_card import DISCOVERY_CLASSES, ModelCard
 from core.scan.cells import (
     BACKGROUND,
@@ -39,7 +39,7 @@ from core.training.mask_evaluation import (
     threshold_curve,
 )
 from core.training.patch_stats import band_statistics, normalise_patches
-from models.datasets import EpochBatches, augment_arrays
+from models.datasets import EpochBatches, PatchBatches, augment_arrays
 from models.reports import build_report, write_report
 from models.trainer import Fitted, Progress, build_model, fit_network, parent_statistics
 
@@ -94,6 +94,87 @@ class SceneBatches(EpochBatches):
         masks = [self.data.mask[i][rs, cs] for i, (rs, cs) in zip(idx, cuts, strict=True)]
         labels = np.stack([cell_labels(m, v, self.label_settings) for m, v in zip(masks, valid, strict=True)])
         return x, valid, labels
+
+
+@dataclass(frozen=True)
+class ReviewWindows:
+    """Windows of training sets built from reviews, each tied to the scene it was cut from.
+
+    ``x`` (m, 201, 201, bands) reflectance, ``valid`` (m, 201, 201), ``y`` (m,) 0 not mine / 1 mine, ``scene`` (m,)
+    the index of the window's scene in the layout, ``reason`` (m,) the decision's reason or "background".
+    """
+
+    x: np.ndarray
+    valid: np.ndarray
+    y: np.ndarray
+    scene: np.ndarray
+    reason: np.ndarray
+
+    def counts(self) -> dict[str, int]:
+        """Windows per reason."""
+        names, n = np.unique(self.reason, return_counts=True)
+        return {str(k): int(v) for k, v in zip(names, n, strict=True)}
+
+
+def load_review_windows(folders: tuple[Path, ...], names: np.ndarray, bands: tuple[str, ...]) -> ReviewWindows:
+    """Read the windows of review training-set folders and find each one's scene among ``names`` (file names).
+
+    Raises:
+        TrainingDataError: a folder without windows, or a window cut from a scene that is not among the scenes
+            (its fold would be unknown, so it could leak into validation).
+    """
+    from core.training.patches import load_patch_folder
+    from core.training.review_set_files import read_manifest
+
+    index = {str(n): i for i, n in enumerate(names)}
+    parts = []
+    for folder in folders:
+        patches = load_patch_folder(Path(folder), bands, DISCOVERY_CLASSES)
+        items = cast(list[dict[str, object]], read_manifest(folder)["items"])
+        scene_of = {str(item["file"]): Path(str(item["scene"])).name for item in items}
+        reason_of = {str(item["file"]): str(item["reason"]) for item in items}
+        missing = sorted({scene_of.get(str(f), "?") for f in patches.sources} - set(index))
+        if missing:
+            raise TrainingDataError(f"{folder}: windows cut from {', '.join(missing[:5])}, which are not among the "
+                                    "scenes trained on; every window must belong to one of them")  # fmt: skip
+        mine = DISCOVERY_CLASSES.index("mine")
+        parts.append(ReviewWindows(
+            patches.x, patches.valid, (patches.y == mine).astype(np.int64),
+            np.array([index[scene_of[str(f)]] for f in patches.sources], dtype=np.int64),
+            np.array([reason_of[str(f)] for f in patches.sources]),
+        ))  # fmt: skip
+    fields = dataclasses.fields(ReviewWindows)
+    return ReviewWindows(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields))
+
+
+class MixedBatches(keras.utils.PyDataset):
+    """Scene batches and review-window batches in one epoch, alternating (both first), with per-cell weights.
+
+    Keras infers the input shapes from the first two batches; alternating them leaves height and width open.
+    """
+
+    def __init__(self, scenes: SceneBatches, windows: PatchBatches, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenes, self.windows = scenes, windows
+        n_s, n_w = len(scenes), len(windows)
+        both = min(n_s, n_w)
+        self.plan = [(k, i) for i in range(both) for k in ("s", "w")]
+        self.plan += [("s", i) for i in range(both, n_s)] + [("w", i) for i in range(both, n_w)]
+
+    def __len__(self) -> int:
+        return len(self.plan)
+
+    def __getitem__(self, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        kind, i = self.plan[batch]
+        if kind == "s":
+            return self.scenes[i]
+        xb, yb = self.windows[i]
+        return xb, yb.astype(np.int64), np.ones(yb.shape, np.float32)
+
+    def on_epoch_end(self) -> None:
+        """Both datasets move to the next epoch (new shuffles and augmentations)."""
+        self.scenes.on_epoch_end()
+        self.windows.on_epoch_end()
 
 
 def predict_grids(model: keras.Model, data: LabelledScenes, idx: np.ndarray, mean: np.ndarray,
@@ -169,6 +250,7 @@ class SceneLayout:
 
     data: LabelledScenes
     config: TrainConfig
+    windows: ReviewWindows | None = None
     unit: str = "201 px windows"
     scores: str = "each labelled output cell is one 201 px window, mine if P(mine) > 0.5"
     group_split_only: bool = True
@@ -185,7 +267,8 @@ class SceneLayout:
             raise ValueError(f"crop_px must be 174 + 27 k (k >= 1), e.g. 201, 228, ..., 336; got {config.crop_px}")
         root = Path(config.data_dir)
         data = load_labelled_scenes(root / "img", root / "mask", config.bands, CellLabelSettings(config.clearance_px))
-        return cls(data, config)
+        windows = load_review_windows(config.review_sets, data.names, config.bands) if config.review_sets else None
+        return cls(data, config, windows)
 
     @property
     def groups(self) -> np.ndarray:  # noqa: D102
@@ -212,7 +295,20 @@ class SceneLayout:
             mine_weight=n_bg / n_mine if n_mine and c.balance_classes else 1.0, crop=c.crop_px,
             label_settings=CellLabelSettings(c.clearance_px), shuffle=True, augment=c.augment, seed=seed,
         )  # fmt: skip
+        chosen = self._windows_of(idx)
+        if chosen.size:
+            w = self.windows
+            assert w is not None
+            extra = PatchBatches(w.x, w.valid, w.y, chosen, mean, std, batch_size=4 * c.batch_size,
+                                 label_shape=(1, 1), shuffle=True, augment=c.augment, seed=seed)  # fmt: skip
+            return Fitted(model, mean, std, fit_network(model, MixedBatches(batches, extra), c, progress, label))
         return Fitted(model, mean, std, fit_network(model, batches, c, progress, label))
+
+    def _windows_of(self, idx: np.ndarray) -> np.ndarray:
+        """The review windows cut from the scenes ``idx`` (never from a validation scene)."""
+        if self.windows is None:
+            return np.empty(0, np.int64)
+        return np.flatnonzero(np.isin(self.windows.scene, idx))
 
     def predict(self, fitted: Fitted, idx: np.ndarray) -> np.ndarray:
         """(n, k, k) P(mine) grids of the scenes ``idx``."""
@@ -241,7 +337,9 @@ class SceneLayout:
             "crop_px": c.crop_px,
             "balance_classes": c.balance_classes,
             "loss": "sparse categorical cross-entropy per cell, ignored cells weight 0"
-            + (", classes balanced" if c.balance_classes else ", each labelled cell weight 1"),
+            + (", classes balanced" if c.balance_classes else ", each labelled cell weight 1")
+            + (", each review window weight 1" if self.windows is not None else ""),
+            **({"review_windows": self.windows.counts()} if self.windows is not None else {}),
         }
 
     def evaluate(self, oof: np.ndarray, cv: CrossValidation) -> tuple[SiteScores, dict[str, Any]]:

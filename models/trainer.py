@@ -44,7 +44,8 @@ class TrainConfig:
     """What to train, on which data in which layout, and how. ``folds`` of 0 or 1 means no cross-validation.
 
     ``data_dir`` is a folder of class subfolders (``patches``) or ``img/`` + ``mask/`` (``scene_patches``,
-    ``scenes``). The last four fields apply to whole scenes only.
+    ``scenes``). ``clearance_px``, ``crop_px``, ``balance_classes``, ``targets`` and ``review_sets`` apply to whole
+    scenes only.
     """
 
     kind: Literal["discovery", "impact"]
@@ -74,6 +75,9 @@ class TrainConfig:
     parent: Path | None = None
     #: Facts recorded on the card about where the data came from (training set id, data fingerprint).
     provenance: tuple[tuple[str, object], ...] = ()
+    #: Training-set folders built from reviews whose windows join whole scenes (layout 'scenes'): each window trains
+    #: with the fold of the scene it was cut from, so the out-of-fold grids stay out of fold.
+    review_sets: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in ("discovery", "impact"):
@@ -82,8 +86,8 @@ class TrainConfig:
             raise ValueError(f"layout must be one of {', '.join(LAYOUT_NAMES)}; got {self.layout!r}")
         if self.kind == "impact" and self.layout != "patches":
             raise ValueError("impact models train from a patch folder (one subfolder per class), not from scenes")
-        if self.layout != "scenes" and (self.crop_px is not None or self.balance_classes):
-            raise ValueError("crop_px and balance_classes apply to whole scenes (layout 'scenes') only")
+        if self.layout != "scenes" and (self.crop_px is not None or self.balance_classes or self.review_sets):
+            raise ValueError("crop_px, balance_classes and review_sets apply to whole scenes (layout 'scenes') only")
         if self.epochs < 1 or self.batch_size < 1 or self.folds < 0:
             raise ValueError(
                 f"epochs and batch_size must be >= 1, folds >= 0; got {self.epochs}, {self.batch_size}, {self.folds}"

@@ -20,7 +20,7 @@ import shapely
 from affine import Affine
 
 from core.errors import InvalidSceneError, TrainingDataError
-from core.geo import from_wgs84, pixel_size_m
+from core.geo import from_wgs84, pixel_size_m, to_wgs84
 from core.imagery.raster import DN_PER_REFLECTANCE, SceneInfo, open_scene, scene_reader
 from core.training.patches import SOURCE_SCENE_TAG
 from core.training.review_sets import (
@@ -111,6 +111,15 @@ def _decided(info: SceneInfo, site: SiteInput, settings: SetSettings) -> Decided
                        int(row), int(col), cells)  # fmt: skip
 
 
+def _window(info: SceneInfo, scan_id: int, row: int, col: int, label: str, reason: str, site_id: int | None = None,
+            review_id: int | None = None) -> Window:  # fmt: skip
+    """A window centred on pixel (row, col): its centre in the scene's CRS and in WGS84."""
+    x, y = info.transform @ (col + 0.5, row + 0.5)
+    lon, lat = to_wgs84(info.crs.to_wkt(), np.array([x]), np.array([y]))
+    return Window(scan_id, row, col, float(x), float(y), label, reason, site_id, review_id,
+                  lon=float(lon[0]), lat=float(lat[0]))  # fmt: skip
+
+
 def scan_windows(scan: ScanInput, bands: tuple[str, ...], settings: SetSettings) -> tuple[SceneInfo, list[Window]]:
     """The windows of one scan: its confirmed and rejected sites' windows, then background away from every site.
 
@@ -132,8 +141,7 @@ def scan_windows(scan: ScanInput, bands: tuple[str, ...], settings: SetSettings)
         label = MINE if site.decision == "confirmed" else NOT_MINE
         reason = site.reason or ("confirmed" if label == MINE else "rejected")
         for r, c in site_centres(decided, settings):
-            x, y = info.transform @ (c, r)
-            windows.append(Window(scan.scan_id, r, c, float(x), float(y), label, reason, site.site_id, site.review_id))
+            windows.append(_window(info, scan.scan_id, r, c, label, reason, site.site_id, site.review_id))
     n_background = int(round(settings.background_per_site_window * sum(w.label == MINE for w in windows)))
     avoid = _to_pixels(info, *zip(*scan.all_site_lonlat, strict=True)) if scan.all_site_lonlat else np.empty((0, 2))
     half = settings.window_px // 2
@@ -145,8 +153,7 @@ def scan_windows(scan: ScanInput, bands: tuple[str, ...], settings: SetSettings)
 
         rng = np.random.default_rng([settings.seed, scan.scan_id])
         for r, c in background_centres((info.height, info.width), share, avoid, pixel_m, n_background, settings, rng):
-            x, y = info.transform @ (c, r)
-            windows.append(Window(scan.scan_id, r, c, float(x), float(y), NOT_MINE, BACKGROUND))
+            windows.append(_window(info, scan.scan_id, r, c, NOT_MINE, BACKGROUND))
     if scan.frozen_lonlat:
         frozen = _to_pixels(info, *zip(*scan.frozen_lonlat, strict=True))
         gap_px = settings.place_gap_m / pixel_m

@@ -60,13 +60,15 @@ class Window:
     scan_id: int
     row: int
     col: int
-    x: float  # centre in metres (any one metric CRS shared by all windows)
+    x: float  # centre in the scene's CRS
     y: float
     label: str
     reason: str
     site_id: int | None = None
     review_id: int | None = None
     place: str = ""
+    lon: float = 0.0  # centre in WGS84: places are found from these, so scenes of any CRS (or UTM zone) mix
+    lat: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -154,12 +156,24 @@ def background_centres(
     return chosen
 
 
+#: The mean Earth radius (IUGG), for distances between WGS84 points.
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def on_sphere(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """(n, 3) points on a sphere of the Earth's radius: their straight-line distance is the ground distance
+    within a few millimetres at the kilometre scale of places, whatever CRS the scenes are in."""
+    lam, phi = np.radians(lon), np.radians(lat)
+    return EARTH_RADIUS_M * np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+
+
 def assign_places(windows: Sequence[Window], gap_m: float) -> list[Window]:
-    """Name each window's place: windows closer than ``gap_m`` (directly or through a chain) share one place."""
+    """Name each window's place: windows closer than ``gap_m`` on the ground (directly or through a chain) share
+    one place. Distances come from the windows' WGS84 centres, so scenes of different CRSs group correctly."""
     if not windows:
         return []
-    xy = np.array([(w.x, w.y) for w in windows], dtype=float)
-    pairs = cKDTree(xy).query_pairs(gap_m, output_type="ndarray")
+    xyz = on_sphere(np.array([w.lon for w in windows]), np.array([w.lat for w in windows]))
+    pairs = cKDTree(xyz).query_pairs(gap_m, output_type="ndarray")
     from scipy.sparse import coo_matrix
 
     n = len(windows)
