@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.common import add_store_option, say
 from core import settings
@@ -12,9 +12,20 @@ from core.errors import MineScanError
 from core.imagery.bands import get_profile
 from core.model_card import ModelCard, new_model_folder, resolve_model
 
+if TYPE_CHECKING:
+    from models.trainer import Progress, TrainResult
+
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a model from patch folders, patches cut from scenes with masks, or a training set of the store."""
+    result = train_command(args, say)
+    card = result.card
+    print(f"Model saved in {result.folder}: {card.ref}, threshold {card.threshold:g}; report {result.report_md}")
+    return 0
+
+
+def train_command(args: argparse.Namespace, progress: Progress) -> TrainResult:
+    """What ``train`` does, reporting through ``progress`` (a job runner passes its own); returns the saved model."""
     given = [bool(args.patches), bool(args.scenes), args.from_training_set is not None]
     if sum(given) != 1:
         raise MineScanError("give exactly one of --patches DIR (one subfolder per class), --scenes DIR (img/, mask/) "
@@ -22,9 +33,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.fine_tune and args.from_training_set is None:
         raise MineScanError("--fine-tune goes with --from-training-set: it continues a model on reviewed windows")
     if args.from_training_set is not None:
-        return _train_from_set(args)
+        return _train_from_set(args, progress)
     return _train(
         args,
+        progress,
         kind=args.kind,
         data_dir=Path(args.patches or args.scenes),
         layout="patches" if args.patches else "scene_patches",
@@ -46,8 +58,9 @@ def cmd_train_scenes(args: argparse.Namespace) -> int:
          ("data_fingerprint", ",".join(str(f["fingerprint"]) for f in sets)))
         if sets else ()
     )  # fmt: skip
-    return _train(
+    result = _train(
         args,
+        say,
         kind="discovery",
         data_dir=Path(args.scenes),
         layout="scenes",
@@ -58,6 +71,9 @@ def cmd_train_scenes(args: argparse.Namespace) -> int:
         review_sets=tuple(Path(f["folder"]) for f in sets),
         provenance=provenance,
     )
+    card = result.card
+    print(f"Model saved in {result.folder}: {card.ref}, threshold {card.threshold:g}; report {result.report_md}")
+    return 0
 
 
 def _checked_set(args: argparse.Namespace, set_id: int, bands: tuple[str, ...]) -> dict[str, Any]:
@@ -84,7 +100,7 @@ def _checked_set(args: argparse.Namespace, set_id: int, bands: tuple[str, ...]) 
     return found
 
 
-def _train_from_set(args: argparse.Namespace) -> int:
+def _train_from_set(args: argparse.Namespace, progress: Progress) -> TrainResult:
     """A discovery model from a training set built from reviews: from scratch, or fine-tuning ``--fine-tune``."""
     if args.kind != "discovery":
         raise MineScanError("a training set from reviews trains a discovery model: use --kind discovery")
@@ -98,6 +114,7 @@ def _train_from_set(args: argparse.Namespace) -> int:
                             f"set stays out of it), not for {args.name}")  # fmt: skip
     return _train(
         args,
+        progress,
         kind="discovery",
         data_dir=found["folder"],
         layout="patches",
@@ -109,7 +126,7 @@ def _train_from_set(args: argparse.Namespace) -> int:
     )
 
 
-def _train(args: argparse.Namespace, **layout: Any) -> int:
+def _train(args: argparse.Namespace, progress: Progress, **layout: Any) -> TrainResult:
     """Both commands: one trainer, two data layouts."""
     from models.trainer import TrainConfig, train_model
 
@@ -126,10 +143,7 @@ def _train(args: argparse.Namespace, **layout: Any) -> int:
         description=args.description,
         **layout,
     )
-    result = train_model(config, progress=say)
-    card = result.card
-    print(f"Model saved in {result.folder}: {card.ref}, threshold {card.threshold:g}; report {result.report_md}")
-    return 0
+    return train_model(config, progress=progress)
 
 
 def cmd_rescore_scenes(args: argparse.Namespace) -> int:

@@ -30,6 +30,11 @@ def user_models_dir() -> Path:
     return data_dir() / "models"
 
 
+def jobs_dir() -> Path:
+    """Where job runners write their output (``job-<id>.log``): ``<data>/jobs``."""
+    return data_dir() / "jobs"
+
+
 def training_sets_dir() -> Path:
     """Folder of the training sets built from the store: ``<data>/training_sets/<id>/``."""
     return data_dir() / "training_sets"

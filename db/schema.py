@@ -243,6 +243,36 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (model_name, site_id)
     );
     """,
+    # 11: long work outside the page script (a training now; scans and downloads later), its state and progress
+    # written by the runner process. ``subject`` is what only one job at a time may work on (``train:<model>``).
+    """
+    CREATE SEQUENCE job_id_seq;
+    CREATE TABLE job (
+        id BIGINT PRIMARY KEY DEFAULT nextval('job_id_seq'),
+        kind VARCHAR NOT NULL,
+        subject VARCHAR NOT NULL,
+        title VARCHAR NOT NULL,
+        owner VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        argv_json VARCHAR NOT NULL,
+        state VARCHAR NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+        progress DOUBLE NOT NULL DEFAULT 0,
+        message VARCHAR,
+        log VARCHAR NOT NULL DEFAULT '',
+        result_json VARCHAR,
+        pid INTEGER,
+        cancel_requested BOOLEAN NOT NULL DEFAULT false,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        started_at TIMESTAMP,
+        heartbeat_at TIMESTAMP,
+        finished_at TIMESTAMP
+    );
+    CREATE VIEW job_view AS
+        SELECT id, kind, subject, title, owner, role, argv_json, state, progress, message, log, result_json, pid,
+               cancel_requested, created_at, started_at, heartbeat_at, finished_at,
+               epoch(current_timestamp::TIMESTAMP - coalesce(heartbeat_at, created_at)) AS silent_s
+        FROM job;
+    """,
 )
 
 

@@ -167,6 +167,19 @@ class TrainResult:
     report_md: Path
 
 
+class EpochDone(str):
+    """A progress line for a finished epoch that also carries its numbers (a runner turns them into a share done)."""
+
+    label: str
+    epoch: int
+    epochs: int
+
+    def __new__(cls, text: str, label: str, epoch: int, epochs: int) -> EpochDone:  # noqa: D102
+        line = super().__new__(cls, text)
+        line.label, line.epoch, line.epochs = label, epoch, epochs
+        return line
+
+
 class ProgressCallback(keras.callbacks.Callback):
     """Reports each finished epoch through ``progress``."""
 
@@ -181,10 +194,11 @@ class ProgressCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:  # noqa: D102
         logs = logs or {}
         seconds = time.perf_counter() - self.started
-        self.progress(
+        text = (
             f"{self.label} epoch {epoch + 1}/{self.epochs}: loss {logs.get('loss', float('nan')):.4f}, "
             f"accuracy {logs.get('accuracy', float('nan')):.4f} ({seconds:.1f} s)"
         )
+        self.progress(EpochDone(text, self.label, epoch + 1, self.epochs))
 
 
 def configure_runtime(seed: int) -> None:

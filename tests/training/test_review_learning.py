@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +19,13 @@ from core.access.users import Identity, add_user
 from core.demo import DemoPaths, make_demo_scene
 from core.geo import from_wgs84, to_wgs84
 from core.imagery.bands import S2_12_BANDS
-from core.model_card import ModelCard, resolve_model
+from core.model_card import ModelCard, list_cards, resolve_model
 from core.scan.pipeline import ScanModel
 from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, model_roots
 from core.training.evaluation import load_truth
 from core.training.review_set_files import MANIFEST
 from db.demo_setup import set_up_demo
+from db.jobs import Job, get_job
 from db.store import Store
 from db.training_sets import training_set_items
 from db.workflows import decide, override
@@ -203,3 +206,56 @@ def test_a_set_of_one_class_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TrainingDataError, match="every window is 'not_mine'"):
         build_review_set([ScanInput(1, demo.scene, [site])], S2_12_BANDS, tmp_path / "set", 1)
     assert not (tmp_path / "set").exists() or not any((tmp_path / "set").iterdir())
+
+
+def _wait_for(store: Store, job_id: int, done: Callable[[Job], bool], timeout_s: float = 240.0) -> Job:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job = store.read(lambda con: get_job(con, job_id))
+        if done(job) or time.monotonic() > deadline:
+            return job
+        time.sleep(0.5)
+
+
+def test_a_training_runs_as_a_background_job_one_per_model_and_can_be_cancelled(
+    campaign: dict[str, object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The runner is a real detached process: the command that started it returns at once; the store shows its
+    progress per epoch; a second training of the same model is refused meanwhile; a cancel stops the next one."""
+    _users()
+    store: Store = campaign["store"]  # type: ignore[assignment]
+    db = str(store.path)
+    ready = "SELECT min(id) FROM training_set WHERE status = 'ready' AND bands LIKE '%B11%'"
+    if store.read(lambda con: con.execute(ready).fetchone()[0]) is None:
+        assert main(["training-set", "build", "--scans", str(campaign["scan_id"]), "--by", "sofia", "--db", db]) == 0
+    set_id = store.read(lambda con: con.execute(ready).fetchone()[0])
+    start = ["jobs", "train", "--model", "demo_discovery@1", "--training-set", str(set_id), "--epochs", "3",
+             "--folds", "0", "--by", "sofia", "--db", db]  # fmt: skip
+    assert main(start) == 0
+    job_id = store.read(lambda con: con.execute("SELECT max(id) FROM job").fetchone()[0])
+    assert f"Job {job_id} started" in capsys.readouterr().out
+    assert main(start) == 2
+    assert "one at a time" in capsys.readouterr().err
+
+    shares = set()
+    job = _wait_for(store, job_id, lambda j: shares.add(round(j.progress, 2)) or j.state not in ("queued", "running"))
+    assert job.state == "done", job.log[-2000:]
+    assert job.progress == 1.0 and "final model epoch 3/3" in job.log
+    assert shares - {0.0, 1.0}, f"no progress seen between start and end: {shares}"
+    assert job.result is not None and job.result["model"].startswith("demo_discovery@")
+    card = ModelCard.load(Path(job.result["folder"]))
+    assert card.training["parent"] == "demo_discovery@1" and card.training["training_set"] == set_id
+
+    # A long training, cancelled after its first epoch: it ends as cancelled and saves no version.
+    versions = {c.version for c, _ in list_cards(model_roots()) if c.name == "demo_discovery"}
+    assert main([*start[:6], "--epochs", "50", "--folds", "0", "--by", "sofia", "--db", db]) == 0
+    job_id = store.read(lambda con: con.execute("SELECT max(id) FROM job").fetchone()[0])
+    job = _wait_for(store, job_id, lambda j: j.progress > 0 or j.state not in ("queued", "running"))
+    assert job.state == "running", job.log[-2000:]
+    assert main(["jobs", "cancel", str(job_id), "--by", "ana", "--db", db]) == 2
+    assert main(["jobs", "cancel", str(job_id), "--by", "sofia", "--db", db]) == 0
+    job = _wait_for(store, job_id, lambda j: j.state not in ("queued", "running"), timeout_s=60)
+    assert job.state == "cancelled" and job.progress < 0.5
+    assert {c.version for c, _ in list_cards(model_roots()) if c.name == "demo_discovery"} == versions
+    with capsys.disabled():
+        print(f"\n[background training] job {job_id}: {job.message}; log lines {job.log.count(chr(10))}")

@@ -1,0 +1,218 @@
+"""``jobs``: start, run, list and cancel long work recorded in the store (trainings of the learning loop).
+
+``jobs run ID`` is the runner: it claims the job, beats its heart every few seconds, writes its log and share done,
+and stops at the next epoch when someone cancels. The page and ``jobs train`` start it as a detached process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cli.common import add_store_option, open_store, say, store_path
+from core import settings
+from core.errors import MineScanError
+from core.jobs.states import (
+    HEARTBEAT_S,
+    JobCancelled,
+    JobError,
+    TrainingProgress,
+    training_argv,
+    training_fits,
+    training_subject,
+)
+from db.store import Store
+
+#: A flush of the log at most this often (an epoch always flushes).
+FLUSH_S = 2.0
+
+
+class JobReporter:
+    """The progress callback of a job's work: buffers log lines, turns epochs into a share done, writes both to
+    the store, and raises :class:`JobCancelled` at the next line once a cancel was asked."""
+
+    def __init__(self, store: Store, job_id: int, fits: int) -> None:
+        self.store, self.job_id = store, job_id
+        self.tracker = TrainingProgress(fits)
+        self.lines: list[str] = []
+        self.share: float | None = None
+        self.last = 0.0
+        self.cancel = threading.Event()
+
+    def __call__(self, line: str) -> None:
+        say(line)
+        self.lines.append(str(line))
+        epoch = getattr(line, "epoch", None)
+        if epoch is not None:
+            self.share = self.tracker.epoch_done(
+                str(getattr(line, "label", "")), int(epoch), int(getattr(line, "epochs", 1))
+            )
+        if epoch is not None or time.monotonic() - self.last > FLUSH_S:
+            self.flush()
+        if self.cancel.is_set():
+            raise JobCancelled()
+
+    def flush(self) -> None:
+        """Write the buffered lines and the share done."""
+        from db.jobs import report
+
+        lines, self.lines, share = self.lines, [], self.share
+        if self.store.write(lambda con: report(con, self.job_id, lines, share)):
+            self.cancel.set()
+        self.last = time.monotonic()
+
+
+def _heartbeat(store: Store, job_id: int, cancel: threading.Event, stop: threading.Event) -> None:
+    from db.jobs import beat
+
+    while not stop.wait(HEARTBEAT_S):
+        try:
+            if store.write(lambda con: beat(con, job_id)):
+                cancel.set()
+        except MineScanError:
+            pass  # the store was busy for a while: the next beat tries again
+
+
+def _run_training(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]:
+    from cli.main import build_parser
+    from cli.training import train_command
+
+    args = build_parser().parse_args(list(argv))
+    reporter.tracker.fits = training_fits(args.folds)
+    result = train_command(args, reporter)
+    card = result.card
+    return {"model": card.ref, "folder": str(result.folder), "threshold": card.threshold,
+            "report": str(result.report_md)}  # fmt: skip
+
+
+#: What each kind of job runs: its stored command line and the reporter -> its result.
+KINDS: dict[str, Callable[[tuple[str, ...], JobReporter], dict[str, Any]]] = {"train": _run_training}
+
+
+def run_job(store: Store, job_id: int) -> int:
+    """Claim job ``job_id`` and do its work here; its state, log and result go to the store. Returns 0 when done."""
+    from db.jobs import claim_job, finish_job
+
+    job = store.write(lambda con: claim_job(con, job_id, os.getpid()))
+    work = KINDS.get(job.kind)
+    if work is None:
+        store.write(lambda con: finish_job(con, job_id, "failed", f"unknown job kind {job.kind!r}"))
+        raise JobError(f"job {job_id} is of an unknown kind {job.kind!r}")
+    reporter = JobReporter(store, job_id, fits=1)
+    stop = threading.Event()
+    beating = threading.Thread(target=_heartbeat, args=(store, job_id, reporter.cancel, stop), daemon=True)
+    beating.start()
+    state, message, result = "failed", "", None
+    try:
+        reporter(f"job {job_id} ({job.title}) started by {job.owner}: {' '.join(job.argv)}")
+        result = work(job.argv, reporter)
+        state, message = "done", f"done: {result.get('model', '')}".strip()
+    except JobCancelled:
+        state, message = "cancelled", "cancelled on request; nothing was saved"
+    except MineScanError as err:
+        message = f"{err.title}. {err}"
+    except Exception as err:  # noqa: BLE001 - a runner records every failure instead of dying silently
+        reporter.lines.append(traceback.format_exc())
+        message = f"failed: {type(err).__name__}: {err}"
+    finally:
+        stop.set()
+        beating.join(timeout=HEARTBEAT_S + 1)
+    reporter.lines.append(message)
+    reporter.flush()
+    store.write(lambda con: finish_job(con, job_id, state, message, result))
+    say(message)
+    return 0 if state == "done" else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``jobs run ID``: be the job's runner."""
+    return run_job(Store(store_path(args)), args.job)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """``jobs train``: queue a training of ``--model`` on a training set and start its runner in the background."""
+    from cli.learning import operator
+    from core.access.users import require
+    from core.model_card import parse_ref, resolve_model
+    from db.jobs import create_job, launch_runner
+    from db.promotions import promoted_versions
+
+    who = require(operator(args.by), "train_model")
+    store = open_store(args)
+    fine_tune = None
+    if not args.scratch:
+        promoted = store.read(promoted_versions)
+        folder = resolve_model(args.model, settings.model_roots(), promoted)
+        from core.model_card import ModelCard
+
+        fine_tune = ModelCard.load(folder).ref
+    name = parse_ref(args.model)[0]
+    argv = training_argv(name, args.training_set, fine_tune=fine_tune, profile=args.profile, epochs=args.epochs,
+                         folds=args.folds, store=str(store.path))  # fmt: skip
+    title = f"train {name} " + (f"from {fine_tune}" if fine_tune else "from scratch") + f" on set {args.training_set}"
+    job_id = store.write(lambda con: create_job(con, who, "train", training_subject(name), title, argv))
+    if args.wait:
+        return run_job(store, job_id)
+    pid = launch_runner(job_id, Path(store.path), settings.jobs_dir())
+    print(f"Job {job_id} started (process {pid}): {title}. Follow it with 'jobs list' or on the Models page.")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """``jobs list``: the newest jobs with state and share done."""
+    from db.jobs import list_jobs
+
+    jobs = open_store(args).read(lambda con: list_jobs(con, owner=args.owner, limit=args.limit))
+    if not jobs:
+        print("No jobs yet.")
+    for j in jobs:
+        print(f"  {j.id:>4}  {j.state:<11} {j.progress:>4.0%}  {j.owner:<12} {j.title}  {j.message or ''}")
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    """``jobs cancel ID``: ask a job to stop."""
+    from cli.learning import operator
+    from db.jobs import request_cancel
+
+    who = operator(args.by)
+    job = open_store(args).write(lambda con: request_cancel(con, who, args.job))
+    print(f"Job {job.id} is {job.state}" + ("" if job.state == "cancelled" else ": it stops at its next epoch"))
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    """``jobs run|train|list|cancel``."""
+    p = sub.add_parser("jobs", help="long work outside the page: trainings run as background jobs")
+    jobs = p.add_subparsers(dest="jobs_command", required=True)
+    q = jobs.add_parser("run", help="run a queued job here (the page and 'jobs train' start this for you)")
+    q.add_argument("job", type=int)
+    add_store_option(q)
+    q.set_defaults(func=cmd_run)
+    q = jobs.add_parser("train", help="train a new version of a model on a training set, in the background")
+    q.add_argument("--model", required=True, help="name (fine-tunes its promoted version) or name@version")
+    q.add_argument("--training-set", type=int, required=True, metavar="ID")
+    q.add_argument("--scratch", action="store_true", help="train from scratch instead of fine-tuning")
+    q.add_argument("--profile", default="s2_12", help="with --scratch: band profile (s2_12 or rgb)")
+    q.add_argument("--epochs", type=int, default=10)
+    q.add_argument("--folds", type=int, default=0, help="cross-validation folds (0 = none; default 0)")
+    q.add_argument("--by", required=True, help="the supervisor starting it")
+    q.add_argument("--wait", action="store_true", help="run it in this process instead of the background")
+    add_store_option(q)
+    q.set_defaults(func=cmd_train)
+    q = jobs.add_parser("list", help="the newest jobs")
+    q.add_argument("--owner", help="only this person's")
+    q.add_argument("--limit", type=int, default=20)
+    add_store_option(q)
+    q.set_defaults(func=cmd_list)
+    q = jobs.add_parser("cancel", help="ask a job to stop")
+    q.add_argument("job", type=int)
+    q.add_argument("--by", required=True, help="its owner or a supervisor")
+    add_store_option(q)
+    q.set_defaults(func=cmd_cancel)
