@@ -8,11 +8,13 @@ import streamlit as st
 from core import settings
 from core.access.users import can
 from core.errors import MineScanError
+from core.imagery.bands import profile_for_bands
+from core.jobs.states import training_subject
 from core.model_card import list_cards, version_key
 from db.promotions import change_promotion, promoted_versions, promotion_history
 from db.training_sets import training_sets
 from db.workflows import read
-from ui import auth, resources
+from ui import auth, jobs, resources
 from ui.model_info import card_summary, version_rows
 
 FLASH = "models_flash"
@@ -70,6 +72,44 @@ else:
 history = promotion_history(con, card.name)
 if not history.empty:
     st.dataframe(history, hide_index=True)
+
+st.subheader(f"Train a new version of {card.name}")
+st.caption(
+    "The training runs as a job of its own: leaving this page or signing out does not stop it, and its progress "
+    "shows here for everyone. One training per model at a time; the new version is never promoted by itself."
+)
+if can(identity, "train_model"):
+    usable = read(con, training_sets)
+    usable = usable[(usable["status"] == "ready") & (usable["model_name"].isna() | (usable["model_name"] == card.name))]
+    if usable.empty:
+        st.caption(f"No ready training set for {card.name} yet: build one from reviewed scans first.")
+    else:
+        set_names = {int(r.id): f"{r.id}: {r.name} ({r.source}, bands {r.bands})" for r in usable.itertuples()}
+        with st.form("train_version"):
+            set_ids: list[int] = list(set_names)
+            set_id: int = st.selectbox("Training set", set_ids, key="train_set", format_func=lambda i: set_names[i])
+            parent = f"{card.name}@{current}" if current else card.ref
+            how = st.radio("How", [f"fine-tune {parent}", "from scratch"], key="train_how", horizontal=True)
+            c1, c2 = st.columns(2)
+            epochs = c1.number_input("Epochs", 1, 300, 10, key="train_epochs")
+            folds = c2.selectbox("Cross-validation folds", [0, 2, 3, 5], key="train_folds",
+                                 help="0: none (fastest); the frozen cases compare versions either way")  # fmt: skip
+            start = st.form_submit_button("Start training", type="primary")
+        if start and set_id is not None:
+            bands = tuple(str(usable.set_index("id").loc[set_id, "bands"]).split(","))
+            try:
+                job_id = jobs.start_training(
+                    identity, card.name, int(set_id), None if how == "from scratch" else parent,
+                    profile_for_bands(bands).name, int(epochs), int(folds),
+                )  # fmt: skip
+            except MineScanError as err:
+                resources.show_error(err)
+            else:
+                st.session_state[FLASH] = f"Training started as job {job_id}: follow it below."
+                st.rerun()
+else:
+    st.caption("Only a supervisor starts a training.")
+jobs.job_panel(identity, training_subject(card.name), key="models_jobs")
 
 st.subheader("Training sets from reviews")
 sets = read(con, training_sets)
