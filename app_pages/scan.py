@@ -9,9 +9,11 @@ from core import settings, wording
 from core.errors import MineScanError
 from core.imagery.raster import scene_provenance
 from core.register.matching import MatchSettings
+from core.review.rescan import compare_with_decisions
 from core.scan.fit import model_fits, order_for_scene, read_scene_facts, scan_warnings
 from core.scan.pipeline import ScanSettings
 from db.promotions import promoted_versions
+from db.reviews import rescan_inputs
 from db.scans import finished_scans, scan_imagery, scan_summary, unfinished_scans
 from db.workflows import resume_scan, scan_into_store
 from ui import auth, resources, state
@@ -137,6 +139,11 @@ if st.button("Run the scan", type="primary", disabled=scene is None or not disco
     summary = scan_summary(resources.db(), stored.scan_id)
     if not summary.empty:
         st.dataframe(summary.pivot_table(index="status", columns="impact", values="sites", fill_value=0))
+    past, outlines = rescan_inputs(resources.db(), stored.scan_id)
+    if past:
+        agreement = compare_with_decisions(past, outlines)
+        st.info(f"Against the reviewers' earlier decisions on this scene, this model version {agreement.summary()}.")
+        st.dataframe([vars(r) for r in agreement.rows], hide_index=True)
     if result.scene.synthetic:
         st.caption("This is the synthetic demo scene, not real imagery.")
     st.text(f"Imagery scanned: {result.scene.provenance.summary()}")

@@ -69,6 +69,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 def _scan_into_store(
     args: argparse.Namespace, discovery: ScanModel, impact: ScanModel | None, scan_settings: ScanSettings
 ) -> ScanResult:
+    from core.review.rescan import compare_with_decisions
+    from db.reviews import rescan_inputs
     from db.workflows import scan_into_store
 
     store = open_store(args)
@@ -87,6 +89,10 @@ def _scan_into_store(
     summary = store.read(lambda con: scan_summary(con, stored.scan_id))
     counts = summary.groupby("status")["sites"].sum().to_dict() if not summary.empty else {}
     print(f"Stored as scan {stored.scan_id}: {stored.new_sites} new site(s); by register status: {counts}")
+    past, outlines = store.read(lambda con: rescan_inputs(con, stored.scan_id))
+    if past:
+        agreement = compare_with_decisions(past, outlines)
+        print(f"Against the reviewers' earlier decisions on this scene, scan {stored.scan_id} {agreement.summary()}")
     return stored.result
 
 

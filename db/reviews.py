@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from core.review.decisions import DECISIONS, REASONS
+from core.review.rescan import PastDecision
 from db.connection import StoreError, count_of, returned_id, transaction
 
 
@@ -106,3 +107,29 @@ def reviewer_throughput(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                   median(seconds_spent) AS median_seconds
            FROM review GROUP BY ALL ORDER BY day, reviewer"""
     ).df()
+
+
+def rescan_inputs(con: duckdb.DuckDBPyConnection, scan_id: int) -> tuple[list[PastDecision], list[str]]:
+    """What :func:`core.review.rescan.compare_with_decisions` needs for scan ``scan_id``: the final decision (a
+    supervisor's override wins, else the latest) on every site that another model version found on the same scene,
+    and the outlines of every site of the scan's own models on that scene (a re-found site keeps its first scan)."""
+    rows = con.execute(
+        """SELECT s.id, max_by(r.decision, (r.kind = 'override', r.decided_at, r.id)),
+                   max_by(r.reason, (r.kind = 'override', r.decided_at, r.id)), any_value(s.outline_wkt),
+                   any_value(s.discovery_model || '@' || s.discovery_version)
+            FROM site s JOIN review r ON r.site_id = s.id JOIN scan c ON c.id = $scan
+            WHERE s.scene_id = c.scene_id
+              AND NOT (s.discovery_model = c.discovery_model AND s.discovery_version = c.discovery_version
+                       AND s.impact_model = c.impact_model AND s.impact_version = c.impact_version)
+            GROUP BY s.id ORDER BY s.id""",
+        {"scan": scan_id},
+    ).fetchall()
+    outlines = con.execute(
+        """SELECT s.outline_wkt FROM site s JOIN scan c ON c.id = $scan
+           WHERE s.scene_id = c.scene_id AND s.discovery_model = c.discovery_model
+             AND s.discovery_version = c.discovery_version AND s.impact_model = c.impact_model
+             AND s.impact_version = c.impact_version ORDER BY s.id""",
+        {"scan": scan_id},
+    ).fetchall()
+    past = [PastDecision(int(i), str(d), r, str(w), str(m)) for i, d, r, w, m in rows]
+    return past, [str(w) for (w,) in outlines]

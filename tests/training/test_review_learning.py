@@ -147,7 +147,16 @@ def test_reviews_train_a_new_version_that_is_promoted_and_used(
     # The next scan, asked for the model by name, uses the promoted version; its sites say so.
     demo: DemoPaths = campaign["demo"]  # type: ignore[assignment]
     out = Path(str(store.path)).parent / "rescan.geojson"
+    capsys.readouterr()
     assert main(["scan", str(demo.scene), "--out", str(out), "--db", db]) == 0
+    # ... and says which of the reviewers' decisions on that scene version 2 now agrees with.
+    said = capsys.readouterr().out
+    agreement = next(line for line in said.splitlines() if line.startswith("Against the reviewers' earlier"))
+    n_scored = len(on) + len(off) - 1  # every decided site but the unsure one
+    assert "earlier decisions: still finds" in agreement and f"of {n_scored} earlier decisions" in agreement
+    assert "1 unsure not scored" in agreement
+    with capsys.disabled():
+        print(f"\n[re-scan with demo_discovery@2] {agreement}")
     last_scan = "SELECT DISTINCT discovery_version FROM site WHERE scan_id = (SELECT max(id) FROM scan)"
     versions = store.read(lambda con: con.execute(last_scan).fetchall())
     assert versions == [("2",)]
