@@ -42,6 +42,12 @@ if compared.is_file():
     st.markdown(compared.read_text(encoding="utf-8").split("![")[0])
     if (folder / "compare_precision_recall.png").is_file():
         st.image(str(folder / "compare_precision_recall.png"))
+oof_compared = folder / "compare_out_of_fold.md"
+if oof_compared.is_file():
+    st.subheader("Before / after out of fold (the real patches, the same folds)")
+    st.markdown(oof_compared.read_text(encoding="utf-8"))
+    if (folder / "compare_out_of_fold.png").is_file():
+        st.image(str(folder / "compare_out_of_fold.png"))
 if report.is_file():
     with st.expander("Training report"):
         st.markdown(report.read_text(encoding="utf-8").replace("![precision / recall](precision_recall.png)", ""))

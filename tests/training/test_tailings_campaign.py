@@ -62,6 +62,16 @@ def test_campaign_trains_the_next_version_on_reviewed_windows_with_the_parents_f
     assert compared["scenes"] == len(PATCHES)
     assert (work / "campaign_rgb" / "2" / "compare_out_of_fold.png").stat().st_size > 10_000
 
+    # `models compare` on the two versions shows the same out-of-fold table (no reviewed frozen cases in the
+    # default store for this model: it says that the out-of-fold comparison is the only one).
+    (work / "campaign_rgb" / "2" / "compare_out_of_fold.md").unlink()
+    capsys.readouterr()
+    folder_2 = str(work / "campaign_rgb" / "2")
+    assert main(["models", "compare", "campaign_rgb@1", folder_2, "--db", str(tmp_path / "empty.duckdb")]) == 0
+    said = capsys.readouterr().out
+    assert "| tailings sites found" in said and "the out-of-fold comparison above is the only one" in said
+    assert (work / "campaign_rgb" / "2" / "compare_out_of_fold.md").is_file()
+
     # No fold trains on a window cut from one of its validation scenes (and some windows are from each side).
     config = TrainConfig(kind="discovery", name="x", out_dir=tmp_path, bands=after.bands, data_dir=patches,
                          layout="scenes", review_sets=(work / "training_sets" / "0001",))  # fmt: skip
