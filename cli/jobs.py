@@ -18,7 +18,7 @@ from typing import Any
 from cli.common import add_store_option, open_store, say, store_path
 from core import settings
 from core.errors import MineScanError
-from core.jobs.states import (
+from core.training.jobs import (
     HEARTBEAT_S,
     JobCancelled,
     JobError,

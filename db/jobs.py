@@ -18,8 +18,8 @@ from typing import Any
 import duckdb
 
 from core.access.users import Identity
-from core.jobs.states import ACTIVE_STATES, JobError, holds_subject, shown_state
 from core.settings import ROOT
+from core.training.jobs import ACTIVE_STATES, JobError, holds_subject, shown_state
 from db.connection import returned_id, transaction
 
 #: The newest log lines kept with a job (older ones are dropped from the store, the count is kept).

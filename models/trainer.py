@@ -24,6 +24,7 @@ from core.errors import ModelBundleError, TrainingDataError
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES, WEIGHTS_FILE, ModelCard
 from core.settings import ROOT
 from core.training.card_metrics import CardMetrics, CrossValidation, FoldScore, SiteScores
+from core.training.jobs import EpochDone
 from core.training.mask_evaluation import Targets
 from core.training.metrics import plan_folds
 from models.architectures import DISCOVERY_PATCH, IMPACT_PATCH, build_discovery_fcn, build_impact_cnn
@@ -165,19 +166,6 @@ class TrainResult:
     folder: Path
     report_json: Path
     report_md: Path
-
-
-class EpochDone(str):
-    """A progress line for a finished epoch that also carries its numbers (a runner turns them into a share done)."""
-
-    label: str
-    epoch: int
-    epochs: int
-
-    def __new__(cls, text: str, label: str, epoch: int, epochs: int) -> EpochDone:  # noqa: D102
-        line = super().__new__(cls, text)
-        line.label, line.epoch, line.epochs = label, epoch, epochs
-        return line
 
 
 class ProgressCallback(keras.callbacks.Callback):

@@ -38,6 +38,19 @@ def holds_subject(state: str, silent_s: float | None) -> bool:
     return shown_state(state, silent_s) in ACTIVE_STATES
 
 
+class EpochDone(str):
+    """A progress line for a finished epoch that also carries its numbers (a runner turns them into a share done)."""
+
+    label: str
+    epoch: int
+    epochs: int
+
+    def __new__(cls, text: str, label: str, epoch: int, epochs: int) -> EpochDone:  # noqa: D102
+        line = super().__new__(cls, text)
+        line.label, line.epoch, line.epochs = label, epoch, epochs
+        return line
+
+
 @dataclass
 class TrainingProgress:
     """A training's share done, from the epochs each fit reports: ``fits`` = cross-validation folds + the final
