@@ -103,13 +103,28 @@ def cmd_models_compare(args: argparse.Namespace) -> int:
     """Score two versions on the model's frozen evaluation set; write the table and picture beside the newer."""
     from db.evaluation_sets import frozen_cases
     from models.compare import compare_versions, write_comparison
+    from models.oof_compare import compare_out_of_fold, write_oof_comparison
 
     before, after = (resolve_model(ref, settings.model_roots()) for ref in (args.before, args.after))
     name = ModelCard.load(before).name
     cases = open_store(args).read(lambda con: frozen_cases(con, name))
+    # Models trained on whole scenes with masks (tailings_rgb) also carry their out-of-fold cases: compared when
+    # both versions were cross-validated on the same folds.
+    try:
+        oof = compare_out_of_fold(before, after)
+    except MineScanError as err:
+        oof, why_not = None, str(err)
+    if oof is not None:
+        _, oof_md, _ = write_oof_comparison(after, oof)
+        print(oof_md.read_text(encoding="utf-8"))
+    if not any(cases.values()) and oof is not None:
+        print(f"{name} has no frozen reviewed cases yet: the out-of-fold comparison above is the only one.")
+        return 0
     report = compare_versions(before, after, cases)
     _, md, _ = write_comparison(after, report)
     print(md.read_text(encoding="utf-8"))
+    if oof is None:
+        print(f"(No out-of-fold comparison: {why_not})")
     print(f"Written to {md.parent}")
     return 0
 
