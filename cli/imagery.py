@@ -45,7 +45,8 @@ def read_secrets() -> dict[str, Any]:
         raise ValueError(f"{path} is not valid TOML ({err})") from None
 
 
-def _recipe(args: argparse.Namespace) -> CompositeRecipe:
+def recipe_from_args(args: argparse.Namespace) -> CompositeRecipe:
+    """The composite's recipe the date, cloud and mask options give (see :func:`add_recipe_options`)."""
     start, end = PAPER_DATES if args.paper_dates else default_dates(date.today())
     if args.start:
         start = date.fromisoformat(args.start)
@@ -61,10 +62,11 @@ def _plan(args: argparse.Namespace) -> ImageryPlan:
     regions = read_regions(args.region, side_m=args.side_m)
     for warning in brazil_warnings(regions):
         print(f"Warning: {warning}", file=sys.stderr)
-    return make_plan(regions, _recipe(args))
+    return make_plan(regions, recipe_from_args(args))
 
 
-def _connect() -> Any:
+def connect_earth_engine() -> Any:
+    """Sign in with the configured credentials; the initialised ``ee`` (else EarthEngineUnavailable)."""
     from core.imagery.earth_engine.connection import config_from, connect
 
     config = config_from(os.environ, read_secrets())
@@ -95,7 +97,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from db.imagery_workflows import start_exports
 
     plan = _plan(args)
-    ee = _connect()
+    ee = connect_earth_engine()
     for started in start_exports(_store(args), ee, plan, args.to, args.target, os.environ.get("USER")):
         print(f"Started export task {started.task_id}: {started.file_name} to {args.to} {args.target!r}")
     print(
@@ -114,7 +116,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("No export task has been started from this store.")
         return 0
     if not args.offline:
-        print(f"{refresh_tasks(store, _connect())} task(s) changed state.")
+        print(f"{refresh_tasks(store, connect_earth_engine())} task(s) changed state.")
     for row in recorded_tasks(store).itertuples():
         error = f"  {row.error}" if isinstance(row.error, str) and row.error else ""
         print(f"{row.task_id}  {row.state:<10} {row.file_prefix}  to {row.destination} {row.target!r}{error}")
@@ -133,7 +135,7 @@ def cmd_download(args: argparse.Namespace) -> int:
     from core.imagery.earth_engine.transfer import download_tiles
 
     plan = _plan(args)
-    ee = _connect()
+    ee = connect_earth_engine()
     folder = Path(args.out) if args.out else settings.scenes_dir() / "earth_engine"
 
     def report(tile_id: str, i: int, n: int, done: int, total: int) -> None:
@@ -142,6 +144,20 @@ def cmd_download(args: argparse.Namespace) -> int:
     for tile in download_tiles(ee, plan.recipe, list(plan.tiles), folder, progress=report):
         print(f"{'Already there' if tile.already_there else 'Wrote'}: {tile.path}")
     return 0
+
+
+def add_recipe_options(q: argparse.ArgumentParser) -> None:
+    """The composite's dates, scene cloud limit and per-pixel mask (read by :func:`recipe_from_args`)."""
+    q.add_argument("--start", help="first day (YYYY-MM-DD); default: two years before --end")
+    q.add_argument("--end", help="day after the last (YYYY-MM-DD, exclusive); default: 1st of this month")
+    q.add_argument("--paper-dates", action="store_true", help="the paper's 2018-01-01 to 2020-01-01")
+    q.add_argument("--max-cloud", type=float, default=20.0, help="scene cloud percentage limit (default 20)")
+    q.add_argument(
+        "--mask",
+        choices=["qa60", "cloud_score_plus"],
+        default="qa60",
+        help="per-pixel cloud mask: QA60 bits 10-11 (default) or Cloud Score+",
+    )
 
 
 def add_parsers(sub: Any) -> None:
@@ -155,16 +171,7 @@ def add_parsers(sub: Any) -> None:
         q._negative_number_matcher = BOUNDS_LIKE
         q.add_argument("region", help="'west,south,east,north' in degrees, or a CSV or GeoJSON file of regions")
         q.add_argument("--side-m", type=float, help="square side in metres for CSV rows given as centre + label")
-        q.add_argument("--start", help="first day (YYYY-MM-DD); default: two years before --end")
-        q.add_argument("--end", help="day after the last (YYYY-MM-DD, exclusive); default: 1st of this month")
-        q.add_argument("--paper-dates", action="store_true", help="the paper's 2018-01-01 to 2020-01-01")
-        q.add_argument("--max-cloud", type=float, default=20.0, help="scene cloud percentage limit (default 20)")
-        q.add_argument(
-            "--mask",
-            choices=["qa60", "cloud_score_plus"],
-            default="qa60",
-            help="per-pixel cloud mask: QA60 bits 10-11 (default) or Cloud Score+",
-        )
+        add_recipe_options(q)
 
     q = isub.add_parser("plan", help="show the tiles and the exact request (offline, no account needed)")
     region_options(q)

@@ -1,4 +1,5 @@
-"""``training-set`` and ``models``: training sets from reviewers' decisions, and model versions and promotion."""
+"""``training-set`` and ``models``: training sets from reviewers' decisions or from the register (Earth Engine), and
+model versions and promotion."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from core.access.users import Identity, load_users
 from core.errors import MineScanError
 from core.imagery.bands import get_profile
 from core.model_card import ModelCard, list_cards, resolve_model
+
+#: The model a set from the register is for by default: a new 12-band discovery model (not the synthetic demo's).
+REGISTER_MODEL = "register_discovery"
 
 
 def operator(username: str) -> Identity:
@@ -54,6 +58,53 @@ def cmd_set_build(args: argparse.Namespace) -> int:
     counts: Any = built.manifest["counts"]
     print(f"Training set {set_id} in {built.folder}: {counts['windows']} windows in {counts['places']} places; "
           f"by class {counts['by_class']}; by reason {counts['by_reason']}")  # fmt: skip
+    return 0
+
+
+def _region_boxes(args: argparse.Namespace) -> tuple[tuple[float, float, float, float], ...]:
+    """``--region`` as (west, south, east, north) boxes; none without it."""
+    if not args.region:
+        return ()
+    from core.imagery.earth_engine.plan import read_regions
+    from core.imagery.regions import brazil_warnings
+
+    regions = read_regions(args.region, side_m=args.side_m)
+    for warning in brazil_warnings(regions):
+        say(f"Warning: {warning}")
+    return tuple((r.west, r.south, r.east, r.north) for r in regions)
+
+
+def cmd_set_from_register(args: argparse.Namespace) -> int:
+    """Build a 12-band training set from the register's dams and background, fetched from Earth Engine."""
+    from cli.imagery import connect_earth_engine, recipe_from_args
+    from core.access.users import require
+    from core.training.register_points import RegisterSetSettings
+    from db.register_sets import build_register_set, plan_register_set
+
+    who = require(operator(args.by), "train_model")
+    recipe = recipe_from_args(args)
+    rules = RegisterSetSettings(
+        background=args.background, min_distance_m=args.min_distance_km * 1000,
+        background_radius_m=args.background_radius_km * 1000, seed=args.seed,
+    )  # fmt: skip
+    store = open_store(args)
+    plan = plan_register_set(store, rules, args.model, _region_boxes(args))
+    left_out = f", {plan.dams_outside} outside the region" if plan.dams_outside else ""
+    say(f"{len(plan.positives)} dam window(s) and {len(plan.negatives)} background window(s) to fetch "
+        f"({len(plan.skipped)} dam(s) left out{left_out}); composite {recipe.start} to {recipe.end}, end "
+        "exclusive")  # fmt: skip
+    ee = connect_earth_engine()
+
+    def report(done: int, total: int) -> None:
+        print(f"\rWindows {done}/{total}", end="\n" if done >= total else "", flush=True)
+
+    set_id, built = build_register_set(store, ee, recipe, plan, args.name, who.username, settings.training_sets_dir(),
+                                       args.model, rules, progress=report)  # fmt: skip
+    counts: Any = built.manifest["counts"]
+    print(f"Training set {set_id} in {built.folder}: {counts['windows']} windows in {counts['places']} places "
+          f"({counts['dams']} dams); by class {counts['by_class']}; left out "
+          f"{counts['skipped'] or 'none'}")  # fmt: skip
+    print(f"Train on it: train --kind discovery --from-training-set {set_id} --name {args.model}")
     return 0
 
 
@@ -138,9 +189,39 @@ def _promote(args: argparse.Namespace, action: str) -> int:
     return 0
 
 
+def _add_from_register(tsub: Any) -> None:
+    """``training-set from-register``: the options of a cold start from the register."""
+    from cli.imagery import BOUNDS_LIKE, add_recipe_options
+
+    r = tsub.add_parser("from-register", help="a 12-band set from Earth Engine: register dams and background")
+    r._negative_number_matcher = BOUNDS_LIKE  # "--region -44.2,-20.2,-43.9,-20.0" is a value, not an option
+    r.add_argument("--by", required=True, help="the supervisor building it (a user of the app)")
+    r.add_argument("--region", help="'west,south,east,north' or a CSV/GeoJSON of regions (default: around the dams)")
+    r.add_argument("--side-m", type=float, help="square side in metres for CSV rows given as centre + label")
+    add_recipe_options(r)
+    r.add_argument("--background", type=int, help="background windows (default: as many as dam windows)")
+    r.add_argument(
+        "--min-distance-km",
+        type=float,
+        default=2.0,
+        help="background at least this far from any registered dam, mine or mining area (default 2)",
+    )
+    r.add_argument(
+        "--background-radius-km",
+        type=float,
+        default=10.0,
+        help="without --region: background within this distance of a dam (default 10)",
+    )
+    r.add_argument("--seed", type=int, default=0, help="seed of the background points")
+    r.add_argument("--name", default="register", help="a name for the set")
+    r.add_argument("--model", default=REGISTER_MODEL, help=f"the model it is for (default {REGISTER_MODEL})")
+    add_store_option(r)
+    r.set_defaults(func=cmd_set_from_register)
+
+
 def add_parsers(sub: Any) -> None:
-    """``training-set build|list`` and ``models list|show|compare|promote|rollback``."""
-    p = sub.add_parser("training-set", help="training sets built from reviewers' decisions")
+    """``training-set build|from-register|list`` and ``models list|show|compare|promote|rollback``."""
+    p = sub.add_parser("training-set", help="training sets built from reviewers' decisions or from the register")
     tsub = p.add_subparsers(dest="set_command", required=True)
     b = tsub.add_parser("build", help="cut the decided sites of scans (and background) into a new training set")
     b.add_argument("--scans", required=True, help="scan ids, comma-separated")
@@ -151,6 +232,7 @@ def add_parsers(sub: Any) -> None:
     b.add_argument("--seed", type=int, default=0, help="seed of the background windows")
     add_store_option(b)
     b.set_defaults(func=cmd_set_build)
+    _add_from_register(tsub)
     ls = tsub.add_parser("list", help="every training set with its counts")
     add_store_option(ls)
     ls.set_defaults(func=cmd_set_list)

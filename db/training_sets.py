@@ -75,7 +75,7 @@ def start_training_set(con: duckdb.DuckDBPyConnection, name: str, source: str, b
 
 
 def finish_training_set(con: duckdb.DuckDBPyConnection, set_id: int, folder: Path, manifest: dict[str, Any]) -> None:
-    """Record the built set: its folder, fingerprint, counts, skipped scans and every window."""
+    """Record the built set: its folder, fingerprint, counts, skipped scans (or points) and every window."""
     items = manifest["items"]
     rows = [
         (set_id, i, it["file"], it["label"], it["reason"], it["scan_id"], it["site_id"], it["review_id"], it["place"],
@@ -88,7 +88,8 @@ def finish_training_set(con: duckdb.DuckDBPyConnection, set_id: int, folder: Pat
             """UPDATE training_set SET status = 'ready', folder = $folder, fingerprint = $fp, counts_json = $counts,
                       skipped_json = $skipped WHERE id = $id""",
             {"folder": str(folder), "fp": manifest["fingerprint"], "counts": json.dumps(manifest["counts"]),
-             "skipped": json.dumps(manifest["skipped_scans"]), "id": set_id},
+             "skipped": json.dumps(manifest["skipped_scans"] + manifest.get("skipped_points", []), default=str),
+             "id": set_id},
         )  # fmt: skip
 
 

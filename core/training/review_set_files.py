@@ -163,17 +163,23 @@ def scan_windows(scan: ScanInput, bands: tuple[str, ...], settings: SetSettings)
 
 def _write_window(path: Path, info: SceneInfo, data: np.ndarray, valid: np.ndarray, row0: int, col0: int,
                   place: str) -> str:  # fmt: skip
+    return write_window(path, info.crs, info.transform @ Affine.translation(col0, row0), info.bands, data, valid, place)
+
+
+def write_window(path: Path, crs: object, transform: Affine, bands: Sequence[str], data: np.ndarray,
+                 valid: np.ndarray, place: str) -> str:  # fmt: skip
+    """Write one window ((rows, cols, bands) reflectance) as a uint16 DN GeoTIFF (0 = nodata) tagged with its
+    place, the way the trainer's patch folders are read; return the file's SHA-256."""
     dn = np.where(valid[..., None], np.round(data * DN_PER_REFLECTANCE), 0).clip(1, 65535).astype(np.uint16)
     dn[~valid] = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     profile = {
         "driver": "GTiff", "width": dn.shape[1], "height": dn.shape[0], "count": dn.shape[2], "dtype": "uint16",
-        "crs": info.crs, "transform": info.transform @ Affine.translation(col0, row0), "nodata": 0,
-        "compress": "deflate",
+        "crs": crs, "transform": transform, "nodata": 0, "compress": "deflate",
     }  # fmt: skip
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(np.moveaxis(dn, -1, 0))
-        dst.descriptions = info.bands
+        dst.descriptions = tuple(bands)
         dst.update_tags(**{SOURCE_SCENE_TAG: place})
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -163,11 +163,7 @@ def download_tile(
     try:
         with rasterio.open(partial, "w", **profile) as dst:
             for done, chunk in enumerate(chunks, start=1):
-                try:
-                    url = image.getDownloadURL(download_params(recipe, tile, chunk))
-                except Exception as err:
-                    raise EarthEngineUnavailable(f"Earth Engine refused tile {tile.tile_id}: {_reason(err)}") from None
-                dst.write(_chunk_pixels(fetch(url), tile, chunk, len(recipe.bands)), window=_window(chunk))
+                dst.write(fetch_chunk(image, recipe, tile, chunk, fetch), window=_window(chunk))
                 if progress:
                     progress(done, len(chunks))
             dst.descriptions = tuple(recipe.bands)
@@ -177,6 +173,21 @@ def download_tile(
         partial.unlink(missing_ok=True)
         raise
     return out
+
+
+def fetch_chunk(image: Any, recipe: CompositeRecipe, tile: ImageryTile, chunk: Chunk,
+                fetch: Fetch | None = None) -> np.ndarray:  # fmt: skip
+    """One chunk of ``image`` (the tile's composite) as float32 (bands, rows, cols), NaN where nodata, after
+    checking it is the window asked for. ``fetch`` defaults to a plain HTTPS GET of the download URL.
+
+    Raises:
+        EarthEngineUnavailable: Earth Engine refused, could not be reached, or sent something else.
+    """
+    try:
+        url = image.getDownloadURL(download_params(recipe, tile, chunk))
+    except Exception as err:
+        raise EarthEngineUnavailable(f"Earth Engine refused tile {tile.tile_id}: {_reason(err)}") from None
+    return _chunk_pixels((fetch or _fetch_url)(url), tile, chunk, len(recipe.bands))
 
 
 def _window(chunk: Chunk) -> Window:
