@@ -9,8 +9,8 @@ from core import settings
 from core.access.users import can
 from core.errors import MineScanError
 from core.imagery.bands import profile_for_bands
+from core.jobs.training import training_subject
 from core.model_card import list_cards, version_key
-from core.training.jobs import training_subject
 from db.promotions import change_promotion, promoted_versions, promotion_history
 from db.training_sets import training_sets
 from db.workflows import read

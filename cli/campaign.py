@@ -29,7 +29,7 @@ def _decide_scene(store: Any, scan_id: int, scene: Path, mask_path: Path) -> Cou
     import rasterio
     import shapely
 
-    from core.geo import WGS84, pixel_size_m, reproject_geometry
+    from core.imagery.geo import WGS84, pixel_size_m, reproject_geometry
     from core.training.mask_decisions import decide_from_mask, distance_to_tailings
     from db.sites import scan_sites
     from db.workflows import decide

@@ -86,8 +86,6 @@ def load_scan_model(name_or_path: str, promoted: Mapping[str, str] | None = None
     """A model by name (its promoted version, else its newest), ``name@version`` or folder, ready for the scan
     (TensorFlow is imported here)."""
     from core.model_card import resolve_model
-    from core.scan.pipeline import ScanModel
-    from models.bundle import load_bundle
+    from models.worker import load_scan_model_folder
 
-    loaded = load_bundle(resolve_model(name_or_path, settings.model_roots(), promoted))
-    return ScanModel(card=loaded.card, predict=loaded.predict)
+    return load_scan_model_folder(str(resolve_model(name_or_path, settings.model_roots(), promoted)))

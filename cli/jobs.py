@@ -1,7 +1,8 @@
-"""``jobs``: start, run, list and cancel long work recorded in the store (trainings of the learning loop).
+"""``jobs``: start, run, list, cancel and resume long work recorded in the store (trainings, scans).
 
 ``jobs run ID`` is the runner: it claims the job, beats its heart every few seconds, writes its log and share done,
-and stops at the next epoch when someone cancels. The page and ``jobs train`` start it as a detached process.
+and stops at its next checkpoint (a training's epoch, a scan's tile) when someone cancels. The pages, ``jobs train``
+and ``jobs scan`` start it as a detached process. What each kind runs is in :mod:`cli.job_kinds`.
 """
 
 from __future__ import annotations
@@ -11,22 +12,14 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cli.common import add_store_option, open_store, say, store_path
 from core import settings
 from core.errors import MineScanError
-from core.training.jobs import (
-    HEARTBEAT_S,
-    JobCancelled,
-    JobError,
-    TrainingProgress,
-    training_argv,
-    training_fits,
-    training_subject,
-)
+from core.jobs.states import HEARTBEAT_S, JobCancelled, JobError
+from core.jobs.training import TrainingProgress, training_argv, training_subject
 from db.store import Store
 
 #: A flush of the log at most this often (an epoch always flushes).
@@ -37,13 +30,15 @@ class JobReporter:
     """The progress callback of a job's work: buffers log lines, turns epochs into a share done, writes both to
     the store, and raises :class:`JobCancelled` at the next line once a cancel was asked."""
 
-    def __init__(self, store: Store, job_id: int, fits: int) -> None:
+    def __init__(self, store: Store, job_id: int, fits: int, noted: dict[str, Any] | None = None) -> None:
         self.store, self.job_id = store, job_id
         self.tracker = TrainingProgress(fits)
         self.lines: list[str] = []
         self.share: float | None = None
         self.last = 0.0
         self.cancel = threading.Event()
+        #: What the work noted so far (kept in the store: a resumed run reads what an earlier one did).
+        self.noted: dict[str, Any] = dict(noted or {})
 
     def __call__(self, line: str) -> None:
         say(line)
@@ -57,6 +52,23 @@ class JobReporter:
             self.flush()
         if self.cancel.is_set():
             raise JobCancelled()
+
+    def progress(self, share: float, line: str) -> None:
+        """A share done (0..1) with the line that says so; written at most every :data:`FLUSH_S` (and at 100 %)."""
+        self.share = share
+        self.lines.append(line)
+        if time.monotonic() - self.last > FLUSH_S or share >= 1.0:
+            self.flush()
+        if self.cancel.is_set():
+            raise JobCancelled()
+
+    def note(self, **values: Any) -> None:
+        """Record, at once, what a resumed run must know (which scans the job started, which are stored)."""
+        from db.jobs import note_progress
+
+        self.noted.update(values)
+        noted = dict(self.noted)
+        self.store.write(lambda con: note_progress(con, self.job_id, noted))
 
     def flush(self) -> None:
         """Write the buffered lines and the share done."""
@@ -79,24 +91,9 @@ def _heartbeat(store: Store, job_id: int, cancel: threading.Event, stop: threadi
             pass  # the store was busy for a while: the next beat tries again
 
 
-def _run_training(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]:
-    from cli.main import build_parser
-    from cli.training import train_command
-
-    args = build_parser().parse_args(list(argv))
-    reporter.tracker.fits = training_fits(args.folds)
-    result = train_command(args, reporter)
-    card = result.card
-    return {"model": card.ref, "folder": str(result.folder), "threshold": card.threshold,
-            "report": str(result.report_md)}  # fmt: skip
-
-
-#: What each kind of job runs: its stored command line and the reporter -> its result.
-KINDS: dict[str, Callable[[tuple[str, ...], JobReporter], dict[str, Any]]] = {"train": _run_training}
-
-
 def run_job(store: Store, job_id: int) -> int:
     """Claim job ``job_id`` and do its work here; its state, log and result go to the store. Returns 0 when done."""
+    from cli.job_kinds import KINDS
     from db.jobs import claim_job, finish_job
 
     job = store.write(lambda con: claim_job(con, job_id, os.getpid()))
@@ -104,17 +101,23 @@ def run_job(store: Store, job_id: int) -> int:
     if work is None:
         store.write(lambda con: finish_job(con, job_id, "failed", f"unknown job kind {job.kind!r}"))
         raise JobError(f"job {job_id} is of an unknown kind {job.kind!r}")
-    reporter = JobReporter(store, job_id, fits=1)
+    reporter = JobReporter(store, job_id, fits=1, noted=job.result)
     stop = threading.Event()
     beating = threading.Thread(target=_heartbeat, args=(store, job_id, reporter.cancel, stop), daemon=True)
     beating.start()
     state, message, result = "failed", "", None
     try:
-        reporter(f"job {job_id} ({job.title}) started by {job.owner}: {' '.join(job.argv)}")
+        again = " (resumed: only the missing work is done)" if job.result else ""
+        reporter(f"job {job_id} ({job.title}) started by {job.owner}{again}: {' '.join(job.argv)}")
         result = work(job.argv, reporter)
-        state, message = "done", f"done: {result.get('model', '')}".strip()
+        state, message = "done", f"done: {result.get('summary', result.get('model', ''))}".strip()
     except JobCancelled:
-        state, message = "cancelled", "cancelled on request; nothing was saved"
+        state = "cancelled"
+        message = (
+            "cancelled on request; nothing was saved"
+            if job.kind == "train"
+            else ("cancelled on request: the sites of scenes already stored are kept; the scan in progress stored none")
+        )
     except MineScanError as err:
         message = f"{err.title}. {err}"
     except Exception as err:  # noqa: BLE001 - a runner records every failure instead of dying silently
@@ -125,7 +128,8 @@ def run_job(store: Store, job_id: int) -> int:
         beating.join(timeout=HEARTBEAT_S + 1)
     reporter.lines.append(message)
     reporter.flush()
-    store.write(lambda con: finish_job(con, job_id, state, message, result))
+    final = {**reporter.noted, **(result or {})} or None
+    store.write(lambda con: finish_job(con, job_id, state, message, final))
     say(message)
     return 0 if state == "done" else 1
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Collection, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cli.cluster import add_cluster_options, cluster_from_args, driver_models, engine_for, wants_cluster
 from cli.common import (
     add_radius_options,
     add_store_option,
@@ -14,35 +18,116 @@ from cli.common import (
     open_store,
     progress_bar,
     promoted_models,
+    say,
 )
 from core import settings
 from core.errors import MineScanError
 from db.scans import scan_summary
 
 if TYPE_CHECKING:
-    from core.scan.pipeline import ScanModel, ScanResult, ScanSettings
+    from core.scan.pipeline import ScanModel, ScanResult, ScanSettings, TileEngine
     from core.training.evaluation import Evaluation
 
 
-def cmd_scan(args: argparse.Namespace) -> int:
-    """Scan one scene and write its candidate sites (and store them with ``--db``)."""
-    from core.scan.pipeline import ScanSettings, scan_scene
-    from core.scan.site_io import SITE_FORMATS, write_sites
+@dataclass
+class ScanHooks:
+    """How a job follows and resumes a scan of several scenes (the terminal needs none of it).
 
-    out = Path(args.out)
-    if out.suffix.lower() not in SITE_FORMATS:
+    ``progress(scene_no, scenes, tiles_done, tiles)``; ``started(scene, scan_id)`` once a scene's scan is recorded,
+    ``stored(scene, scan_id, sites)`` once its sites are in the store;
+    ``resume`` maps a scene to the scan an earlier run started; ``skip`` holds the scenes already stored;
+    ``cluster(line)`` says where the tiles run (with the Dask dashboard link).
+    """
+
+    progress: Callable[[int, int, int, int], None] | None = None
+    started: Callable[[str, int], None] | None = None
+    stored: Callable[[str, int, int], None] | None = None
+    resume: Mapping[str, int] = field(default_factory=dict)
+    skip: Collection[str] = ()
+    cluster: Callable[[str], None] | None = None
+
+
+def _out_for(out: Path, scene: Path, several: bool) -> Path:
+    return out / f"{scene.stem}.geojson" if several else out
+
+
+def _check_out(out: Path, several: bool) -> None:
+    from core.scan.site_io import SITE_FORMATS
+
+    if several and out.suffix.lower() in SITE_FORMATS:
+        raise MineScanError(f"--out {out.name}: with several scenes --out is a folder (one .geojson per scene)")
+    if not several and out.suffix.lower() not in SITE_FORMATS:
         raise MineScanError(f"--out {out.name}: use a .geojson or .csv file name")
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """Scan one scene or several and write their candidate sites (and store them with ``--db``)."""
+    scan_command(args)
+    return 0
+
+
+def scan_command(args: argparse.Namespace, hooks: ScanHooks | None = None) -> list[ScanResult]:
+    """Scan every scene of ``args.scene`` in this process or on Dask workers; print, write and store the results."""
+    from core.scan.pipeline import ScanSettings, scan_scene
+
+    hooks = hooks or ScanHooks()
+    scenes = [Path(s) for s in args.scene]
+    several = len(scenes) > 1
+    out = Path(args.out)
+    _check_out(out, several)
+    if args.resume is not None and (args.db is None or several):
+        raise MineScanError("--resume continues one scan kept in the store: add --db (and the same scene and models)")
     promoted = promoted_models(args)
-    discovery = load_scan_model(args.model, promoted)
-    impact = None if args.impact_model.lower() == "none" else load_scan_model(args.impact_model, promoted)
-    threshold = args.threshold if args.threshold is not None else discovery.card.threshold
-    scan_settings = ScanSettings(threshold=threshold, cells_per_tile=args.cells_per_tile)
-    if args.resume is not None and args.db is None:
-        raise MineScanError("--resume continues a scan kept in the store: add --db (and the same scene and models)")
-    if args.db is not None:
-        result = _scan_into_store(args, discovery, impact, scan_settings)
-    else:
-        result = scan_scene(Path(args.scene), discovery, impact, scan_settings, progress=progress_bar("Scanning"))
+    impact_ref = None if args.impact_model.lower() == "none" else args.impact_model
+    todo = [s for s in scenes if str(s) not in hooks.skip]
+    with ExitStack() as stack:
+        engine = None
+        if wants_cluster(args, len(todo)):
+            cluster = stack.enter_context(cluster_from_args(args))
+            models = driver_models(args.model, impact_ref, promoted)
+            discovery, impact = models.discovery, models.impact
+            say(f"Tiles run on {cluster.describe()}")
+            if hooks.cluster:
+                hooks.cluster(cluster.describe())
+        else:
+            discovery = load_scan_model(args.model, promoted)
+            impact = load_scan_model(impact_ref, promoted) if impact_ref else None
+        threshold = args.threshold if args.threshold is not None else discovery.card.threshold
+        scan_settings = ScanSettings(threshold=threshold, cells_per_tile=args.cells_per_tile)
+        if wants_cluster(args, len(todo)):
+            engine = engine_for(cluster, models, scan_settings)
+        if several:
+            out.mkdir(parents=True, exist_ok=True)
+        results = []
+        for number, scene in enumerate(scenes, start=1):
+            if str(scene) in hooks.skip:
+                say(f"{scene.name}: stored by an earlier run of this job, not scanned again")
+                continue
+
+            def tiles(done: int, total: int, number: int = number) -> None:
+                if hooks.progress:
+                    hooks.progress(number, len(scenes), done, total)
+
+            bar = progress_bar(f"Scanning {scene.name}" if several else "Scanning")
+
+            def report(done: int, total: int, bar: Any = bar, tiles: Any = tiles) -> None:
+                bar(done, total)
+                tiles(done, total)
+
+            if args.db is not None:
+                scan_id, result = _scan_into_store(args, scene, discovery, impact, scan_settings, report, engine, hooks)
+                if hooks.stored:
+                    hooks.stored(str(scene), scan_id, len(result.sites))
+            else:
+                result = scan_scene(scene, discovery, impact, scan_settings, progress=report, engine=engine)
+            _write_result(args, result, _out_for(out, scene, several), threshold)
+            results.append(result)
+    return results
+
+
+def _write_result(args: argparse.Namespace, result: ScanResult, out: Path, threshold: float) -> None:
+    from core.scan.site_io import write_sites
+
     metadata = {
         "scene": result.scene.path.name,
         "synthetic_scene": result.scene.synthetic,
@@ -63,29 +148,35 @@ def cmd_scan(args: argparse.Namespace) -> int:
     print(f"Written to {out}")
     if args.truth:
         print_evaluation(result, Path(args.truth))
-    return 0
 
 
 def _scan_into_store(
-    args: argparse.Namespace, discovery: ScanModel, impact: ScanModel | None, scan_settings: ScanSettings
-) -> ScanResult:
+    args: argparse.Namespace,
+    scene: Path,
+    discovery: ScanModel,
+    impact: ScanModel | None,
+    scan_settings: ScanSettings,
+    progress: Callable[[int, int], None],
+    engine: TileEngine | None,
+    hooks: ScanHooks,
+) -> tuple[int, ScanResult]:
     from core.review.rescan import compare_with_decisions
     from db.reviews import rescan_inputs
     from db.workflows import scan_into_store
 
     store = open_store(args)
-    if args.resume is not None:
-        print(f"Resuming scan {args.resume}: finished tiles are not computed again.")
+    resume = args.resume if args.resume is not None else hooks.resume.get(str(scene))
+    if resume is not None:
+        print(f"Resuming scan {resume}: finished tiles are not computed again.")
+
+    def started(scan_id: int) -> None:
+        if hooks.started:
+            hooks.started(str(scene), scan_id)
+
     stored = scan_into_store(
-        store,
-        Path(args.scene),
-        discovery,
-        impact,
-        scan_settings,
-        match_settings(args),
-        progress_bar("Scanning"),
-        resume=args.resume,
-    )
+        store, scene, discovery, impact, scan_settings, match_settings(args), progress, resume=resume,
+        engine=engine, on_scan=started,
+    )  # fmt: skip
     summary = store.read(lambda con: scan_summary(con, stored.scan_id))
     counts = summary.groupby("status")["sites"].sum().to_dict() if not summary.empty else {}
     print(f"Stored as scan {stored.scan_id}: {stored.new_sites} new site(s); by register status: {counts}")
@@ -93,7 +184,7 @@ def _scan_into_store(
     if past:
         agreement = compare_with_decisions(past, outlines)
         print(f"Against the reviewers' earlier decisions on this scene, scan {stored.scan_id} {agreement.summary()}")
-    return stored.result
+    return stored.scan_id, stored.result
 
 
 def print_evaluation(result: ScanResult, truth_path: Path) -> Evaluation:
@@ -127,11 +218,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def add_parsers(sub: Any) -> None:
     """``scan`` and ``evaluate``."""
     for name, func, helptext in (
-        ("scan", cmd_scan, "scan a GeoTIFF scene and write candidate sites (.geojson or .csv)"),
+        ("scan", cmd_scan, "scan GeoTIFF scenes (here or on Dask workers) and write candidate sites"),
         ("evaluate", cmd_evaluate, "scan a scene and score it against a ground-truth GeoJSON"),
     ):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("scene", help="GeoTIFF scene")
+        if name == "scan":
+            p.add_argument("scene", nargs="+", help="GeoTIFF scene(s): several scan on Dask workers")
+        else:
+            p.add_argument("scene", help="GeoTIFF scene")
         p.add_argument(
             "--model", default=settings.DEFAULT_DISCOVERY_MODEL, help="discovery model: name, name@version or folder"
         )
@@ -141,7 +235,8 @@ def add_parsers(sub: Any) -> None:
         )  # fmt: skip
         p.add_argument("--threshold", type=float, help="P(mine) threshold (default: the model card's, 0.6)")
         if name == "scan":
-            p.add_argument("--out", required=True, help="output file: .geojson or .csv")
+            p.add_argument("--out", required=True, help="output file (.geojson or .csv); with several scenes a folder")
+            add_cluster_options(p)
             add_store_option(p, "also store the scan and its sites in the store")
             add_radius_options(p)
             p.add_argument("--truth", help="optional ground-truth GeoJSON to score the result against")

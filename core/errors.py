@@ -49,3 +49,9 @@ class StoreKindError(MineScanError):
     """Demo and real work would mix in one store: the demo has a store of its own."""
 
     title = "Demo and real work stay apart"
+
+
+class ClusterError(MineScanError):
+    """A Dask cluster that cannot be reached or cannot do the work (scene or model unreadable on a worker, ...)."""
+
+    title = "The Dask cluster can't run this scan"

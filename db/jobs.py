@@ -18,8 +18,8 @@ from typing import Any
 import duckdb
 
 from core.access.users import Identity
+from core.jobs.states import ACTIVE_STATES, JobError, holds_subject, shown_state
 from core.settings import ROOT
-from core.training.jobs import ACTIVE_STATES, JobError, holds_subject, shown_state
 from db.connection import returned_id, transaction
 
 #: The newest log lines kept with a job (older ones are dropped from the store, the count is kept).
@@ -165,6 +165,12 @@ def report(con: duckdb.DuckDBPyConnection, job_id: int, lines: Sequence[str], pr
             {"id": job_id, "log": "\n".join(log) + "\n", "progress": done, "message": lines[-1] if lines else None},
         ).fetchone()
     return bool(got and got[0])
+
+
+def note_progress(con: duckdb.DuckDBPyConnection, job_id: int, noted: dict[str, Any]) -> None:
+    """Keep what a running job has done so far (its result while it runs): a resumed run starts from it."""
+    con.execute("UPDATE job SET result_json = $r, heartbeat_at = current_timestamp WHERE id = $id",
+                {"id": job_id, "r": json.dumps(noted)})  # fmt: skip
 
 
 def _end(con: duckdb.DuckDBPyConnection, job_id: int, state: str, message: str,

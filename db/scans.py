@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from core.imagery.provenance import ImageryProvenance, provenance_from_record
-from core.scan.pipeline import TileOutput
+from core.scan.tiles import TileOutput
 from db.connection import StoreError, count_of, returned_id, transaction
 
 

@@ -16,10 +16,11 @@ import numpy as np
 from core import settings as app_settings
 from core.access.users import Identity, require
 from core.errors import MineScanError, StoreKindError
-from core.geo import to_wgs84
+from core.imagery.geo import to_wgs84
 from core.imagery.pictures import picture_in_background
 from core.imagery.provenance import ImageryProvenance, provenance_from_record
 from core.imagery.raster import SceneInfo, open_scene
+from core.jobs.states import JobCancelled
 from core.register import RegisterImport, read_layer, read_register
 from core.register.matching import MatchSettings, PointLayer, PolygonLayer, match_sites
 from core.scan.grid import plan_tiles
@@ -28,10 +29,11 @@ from core.scan.pipeline import (
     ScanModel,
     ScanResult,
     ScanSettings,
-    TileOutput,
+    TileEngine,
     check_scene_for_scan,
     scan_scene,
 )
+from core.scan.tiles import TileOutput
 from core.settings import DEMO_REGISTER_FILE
 from db.connection import StoreError, transaction
 from db.registers import current_register, insert_register, replace_matches
@@ -202,6 +204,8 @@ def scan_into_store(
     progress: Progress | None = None,
     *,
     resume: int | None = None,
+    engine: TileEngine | None = None,
+    on_scan: Callable[[int], None] | None = None,
 ) -> StoredScan:
     """Scan ``path``, store the scan and its sites, and redo the register matching.
 
@@ -243,14 +247,22 @@ def scan_into_store(
             ),
         )
 
+    if on_scan is not None:
+        on_scan(scan_id)
+
     def checkpoint(tile: TileOutput) -> None:
         write(target, lambda con: save_tile(con, scan_id, tile))
 
     try:
-        result = scan_scene(path, discovery, impact, settings, progress=progress, done=done, on_tile=checkpoint)
+        result = scan_scene(
+            path, discovery, impact, settings, progress=progress, done=done, on_tile=checkpoint, engine=engine
+        )
     except MineScanError as err:
         reason = f"{err.title}. {err}"
         write(target, lambda con: fail_scan(con, scan_id, reason))
+        raise
+    except JobCancelled:
+        write(target, lambda con: fail_scan(con, scan_id, "cancelled on request: no sites were stored"))
         raise
 
     share = app_settings.double_review_share()

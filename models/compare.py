@@ -14,7 +14,7 @@ from typing import Any
 import shapely
 
 from core.errors import ModelBundleError, TrainingDataError
-from core.geo import WGS84, reproject_geometry
+from core.imagery.geo import WGS84, reproject_geometry
 from core.model_card import ModelCard
 from core.scan.pipeline import ScanModel, ScanSettings, scan_scene
 from core.training.frozen_cases import Case, SceneCases, curve, score

@@ -21,10 +21,10 @@ import keras
 import numpy as np
 
 from core.errors import ModelBundleError, TrainingDataError
+from core.jobs.training import EpochDone
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES, WEIGHTS_FILE, ModelCard
 from core.settings import ROOT
 from core.training.card_metrics import CardMetrics, CrossValidation, FoldScore, SiteScores
-from core.training.jobs import EpochDone
 from core.training.mask_evaluation import Targets
 from core.training.metrics import plan_folds
 from models.architectures import DISCOVERY_PATCH, IMPACT_PATCH, build_discovery_fcn, build_impact_cnn

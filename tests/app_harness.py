@@ -10,8 +10,8 @@ from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
 from core.access.users import Identity
-from core.geo import to_wgs84
 from core.imagery.bands import S2_12_BANDS
+from core.imagery.geo import to_wgs84
 from core.register import RegisterEntry, RegisterImport
 from core.register.matching import MatchSettings
 from core.scan.sites import Site

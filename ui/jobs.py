@@ -9,7 +9,7 @@ import streamlit as st
 from core import settings
 from core.access.users import Identity
 from core.errors import MineScanError
-from core.training.jobs import training_argv, training_subject
+from core.jobs.training import training_argv, training_subject
 from core.wording import when
 from db.jobs import Job, create_job, launch_runner, list_jobs, request_cancel
 from ui import resources

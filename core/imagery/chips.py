@@ -11,8 +11,8 @@ import shapely
 from affine import Affine
 from PIL import Image, ImageDraw, ImageFont
 
-from core.geo import from_wgs84, pixel_size_m, to_wgs84
 from core.imagery.bands import canonical_band_name
+from core.imagery.geo import from_wgs84, pixel_size_m, to_wgs84
 from core.imagery.raster import SceneInfo, open_scene, scene_reader
 
 TRUE_COLOUR: tuple[str, ...] = ("B4", "B3", "B2")

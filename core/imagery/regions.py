@@ -16,7 +16,7 @@ from pyproj import Geod
 from shapely.geometry import box
 
 from core.errors import RegionError
-from core.geo import geodesic_area_m2
+from core.imagery.geo import geodesic_area_m2
 from core.register.dms import parse_dms
 from core.register.validate import BRAZIL_LAT_RANGE, BRAZIL_LON_RANGE, looks_swapped
 

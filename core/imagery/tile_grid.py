@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.geo import from_wgs84, to_wgs84, utm_epsg_for
+from core.imagery.geo import from_wgs84, to_wgs84, utm_epsg_for
 from core.imagery.regions import Region
 
 MAX_TILE_M = 92_000.0

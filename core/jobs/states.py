@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from core.errors import MineScanError
 
 #: States stored in the ``job`` table.
@@ -25,62 +23,31 @@ class JobCancelled(Exception):
     """Raised inside a runner when a person asked to cancel: the work stops at its next checkpoint."""
 
 
-def shown_state(state: str, silent_s: float | None) -> str:
+def shown_state(state: str, silent_s: float | None, runner_alive: bool | None = None) -> str:
     """The state a person sees: ``interrupted`` for a queued or running job whose runner has been silent (no
-    heartbeat, or never started) for longer than :data:`STALE_AFTER_S`; otherwise the stored state."""
+    heartbeat, or never started) for longer than :data:`STALE_AFTER_S`, or a running job whose runner process is
+    known to be gone (``runner_alive`` False); otherwise the stored state."""
     if state in ACTIVE_STATES and silent_s is not None and silent_s > STALE_AFTER_S:
+        return "interrupted"
+    if state == "running" and runner_alive is False:
         return "interrupted"
     return state
 
 
-def holds_subject(state: str, silent_s: float | None) -> bool:
+def holds_subject(state: str, silent_s: float | None, runner_alive: bool | None = None) -> bool:
     """True when a job still blocks its subject: queued or running and not interrupted."""
-    return shown_state(state, silent_s) in ACTIVE_STATES
+    return shown_state(state, silent_s, runner_alive) in ACTIVE_STATES
 
 
-class EpochDone(str):
-    """A progress line for a finished epoch that also carries its numbers (a runner turns them into a share done)."""
-
-    label: str
-    epoch: int
-    epochs: int
-
-    def __new__(cls, text: str, label: str, epoch: int, epochs: int) -> EpochDone:  # noqa: D102
-        line = super().__new__(cls, text)
-        line.label, line.epoch, line.epochs = label, epoch, epochs
-        return line
+#: Separates the parts of a subject: a job on several scenes holds each one.
+SUBJECT_SEP = "|"
 
 
-@dataclass
-class TrainingProgress:
-    """A training's share done, from the epochs each fit reports: ``fits`` = cross-validation folds + the final
-    model. Each new fit label (``fold 2/5``, ``final model``) starts the next fit."""
-
-    fits: int
-    labels: tuple[str, ...] = ()
-
-    def epoch_done(self, label: str, epoch: int, epochs: int) -> float:
-        """Record epoch ``epoch`` (1-based) of ``epochs`` of fit ``label``; return the share done, 0..1."""
-        if label not in self.labels:
-            self.labels = (*self.labels, label)
-        fit = self.labels.index(label)
-        return min(1.0, (fit + epoch / max(epochs, 1)) / max(self.fits, len(self.labels), 1))
+def subject_of(parts: list[str] | tuple[str, ...]) -> str:
+    """One subject string holding every part (sorted, without repeats)."""
+    return SUBJECT_SEP.join(sorted(set(parts)))
 
 
-def training_fits(folds: int) -> int:
-    """How many networks a training fits: one per fold when cross-validating (``folds`` >= 2), then the final one."""
-    return (folds if folds >= 2 else 0) + 1
-
-
-def training_subject(model_name: str) -> str:
-    """The subject a training job holds: one training per model at a time."""
-    return f"train:{model_name}"
-
-
-def training_argv(model_name: str, training_set_id: int, *, fine_tune: str | None, profile: str, epochs: int,
-                  folds: int, store: str) -> list[str]:  # fmt: skip
-    """The ``train`` command line a training job runs: fine-tuning ``fine_tune`` (``name@version``) or from scratch
-    with the bands of ``profile``; the same command a person can type."""
-    argv = ["train", "--kind", "discovery", "--from-training-set", str(training_set_id), "--name", model_name]
-    argv += ["--fine-tune", fine_tune] if fine_tune else ["--profile", profile]
-    return [*argv, "--epochs", str(epochs), "--folds", str(folds), "--db", store]
+def shared_parts(a: str, b: str) -> set[str]:
+    """The parts two subjects share: two jobs sharing one would do the same work twice."""
+    return set(a.split(SUBJECT_SEP)) & set(b.split(SUBJECT_SEP))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.geo import haversine_m
+from core.imagery.geo import haversine_m
 from core.register.model import RegisterEntry
 
 

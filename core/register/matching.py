@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from core.geo import EARTH_RADIUS_M
+from core.imagery.geo import EARTH_RADIUS_M
 
 REGISTERED = "registered"
 OFF_TARGET = "possibly_off_target"

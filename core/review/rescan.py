@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from core.geo import reproject_geometry, utm_epsg_for
+from core.imagery.geo import reproject_geometry, utm_epsg_for
 
 WGS84 = "EPSG:4326"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import TrainingDataError
-from core.geo import pixel_size_m, to_wgs84
+from core.imagery.geo import pixel_size_m, to_wgs84
 from core.imagery.raster import SceneInfo, open_scene, scene_reader
 from core.scan.box_counts import cells_without_data, grid_box_counts, summed_area
 from core.scan.grid import STRIDE_PX, WINDOW_PX, cell_bounds_px, output_cells

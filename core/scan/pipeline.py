@@ -1,13 +1,15 @@
 """The wide-area scan: a scene file and two models in, a grid of P(mine) and candidate sites out.
 
 Tiles are read one at a time through rasterio windows, so memory depends on the tile size, not the scene size.
+They are computed here by default, or by another engine (a Dask cluster: :mod:`core.scan.cluster`); either way
+the sites are assembled across tile edges here, from the same grids.
 The models are passed in as callables (``ScanModel``) so this module never imports Keras.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,32 +18,20 @@ import numpy as np
 from affine import Affine
 
 from core.errors import BandMismatchError, InvalidSceneError, ModelBundleError, NoValidDataError
-from core.geo import pixel_size_m
-from core.imagery.raster import SceneInfo, open_scene, scene_reader
+from core.imagery.geo import pixel_size_m
+from core.imagery.raster import SceneInfo, open_scene
 from core.model_card import ModelCard
-from core.scan.box_counts import cells_without_data, summed_area
 from core.scan.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX, Tile, cell_bounds_px, output_cells, plan_tiles
 from core.scan.prefetch import prefetched
-from core.scan.sites import NO_ORE, Site, sites_from_grid
+from core.scan.sites import Site, sites_from_grid
+from core.scan.tiles import TileOutput, TileRunner, read_bands_for, read_tiles, restore_tile
 
 #: Takes normalised input (N, H, W, bands) float32; returns softmax probabilities.
 Predict = Callable[[np.ndarray], np.ndarray]
 #: Called after each tile with (tiles done, tiles in all).
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class TileOutput:
-    """What one tile contributed to the scene grids: enough to resume a scan without computing the tile again.
-
-    ``p_mine`` is the tile's block of exact cells (NaN = left out), ``impact`` the impact probabilities of that
-    block (None without an impact model), ``valid_px`` the valid pixels the tile alone accounts for.
-    """
-
-    index: int
-    p_mine: np.ndarray
-    impact: np.ndarray | None
-    valid_px: int
+#: Computes the given (index, tile) pairs of a scene and yields their outputs, in any order.
+TileEngine = Callable[[SceneInfo, Sequence[tuple[int, Tile]]], Iterator[TileOutput]]
 
 
 @dataclass(frozen=True)
@@ -106,10 +96,6 @@ class ScanResult:
     dropped_no_ore_cells: int
     valid_area_km2: float
     notes: list[str] = field(default_factory=list)
-
-
-def _band_positions(read_bands: tuple[str, ...], wanted: tuple[str, ...]) -> list[int]:
-    return [read_bands.index(b) for b in wanted]
 
 
 #: The largest scene side a scan accepts (1,000 km at 10 m, about 45 minutes here). Memory does not grow with the
@@ -186,11 +172,13 @@ def scan_scene(
     *,
     done: Mapping[int, TileOutput] | None = None,
     on_tile: Callable[[TileOutput], None] | None = None,
+    engine: TileEngine | None = None,
 ) -> ScanResult:
     """Scan one scene: tiled FCN, nodata masking, impact filter on positive cells, clustering into sites.
 
     ``done`` holds tiles finished by an earlier, interrupted run of the same scan (by tile index): they are not
-    computed again. ``on_tile`` receives each newly computed tile (to checkpoint it).
+    computed again. ``on_tile`` receives each newly computed tile (to checkpoint it). ``engine`` computes the
+    tiles (default: here, one after the other, reading ahead; :mod:`core.scan.cluster` fans them out over Dask).
 
     Raises:
         InvalidSceneError: unreadable, non-georeferenced, too small or wrongly scaled scene; missing bands.
@@ -200,35 +188,30 @@ def scan_scene(
     settings = settings or ScanSettings()
     _check_models(discovery, impact)
     started = time.perf_counter()
-    read_bands = discovery.card.bands + tuple(
-        b for b in (impact.card.bands if impact else ()) if b not in discovery.card.bands
-    )
+    read_bands = read_bands_for(discovery, impact)
     info = _open_for_models(path, read_bands, discovery, impact)
     check_scene_for_scan(info, settings)
     tiles = plan_tiles(info.height, info.width, settings.cells_per_tile)
     rows, cols = output_cells(info.height), output_cells(info.width)
     p_mine = np.full((rows, cols), np.nan, dtype=np.float32)
     impact_grid = np.full((rows, cols, len(impact.card.classes)), np.nan, np.float32) if impact else None
-    runner = _TileRunner(discovery, impact, settings, read_bands)
     done = dict(done or {})
-    valid_px = sum(_restore_tile(tiles, out, p_mine, impact_grid) for out in done.values())
+    valid_px = sum(restore_tile(tiles, out, p_mine, impact_grid) for out in done.values())
     todo = [(k, t) for k, t in enumerate(tiles) if k not in done]
-    # closing(): on an error the reader thread stops now, not when the traceback is freed.
-    with closing(prefetched(lambda: _read_tiles(info, todo), depth=settings.prefetch)) as stream:
-        for n_done, (index, tile, data, valid) in enumerate(stream, start=len(done) + 1):
-            own_px = int(
-                valid[
-                    tile.rows.own0 - tile.rows.px0 : tile.rows.own1 - tile.rows.px0,
-                    tile.cols.own0 - tile.cols.px0 : tile.cols.own1 - tile.cols.px0,
-                ].sum()
-            )
-            valid_px += own_px
-            runner.run(tile, data, valid, p_mine, impact_grid)
-            del data, valid  # let the tile go before the next one arrives
+    compute = engine or in_process(TileRunner(discovery, impact, settings, read_bands), settings.prefetch)
+    computed: set[int] = set()
+    # closing(): on an error the engine stops now (reader thread, pending tasks), not when the traceback is freed.
+    with closing(_closable(compute(info, todo))) as outputs:
+        for n_done, out in enumerate(outputs, start=len(done) + 1):
+            valid_px += restore_tile(tiles, out, p_mine, impact_grid)
+            computed.add(out.index)
             if on_tile is not None:
-                on_tile(_tile_output(index, tile, own_px, p_mine, impact_grid))
+                on_tile(out)
             if progress is not None:
                 progress(n_done, len(tiles))
+    missing = sorted({k for k, _ in todo} - computed)
+    if missing:
+        raise InvalidSceneError(f"{len(missing)} of {len(tiles)} tiles were not computed (tiles {missing[:5]}...)")
     if not np.isfinite(p_mine).any():
         raise NoValidDataError(
             f"{info.path.name}: no 2 x 2 km window has enough valid pixels (nodata, masked clouds, NaN). "
@@ -265,108 +248,30 @@ def scan_scene(
     )
 
 
-def _read_tiles(info: SceneInfo, tiles: list[tuple[int, Tile]]) -> Iterator[tuple[int, Tile, np.ndarray, np.ndarray]]:
-    """Each tile's index, pixels and validity, in order, from one open reader."""
-    with scene_reader(info) as reader:
-        for index, tile in tiles:
-            data, valid = reader.read(tile.rows.px0, tile.rows.px1, tile.cols.px0, tile.cols.px1)
-            yield index, tile, data, valid
+def in_process(runner: TileRunner, prefetch: int = 1) -> TileEngine:
+    """The engine of a scan in this process: tiles in order, the next one read by a background thread
+    (``prefetch`` deep) while the models run on this one."""
+
+    def compute(info: SceneInfo, todo: Sequence[tuple[int, Tile]]) -> Iterator[TileOutput]:
+        with closing(prefetched(lambda: read_tiles(info, todo), depth=prefetch)) as stream:
+            for index, tile, data, valid in stream:
+                out = runner.output(index, tile, data, valid)
+                del data, valid  # let the tile go before the next one arrives
+                yield out
+
+    return compute
 
 
-def _cells(tile: Tile) -> tuple[slice, slice]:
-    return slice(tile.rows.cell0, tile.rows.cell1), slice(tile.cols.cell0, tile.cols.cell1)
+class _closable:
+    """An iterator with a ``close`` that closes it if it can (a generator), so ``closing`` works on any engine."""
 
+    def __init__(self, it: Iterator[TileOutput]) -> None:
+        self.it = it
 
-def _tile_output(
-    index: int, tile: Tile, valid_px: int, p_mine: np.ndarray, impact_grid: np.ndarray | None
-) -> TileOutput:
-    rs, cs = _cells(tile)
-    block = None if impact_grid is None else impact_grid[rs, cs].copy()
-    return TileOutput(index=index, p_mine=p_mine[rs, cs].copy(), impact=block, valid_px=valid_px)
+    def __iter__(self) -> Iterator[TileOutput]:
+        return self.it
 
-
-def _restore_tile(tiles: list[Tile], out: TileOutput, p_mine: np.ndarray, impact_grid: np.ndarray | None) -> int:
-    """Put a tile finished by an earlier run back into the grids; return its valid pixels.
-
-    Raises:
-        InvalidSceneError: the saved tile does not fit this scan's tiling (another scene or settings).
-    """
-    if not 0 <= out.index < len(tiles):
-        raise InvalidSceneError(f"saved tile {out.index} is not a tile of this scan ({len(tiles)} tiles)")
-    rs, cs = _cells(tiles[out.index])
-    expected = p_mine[rs, cs].shape
-    impact_ok = (out.impact is None) == (impact_grid is None) and (
-        impact_grid is None or out.impact is not None and out.impact.shape == impact_grid[rs, cs].shape
-    )
-    if out.p_mine.shape != expected or not impact_ok:
-        raise InvalidSceneError(
-            f"saved tile {out.index} holds {out.p_mine.shape} cells but this scan's tile has {expected}: "
-            f"the scene or the scan settings changed since the interrupted run; start a new scan"
-        )
-    p_mine[rs, cs] = out.p_mine
-    if impact_grid is not None and out.impact is not None:
-        impact_grid[rs, cs] = out.impact
-    return out.valid_px
-
-
-class _TileRunner:
-    """Runs both models on one tile and writes the tile's exact cells into the scene grids."""
-
-    def __init__(
-        self, discovery: ScanModel, impact: ScanModel | None, settings: ScanSettings, read_bands: tuple[str, ...]
-    ) -> None:
-        self.discovery = discovery
-        self.impact = impact
-        self.settings = settings
-        self.disc_pos = _band_positions(read_bands, discovery.card.bands)
-        self.imp_pos = _band_positions(read_bands, impact.card.bands) if impact else []
-        self.mine_idx = discovery.card.class_index("mine")
-        self.no_ore_idx = impact.card.class_index(NO_ORE) if impact else -1
-
-    def run(
-        self, tile: Tile, data: np.ndarray, valid: np.ndarray, p_mine: np.ndarray, impact_grid: np.ndarray | None
-    ) -> None:
-        r, c = tile.rows, tile.cols
-        # Skip the band gather (a copy of the tile) when the scene's bands are already the model's.
-        same_bands = self.disc_pos == list(range(data.shape[-1]))
-        x = self.discovery.card.normalise(data if same_bands else data[..., self.disc_pos], valid)
-        probs = np.asarray(self.discovery.predict(x[None]))[0]
-        n_r, n_c = r.cell1 - r.cell0, c.cell1 - c.cell0
-        block = probs[r.local0 : r.local0 + n_r, c.local0 : c.local0 + n_c, self.mine_idx].astype(np.float32)
-        # Pixel offsets, inside the tile, of each cell's 201-px window and of its 27-px footprint.
-        win_r = STRIDE_PX * np.arange(r.cell0, r.cell1) - r.px0
-        win_c = STRIDE_PX * np.arange(c.cell0, c.cell1) - c.px0
-        block[cells_without_data(summed_area(~valid), win_r, win_c, self.settings.max_window_nodata)] = np.nan
-        p_mine[r.cell0 : r.cell1, c.cell0 : c.cell1] = block
-        if self.impact is not None and impact_grid is not None:
-            self._run_impact(block, data, valid, win_r, win_c, impact_grid[r.cell0 : r.cell1, c.cell0 : c.cell1])
-
-    def _run_impact(
-        self,
-        block: np.ndarray,
-        data: np.ndarray,
-        valid: np.ndarray,
-        win_r: np.ndarray,
-        win_c: np.ndarray,
-        out: np.ndarray,
-    ) -> None:
-        if self.impact is None:
-            return
-        rr, cc = np.nonzero(np.nan_to_num(block, nan=0.0) > self.settings.threshold)
-        if rr.size == 0:
-            return
-        step = self.settings.impact_offset_px
-        shifts = [(dy, dx) for dy in (-step, 0, step) for dx in (-step, 0, step)] if step else [(0, 0)]
-        first = WINDOW_PX // 2 - IMPACT_PATCH_PX // 2
-        span = np.arange(IMPACT_PATCH_PX)
-        patches, patch_valid = [], []
-        for dy, dx in shifts:
-            ri = (win_r[rr] + first + dy)[:, None, None] + span[None, :, None]
-            ci = (win_c[cc] + first + dx)[:, None, None] + span[None, None, :]
-            patches.append(data[ri, ci][..., self.imp_pos])
-            patch_valid.append(valid[ri, ci])
-        x = self.impact.card.normalise(np.concatenate(patches), np.concatenate(patch_valid))
-        probs = np.asarray(self.impact.predict(x), dtype=np.float32).reshape(len(shifts), rr.size, -1)
-        # Keep, per cell, the patch with the most ore evidence: 'no ore' must hold over the whole footprint.
-        best = np.argmin(probs[..., self.no_ore_idx], axis=0)
-        out[rr, cc] = probs[best, np.arange(rr.size)]
+    def close(self) -> None:
+        close = getattr(self.it, "close", None)
+        if close is not None:
+            close()

@@ -10,7 +10,7 @@ from affine import Affine
 from scipy import ndimage
 from shapely.geometry import Point, box
 
-from core.geo import geodesic_area_m2, geometry_to_wgs84, to_wgs84
+from core.imagery.geo import geodesic_area_m2, geometry_to_wgs84, to_wgs84
 from core.model_card import ModelCard
 
 NO_ORE = "no_ore"

@@ -14,7 +14,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from core.geo import WGS84, reproject_geometry, utm_epsg_for
+from core.imagery.geo import WGS84, reproject_geometry, utm_epsg_for
 from core.scan.sites import Site
 
 #: A site counts for a target when its outline comes within one FCN output cell (270 m) of the target.

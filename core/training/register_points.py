@@ -23,7 +23,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from core.errors import TrainingDataError
-from core.geo import EARTH_RADIUS_M
+from core.imagery.geo import EARTH_RADIUS_M
 from core.register.matching import PointLayer, nearest
 from core.training.review_sets import BACKGROUND, MINE, NOT_MINE, on_sphere
 

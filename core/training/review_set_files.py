@@ -20,7 +20,7 @@ import shapely
 from affine import Affine
 
 from core.errors import InvalidSceneError, TrainingDataError
-from core.geo import from_wgs84, pixel_size_m, to_wgs84
+from core.imagery.geo import from_wgs84, pixel_size_m, to_wgs84
 from core.imagery.raster import DN_PER_REFLECTANCE, SceneInfo, open_scene, scene_reader
 from core.training.patches import SOURCE_SCENE_TAG
 from core.training.review_sets import (

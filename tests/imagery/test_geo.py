@@ -7,7 +7,7 @@ import pytest
 from affine import Affine
 from shapely.geometry import box
 
-from core.geo import geodesic_area_m2, haversine_m, pixel_size_m, to_wgs84, utm_epsg_for
+from core.imagery.geo import geodesic_area_m2, haversine_m, pixel_size_m, to_wgs84, utm_epsg_for
 
 
 def test_haversine_known_pairs() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from core.geo import haversine_m
+from core.imagery.geo import haversine_m
 from core.register.matching import (
     OFF_TARGET,
     REGISTERED,

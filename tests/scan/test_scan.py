@@ -54,7 +54,7 @@ def test_planted_site_comes_back_within_one_cell(tmp_path: Path, crs: str, trans
 
 
 def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    from core.geo import haversine_m
+    from core.imagery.geo import haversine_m
 
     return float(haversine_m(lon1, lat1, lon2, lat2))
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.access.users import Identity
-from core.training.jobs import STALE_AFTER_S, JobError, TrainingProgress, training_fits
+from core.jobs.states import STALE_AFTER_S, JobError
+from core.jobs.training import TrainingProgress, training_fits
 from db.jobs import beat, claim_job, create_job, finish_job, get_job, list_jobs, report, request_cancel
 from db.store import Store
 

@@ -12,7 +12,7 @@ from shapely.geometry import shape
 
 from cli.main import main
 from core.demo import DemoPaths, make_demo_scene
-from core.geo import WGS84, reproject_geometry
+from core.imagery.geo import WGS84, reproject_geometry
 from core.imagery.pictures import picture_key, wait_for_pictures
 from core.model_card import resolve_model
 from core.register.matching import MatchSettings

@@ -6,7 +6,7 @@ import numpy as np
 import shapely
 from affine import Affine
 
-from core.geo import from_wgs84
+from core.imagery.geo import from_wgs84
 from core.training.mask_decisions import decide_from_mask, distance_to_tailings
 from core.training.review_sets import Window, assign_places
 

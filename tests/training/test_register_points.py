@@ -10,8 +10,8 @@ import pytest
 import shapely
 
 from core.errors import TrainingDataError
-from core.geo import from_wgs84, haversine_m
 from core.imagery.earth_engine.windows import window_tile
+from core.imagery.geo import from_wgs84, haversine_m
 from core.training.register_points import (
     RegisteredDam,
     RegisterLayers,

@@ -18,10 +18,10 @@ from cli.main import main
 from core import settings
 from core.access.users import add_user
 from core.errors import TrainingDataError
-from core.geo import from_wgs84, haversine_m
 from core.imagery.bands import S2_12_BANDS
 from core.imagery.earth_engine.connection import EarthEngineUnavailable
 from core.imagery.earth_engine.recipe import NODATA, PAPER_DATES, make_recipe
+from core.imagery.geo import from_wgs84, haversine_m
 from core.imagery.raster import open_scene, read_scene
 from core.model_card import DISCOVERY_CLASSES, ModelCard
 from core.register import RegisterEntry, RegisterImport

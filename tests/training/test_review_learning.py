@@ -17,8 +17,8 @@ from cli.main import main
 from core import settings
 from core.access.users import Identity, add_user
 from core.demo import DemoPaths, make_demo_scene
-from core.geo import from_wgs84, to_wgs84
 from core.imagery.bands import S2_12_BANDS
+from core.imagery.geo import from_wgs84, to_wgs84
 from core.model_card import ModelCard, list_cards, resolve_model
 from core.scan.pipeline import ScanModel
 from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, model_roots

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from core.errors import MineScanError
-from core.geo import to_wgs84
 from core.imagery.earth_engine.recipe import CompositeRecipe
 from core.imagery.earth_engine.requests import MAX_DIRECT_DOWNLOAD_PX, download_params, export_params, plan_chunks
+from core.imagery.geo import to_wgs84
 from core.imagery.region_files import parse_geojson, parse_region_csv
 from core.imagery.regions import Region, parse_bounds
 from core.imagery.tile_grid import ImageryTile, plan_tiles

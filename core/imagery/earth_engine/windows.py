@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 from affine import Affine
 
-from core.geo import from_wgs84, utm_epsg_for
 from core.imagery.earth_engine.composite import build_composite
 from core.imagery.earth_engine.recipe import CompositeRecipe
 from core.imagery.earth_engine.requests import Chunk
 from core.imagery.earth_engine.transfer import Fetch, fetch_chunk
+from core.imagery.geo import from_wgs84, utm_epsg_for
 from core.imagery.tile_grid import ImageryTile
 
 

@@ -1,0 +1,78 @@
+"""What each kind of job runs, given its stored command line and the runner's reporter; each returns its result.
+
+- ``train``: the ``train`` command (progress per epoch, cancel at the end of an epoch).
+- ``scan``: the ``scan`` command on one scene or several (progress per tile, cancel after the current tile). The
+  job notes each scan it starts and each scene it stores, so a resumed job skips the stored scenes and resumes the
+  started scans from their tile checkpoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from core.jobs.training import training_fits
+
+if TYPE_CHECKING:
+    from cli.jobs import JobReporter
+
+
+def run_training(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]:
+    """A training job: the ``train`` command line; its result names the new version."""
+    from cli.main import build_parser
+    from cli.training import train_command
+
+    args = build_parser().parse_args(list(argv))
+    reporter.tracker.fits = training_fits(args.folds)
+    result = train_command(args, reporter)
+    card = result.card
+    return {"model": card.ref, "folder": str(result.folder), "threshold": card.threshold,
+            "report": str(result.report_md)}  # fmt: skip
+
+
+def run_scan(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]:
+    """A scan job: the ``scan`` command line (with ``--db``); its result lists each scene's scan and sites."""
+    from cli.common import store_path
+    from cli.main import build_parser
+    from cli.scan import ScanHooks, scan_command
+    from db.scans import scan_record
+    from db.store import Store
+
+    args = build_parser().parse_args(list(argv))
+    store = Store(store_path(args))
+    scans: dict[str, int] = {str(k): int(v) for k, v in reporter.noted.get("scans", {}).items()}
+    stored: list[str] = list(reporter.noted.get("stored", []))
+    # A run that died between storing a scene and noting it: the store says that scan has finished.
+    for scene, scan_id in scans.items():
+        if scene not in stored and store.read(partial(scan_record, scan_id=scan_id))["status"] == "finished":
+            stored.append(scene)
+
+    def started(scene: str, scan_id: int) -> None:
+        scans[scene] = scan_id
+        reporter.note(scans=dict(scans))
+
+    def done(scene: str, scan_id: int, sites: int) -> None:
+        stored.append(scene)
+        reporter.note(stored=list(stored))
+        reporter(f"{scene}: stored as scan {scan_id}, {sites} site(s)")
+
+    def tiles(number: int, scenes: int, done_tiles: int, total: int) -> None:
+        share = ((number - 1) + done_tiles / max(total, 1)) / max(scenes, 1)
+        reporter.progress(share, f"scene {number}/{scenes}: tile {done_tiles}/{total}")
+
+    hooks = ScanHooks(
+        progress=tiles, started=started, stored=done, cluster=lambda line: reporter.note(cluster=line),
+        resume={s: i for s, i in scans.items() if s not in stored}, skip=set(stored),
+    )  # fmt: skip
+    results = scan_command(args, hooks)
+    sites = sum(len(r.sites) for r in results)
+    return {"scans": scans, "stored": stored, "sites": sites, "out": str(args.out),
+            "summary": f"{len(stored)} scene(s) stored, {sites} site(s) found in this run"}  # fmt: skip
+
+
+#: What each kind of job runs.
+KINDS: dict[str, Callable[[tuple[str, ...], JobReporter], dict[str, Any]]] = {
+    "train": run_training,
+    "scan": run_scan,
+}
