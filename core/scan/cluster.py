@@ -180,7 +180,8 @@ def threads_per_worker(workers: int, cores: int | None = None) -> int:
 
 
 @contextmanager
-def connect(scheduler: str | None = None, workers: int | None = None) -> Iterator[Cluster]:
+def connect(scheduler: str | None = None, workers: int | None = None,
+            timeout_s: float = CONNECT_TIMEOUT_S) -> Iterator[Cluster]:  # fmt: skip
     """A client on the existing cluster at ``scheduler``, else on a new local cluster of ``workers`` processes
     (default: one per core), closed on exit.
 
@@ -192,7 +193,7 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
     with ExitStack() as stack:
         if scheduler:
             try:
-                client = stack.enter_context(Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s"))
+                client = stack.enter_context(Client(scheduler, timeout=f"{timeout_s}s"))
             except (OSError, TimeoutError, ValueError) as err:
                 raise ClusterError(
                     f"cannot reach the Dask scheduler at {scheduler} ({type(err).__name__}: {err}). Check the "
