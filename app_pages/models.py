@@ -115,7 +115,7 @@ if can(identity, "train_model"):
                 st.rerun()
 else:
     st.caption("Only a supervisor starts a training.")
-jobs.job_panel(identity, training_subject(card.name), key="models_jobs")
+jobs.job_panel(identity, training_subject(card.name), key="models_jobs", empty="No trainings of this model yet.")
 
 st.subheader("Training sets from reviews")
 sets = read(con, training_sets)

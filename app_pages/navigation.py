@@ -10,7 +10,7 @@ import streamlit as st
 from core import settings
 from core.access.users import can
 from db.store_kind import store_kind
-from ui import auth, resources
+from ui import auth, jobs, resources
 
 # Each page checks its capability again on the server (a hidden page's URL does not get round it).
 PAGES = [
@@ -58,4 +58,5 @@ def run() -> None:
             label = "Demo store (synthetic data)" if kind == "demo" else "Working store"
             st.caption(f"{label}: `{settings.db_path().name}`")
             auth.sync_cookie()
+            jobs.sidebar_jobs(identity)
         nav.run()

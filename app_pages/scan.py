@@ -1,5 +1,6 @@
 """Scan page: choose a scene and the models, run the scan into the store, see what was found."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -16,11 +17,11 @@ from db.promotions import promoted_versions
 from db.reviews import rescan_inputs
 from db.scans import finished_scans, scan_imagery, scan_summary, unfinished_scans
 from db.workflows import resume_scan, scan_into_store
-from ui import auth, resources, state
+from ui import auth, jobs, resources, state
 from ui.model_info import card_summary, model_cards, scene_choices
 from ui.provenance import show_imagery
 
-auth.require_page("scan")
+identity = auth.require_page("scan")
 st.title("Scan a scene")
 choices = scene_choices(settings.demo_dir(), settings.scenes_dir())
 source = st.radio("Scene", ["From the imagery folder", "Upload a GeoTIFF"], horizontal=True)
@@ -112,7 +113,29 @@ if not unfinished.empty:
 
 for warning in scan_warnings(chosen, facts):
     st.warning(warning)
-if st.button("Run the scan", type="primary", disabled=scene is None or not discovery_name):
+background = st.toggle(
+    "Run in the background", key="scan_in_background",
+    help="A job with a runner of its own: you can leave this page or sign out; the sidebar shows its progress.",
+)  # fmt: skip
+workers = 0
+if background:
+    workers = int(st.number_input(
+        "Local Dask workers (0: the job's own process)", 0, max(1, os.cpu_count() or 1), 0, key="scan_workers",
+        help="Each worker is a process that loads the models once and scans tiles; workers share the cores.",
+    ))  # fmt: skip
+run = st.button(
+    "Start the scan job" if background else "Run the scan", type="primary", disabled=scene is None or not discovery_name
+)
+if run and background and scene is not None and discovery_name:
+    try:
+        job_id = jobs.start_scan(identity, [scene], discovery_name, impact_name, workers or None, threshold)
+    except MineScanError as err:
+        resources.show_error(err)
+        st.stop()
+    st.success(f"Job {job_id} started: its progress is in the sidebar, on every page. Its sites are stored when it "
+               "completes.")  # fmt: skip
+    st.rerun()
+if run and not background:
     bar = st.progress(0.0, text="Starting…")
     try:
         resources.release()  # the scan writes in short transactions of its own; the app must not hold the file

@@ -8,7 +8,10 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Callable
+from contextlib import redirect_stdout
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +32,24 @@ def run_training(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]
     card = result.card
     return {"model": card.ref, "folder": str(result.folder), "threshold": card.threshold,
             "report": str(result.report_md)}  # fmt: skip
+
+
+class _LogLines(io.TextIOBase):
+    """What the command prints goes to the runner's output and, line by line, to the job's log (the one-line
+    progress bars, redrawn with carriage returns, stay out of the log: the share done says the same)."""
+
+    def __init__(self, reporter: JobReporter, out: io.TextIOBase | Any) -> None:
+        self.reporter, self.out, self.partial = reporter, out, ""
+
+    def write(self, text: str) -> int:
+        self.out.write(text)
+        self.partial += text
+        *done, self.partial = self.partial.split("\n")
+        self.reporter.lines.extend(line for line in done if line.strip() and "\r" not in line)
+        return len(text)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 def run_scan(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]:
@@ -65,7 +86,8 @@ def run_scan(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]:
         progress=tiles, started=started, stored=done, cluster=lambda line: reporter.note(cluster=line),
         resume={s: i for s, i in scans.items() if s not in stored}, skip=set(stored),
     )  # fmt: skip
-    results = scan_command(args, hooks)
+    with redirect_stdout(_LogLines(reporter, sys.stdout)):
+        results = scan_command(args, hooks)
     sites = sum(len(r.sites) for r in results)
     return {"scans": scans, "stored": stored, "sites": sites, "out": str(args.out),
             "summary": f"{len(stored)} scene(s) stored, {sites} site(s) found in this run"}  # fmt: skip

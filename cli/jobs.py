@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from cli.cluster import add_cluster_options
 from cli.common import add_store_option, open_store, say, store_path
 from core import settings
 from core.errors import MineScanError
@@ -54,11 +55,11 @@ class JobReporter:
             raise JobCancelled()
 
     def progress(self, share: float, line: str) -> None:
-        """A share done (0..1) with the line that says so; written at most every :data:`FLUSH_S` (and at 100 %)."""
+        """A share done (0..1) with the line that says so (a scan's tile), written at once; raises
+        :class:`JobCancelled` when a cancel was asked."""
         self.share = share
         self.lines.append(line)
-        if time.monotonic() - self.last > FLUSH_S or share >= 1.0:
-            self.flush()
+        self.flush()  # a tile takes seconds: each one is written, and a cancel is seen at the next tile
         if self.cancel.is_set():
             raise JobCancelled()
 
@@ -144,7 +145,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from cli.learning import operator
     from core.access.users import require
     from core.model_card import parse_ref, resolve_model
-    from db.jobs import create_job, launch_runner
+    from db.jobs import create_job
     from db.promotions import promoted_versions
 
     who = require(operator(args.by), "train_model")
@@ -161,11 +162,58 @@ def cmd_train(args: argparse.Namespace) -> int:
                          folds=args.folds, store=str(store.path))  # fmt: skip
     title = f"train {name} " + (f"from {fine_tune}" if fine_tune else "from scratch") + f" on set {args.training_set}"
     job_id = store.write(lambda con: create_job(con, who, "train", training_subject(name), title, argv))
-    if args.wait:
+    return _start(store, job_id, title, args.wait)
+
+
+def pinned_model(ref: str, store: Store) -> str:
+    """``ref`` as the exact ``name@version`` it means now (its promoted version), so a resumed job uses the same."""
+    from core.model_card import ModelCard, resolve_model
+    from db.promotions import promoted_versions
+
+    return ModelCard.load(resolve_model(ref, settings.model_roots(), store.read(promoted_versions))).ref
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """``jobs scan``: queue a scan of one scene or several and start its runner in the background."""
+    from cli.learning import operator
+    from core.access.users import require
+    from core.imagery.raster import open_scene
+    from core.jobs.scans import scan_argv, scan_subject, scan_title
+    from core.model_card import ModelCard, resolve_model
+    from db.jobs import create_job
+
+    who = require(operator(args.by), "scan")
+    store = open_store(args)
+    model = pinned_model(args.model, store)
+    impact = "none" if args.impact_model.lower() == "none" else pinned_model(args.impact_model, store)
+    bands = ModelCard.load(resolve_model(model, settings.model_roots())).bands
+    for scene in args.scene:
+        open_scene(scene, bands)  # refuse a missing or unreadable scene now, not in the background
+    argv = scan_argv(args.scene, settings.jobs_dir() / "sites", str(store.path), model=model, impact_model=impact,
+                     workers=args.workers, scheduler=args.scheduler)  # fmt: skip
+    title = scan_title(args.scene, args.workers, args.scheduler)
+    job_id = store.write(lambda con: create_job(con, who, "scan", scan_subject(args.scene), title, argv))
+    return _start(store, job_id, title, args.wait)
+
+
+def _start(store: Store, job_id: int, title: str, wait: bool) -> int:
+    from db.jobs import launch_runner
+
+    if wait:
         return run_job(store, job_id)
     pid = launch_runner(job_id, Path(store.path), settings.jobs_dir())
-    print(f"Job {job_id} started (process {pid}): {title}. Follow it with 'jobs list' or on the Models page.")
+    print(f"Job {job_id} started (process {pid}): {title}. Follow it with 'jobs list' or in the app's Jobs panel.")
     return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """``jobs resume ID``: run an interrupted job again; it does only the work still missing."""
+    from cli.learning import operator
+    from db.jobs import resume_job
+
+    who = operator(args.by)
+    job = open_store(args).write(lambda con: resume_job(con, who, args.job))
+    return _start(open_store(args), job.id, job.title, args.wait)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -187,13 +235,14 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
     who = operator(args.by)
     job = open_store(args).write(lambda con: request_cancel(con, who, args.job))
-    print(f"Job {job.id} is {job.state}" + ("" if job.state == "cancelled" else ": it stops at its next epoch"))
+    later = "its next epoch" if job.kind == "train" else "its next checkpoint (the tile in progress)"
+    print(f"Job {job.id} is {job.state}" + ("" if job.state == "cancelled" else f": it stops at {later}"))
     return 0
 
 
 def add_parsers(sub: Any) -> None:
-    """``jobs run|train|list|cancel``."""
-    p = sub.add_parser("jobs", help="long work outside the page: trainings run as background jobs")
+    """``jobs run|train|scan|resume|list|cancel``."""
+    p = sub.add_parser("jobs", help="long work outside the page: trainings and scans run as background jobs")
     jobs = p.add_subparsers(dest="jobs_command", required=True)
     q = jobs.add_parser("run", help="run a queued job here (the page and 'jobs train' start this for you)")
     q.add_argument("job", type=int)
@@ -210,6 +259,21 @@ def add_parsers(sub: Any) -> None:
     q.add_argument("--wait", action="store_true", help="run it in this process instead of the background")
     add_store_option(q)
     q.set_defaults(func=cmd_train)
+    q = jobs.add_parser("scan", help="scan scenes in the background (on Dask workers with --workers/--scheduler)")
+    q.add_argument("scene", nargs="+", help="GeoTIFF scene(s)")
+    q.add_argument("--model", default=settings.DEFAULT_DISCOVERY_MODEL, help="discovery model (pinned to its version)")
+    q.add_argument("--impact-model", default=settings.DEFAULT_IMPACT_MODEL, help="impact model, or 'none'")
+    add_cluster_options(q)
+    q.add_argument("--by", required=True, help="the reviewer or supervisor starting it")
+    q.add_argument("--wait", action="store_true", help="run it in this process instead of the background")
+    add_store_option(q)
+    q.set_defaults(func=cmd_scan)
+    q = jobs.add_parser("resume", help="run an interrupted job again: only the missing work is done")
+    q.add_argument("job", type=int)
+    q.add_argument("--by", required=True, help="its owner or a supervisor")
+    q.add_argument("--wait", action="store_true", help="run it in this process instead of the background")
+    add_store_option(q)
+    q.set_defaults(func=cmd_resume)
     q = jobs.add_parser("list", help="the newest jobs")
     q.add_argument("--owner", help="only this person's")
     q.add_argument("--limit", type=int, default=20)

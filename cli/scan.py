@@ -47,8 +47,14 @@ class ScanHooks:
     cluster: Callable[[str], None] | None = None
 
 
-def _out_for(out: Path, scene: Path, several: bool) -> Path:
-    return out / f"{scene.stem}.geojson" if several else out
+def out_files(out: Path, scenes: list[Path]) -> list[Path]:
+    """Where each scene's sites go: ``out`` itself for one scene; for several, ``out/<scene>.geojson``, numbered
+    when two scenes share a name (tiles of one region are often all called ``scene.tif`` in their folders)."""
+    if len(scenes) == 1:
+        return [out]
+    stems = [s.stem for s in scenes]
+    return [out / (f"{stem}.geojson" if stems.count(stem) == 1 else f"{stem}-{i}.geojson")
+            for i, stem in enumerate(stems, start=1)]  # fmt: skip
 
 
 def _check_out(out: Path, several: bool) -> None:
@@ -99,6 +105,7 @@ def scan_command(args: argparse.Namespace, hooks: ScanHooks | None = None) -> li
         if several:
             out.mkdir(parents=True, exist_ok=True)
         results = []
+        files = out_files(out, scenes)
         for number, scene in enumerate(scenes, start=1):
             if str(scene) in hooks.skip:
                 say(f"{scene.name}: stored by an earlier run of this job, not scanned again")
@@ -120,7 +127,7 @@ def scan_command(args: argparse.Namespace, hooks: ScanHooks | None = None) -> li
                     hooks.stored(str(scene), scan_id, len(result.sites))
             else:
                 result = scan_scene(scene, discovery, impact, scan_settings, progress=report, engine=engine)
-            _write_result(args, result, _out_for(out, scene, several), threshold)
+            _write_result(args, result, files[number - 1], threshold)
             results.append(result)
     return results
 

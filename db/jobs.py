@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from core.access.users import Identity
-from core.jobs.states import ACTIVE_STATES, JobError, holds_subject, shown_state
+from core.jobs.states import ACTIVE_STATES, JobError, shared_parts, shown_state
 from core.settings import ROOT
 from db.connection import returned_id, transaction
 
@@ -57,13 +57,41 @@ class Job:
         return self.state in ACTIVE_STATES
 
 
+#: Runner processes this process started, kept so that finished ones are reaped (no zombies left behind).
+_launched: list[subprocess.Popen[bytes]] = []
+
+
+def _reap() -> None:
+    _launched[:] = [p for p in _launched if p.poll() is None]
+
+
+def process_alive(pid: int | None) -> bool | None:
+    """Whether runner process ``pid`` of this machine still runs (None: not known, no pid yet). A zombie (ended,
+    not yet reaped) counts as gone."""
+    if pid is None:
+        return None
+    _reap()
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True  # no /proc here: the signal answered, so it runs
+
+
 def _job(row: Sequence[Any]) -> Job:
     (id_, kind, subject, title, owner, role, argv, state, progress, message, log, result, pid, cancel, created,
      started, heartbeat, finished, silent) = row  # fmt: skip
     silent_s = float(silent or 0.0)
+    alive = process_alive(int(pid)) if pid is not None and str(state) == "running" else None
     return Job(
         int(id_), str(kind), str(subject), str(title), str(owner), str(role), tuple(json.loads(argv)),
-        shown_state(str(state), silent_s), str(state), float(progress), message, str(log),
+        shown_state(str(state), silent_s, alive), str(state), float(progress), message, str(log),
         json.loads(result) if result else None, int(pid) if pid is not None else None, bool(cancel),
         created, started, heartbeat, finished, silent_s,
     )  # fmt: skip
@@ -77,16 +105,7 @@ def create_job(con: duckdb.DuckDBPyConnection, identity: Identity, kind: str, su
         JobError: another job still holds ``subject`` (one training per model at a time).
     """
     with transaction(con):
-        for found in con.execute(
-            "SELECT * FROM job_view WHERE subject = $subject AND state IN ('queued', 'running')",
-            {"subject": subject},
-        ).fetchall():
-            other = _job(found)
-            if holds_subject(other.stored_state, other.silent_s):
-                raise JobError(
-                    f"{other.title} (job {other.id}, started by {other.owner}) is still {other.state}: one at a "
-                    "time. Wait for it to finish or cancel it."
-                )
+        _refuse_overlap(con, subject)
         row = con.execute(
             """INSERT INTO job (kind, subject, title, owner, role, argv_json, state)
                VALUES ($kind, $subject, $title, $owner, $role, $argv, 'queued') RETURNING id""",
@@ -94,6 +113,19 @@ def create_job(con: duckdb.DuckDBPyConnection, identity: Identity, kind: str, su
              "argv": json.dumps(list(argv))},
         ).fetchone()  # fmt: skip
     return returned_id(row)
+
+
+def _refuse_overlap(con: duckdb.DuckDBPyConnection, subject: str, except_id: int | None = None) -> None:
+    """Refuse a job whose subject shares a part (a model, a scene) with a job still at work."""
+    for found in con.execute("SELECT * FROM job_view WHERE state IN ('queued', 'running')").fetchall():
+        other = _job(found)
+        shared = shared_parts(subject, other.subject)
+        if other.id != except_id and shared and other.state in ACTIVE_STATES:
+            what = ", ".join(sorted(p.split(":", 1)[-1] for p in shared))
+            raise JobError(
+                f"{other.title} (job {other.id}, started by {other.owner}) is still {other.state} on {what}: one "
+                "job at a time does that work. Wait for it to finish or cancel it."
+            )
 
 
 def get_job(con: duckdb.DuckDBPyConnection, job_id: int) -> Job:
@@ -211,6 +243,27 @@ def request_cancel(con: duckdb.DuckDBPyConnection, identity: Identity, job_id: i
     return get_job(con, job_id)
 
 
+def resume_job(con: duckdb.DuckDBPyConnection, identity: Identity, job_id: int) -> Job:
+    """Queue an interrupted job again (its owner or a supervisor); its runner then does only the missing work.
+
+    Raises:
+        JobError: no such job, not interrupted, someone else's, or another job now does the same work.
+    """
+    with transaction(con):
+        job = get_job(con, job_id)
+        if identity.username != job.owner and identity.role != "supervisor":
+            raise JobError(f"job {job_id} belongs to {job.owner}: only they or a supervisor can resume it")
+        if job.state != "interrupted":
+            raise JobError(f"job {job_id} is {job.state}: only an interrupted job can be resumed")
+        _refuse_overlap(con, job.subject, except_id=job_id)
+        con.execute(
+            """UPDATE job SET state = 'queued', pid = NULL, heartbeat_at = current_timestamp,
+               message = $message WHERE id = $id""",
+            {"id": job_id, "message": f"resumed by {identity.username}"},
+        )
+    return get_job(con, job_id)
+
+
 def launch_runner(job_id: int, store_path: Path, log_dir: Path) -> int:
     """Start the runner process of a queued job (``python -m cli jobs run ID --db PATH``), detached from the caller
     so that leaving the page or closing the terminal does not stop it; its output goes to
@@ -226,4 +279,6 @@ def launch_runner(job_id: int, store_path: Path, log_dir: Path) -> int:
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
+    _reap()
+    _launched.append(process)
     return process.pid

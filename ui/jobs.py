@@ -1,17 +1,24 @@
-"""Jobs in the web app: start one (its runner is a process of its own) and follow it without clicking."""
+"""Jobs in the web app: start one (its runner is a process of its own) and follow it without clicking.
+
+The sidebar of every page shows the signed-in person's running and recent jobs (:func:`sidebar_jobs`); the pages
+that start jobs show the jobs on their subject (:func:`job_panel`). Both read the store only: the runner writes it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import streamlit as st
 
 from core import settings
 from core.access.users import Identity
 from core.errors import MineScanError
+from core.jobs.scans import scan_argv, scan_subject, scan_title
 from core.jobs.training import training_argv, training_subject
 from core.wording import when
-from db.jobs import Job, create_job, launch_runner, list_jobs, request_cancel
+from db.jobs import Job, create_job, launch_runner, list_jobs, request_cancel, resume_job
 from ui import resources
 
 #: How often a panel with a running job refreshes itself.
@@ -24,6 +31,13 @@ STATE_WORDS = {
     "cancelled": "cancelled",
     "interrupted": "interrupted (its runner stopped)",
 }
+#: How the sidebar marks each state.
+STATE_ICONS = {"queued": "⏳", "running": "▶", "done": "✔", "failed": "✖", "cancelled": "■", "interrupted": "⚠"}
+
+
+def _launch(job_id: int) -> int:
+    launch_runner(job_id, resources.store().path, settings.jobs_dir())
+    return job_id
 
 
 def start_training(identity: Identity, model_name: str, training_set_id: int, fine_tune: str | None, profile: str,
@@ -38,46 +52,122 @@ def start_training(identity: Identity, model_name: str, training_set_id: int, fi
                          folds=folds, store=str(store.path))  # fmt: skip
     how = f"fine-tuning {fine_tune}" if fine_tune else "from scratch"
     title = f"train {model_name} ({how}) on training set {training_set_id}, {epochs} epochs"
-    job_id = store.write(lambda con: create_job(con, identity, "train", training_subject(model_name), title, argv))
-    launch_runner(job_id, store.path, settings.jobs_dir())
-    return job_id
+    return _launch(store.write(lambda con: create_job(con, identity, "train", training_subject(model_name), title,
+                                                      argv)))  # fmt: skip
 
 
-def _job_row(job: Job, identity: Identity, key: str) -> None:
-    st.markdown(f"**Job {job.id}** · {job.title} · {job.owner} · {STATE_WORDS.get(job.state, job.state)}")
+def start_scan(identity: Identity, scenes: Sequence[Path], model: str, impact_model: str, workers: int | None,
+               threshold: float | None = None) -> int:  # fmt: skip
+    """Queue a scan of ``scenes`` with these exact model versions and start its runner; return the job id.
+
+    Raises:
+        JobError: another job is still scanning one of these scenes.
+    """
+    store = resources.store()
+    argv = scan_argv(scenes, settings.jobs_dir() / "sites", str(store.path), model=model, impact_model=impact_model,
+                     workers=workers, threshold=threshold)  # fmt: skip
+    title = scan_title(scenes, workers, None)
+    return _launch(store.write(lambda con: create_job(con, identity, "scan", scan_subject(scenes), title, argv)))
+
+
+def _act(action: Callable[[], object]) -> None:
+    try:
+        action()
+    except MineScanError as err:
+        resources.show_error(err)
+
+
+def _controls(job: Job, identity: Identity, key: str) -> None:
+    mine = identity.username == job.owner or identity.role == "supervisor"
+    if not mine:
+        return
+    if job.state in ("queued", "running"):
+        later = "the end of the current epoch" if job.kind == "train" else "the tile in progress"
+        if st.button("Cancel", key=f"{key}_cancel_{job.id}", help=f"stops at {later}"):
+            _act(lambda: resources.store().write(lambda con: request_cancel(con, identity, job.id)))
+    elif job.state == "interrupted":
+        if st.button("Resume", key=f"{key}_resume_{job.id}", help="runs it again: only the missing work is done"):
+            _act(lambda: _launch(resources.store().write(lambda con: resume_job(con, identity, job.id)).id))
+            st.rerun()
+
+
+def _dashboard(job: Job) -> None:
+    cluster = (job.result or {}).get("cluster")
+    if isinstance(cluster, str) and "dashboard " in cluster:
+        link = cluster.rsplit("dashboard ", 1)[1].strip()
+        st.caption(cluster.rsplit("; dashboard", 1)[0])
+        if job.state == "running" and link.startswith("http"):
+            st.link_button("Dask dashboard", link)
+
+
+def _job_row(job: Job, identity: Identity, key: str, *, compact: bool = False) -> None:
+    state = STATE_WORDS.get(job.state, job.state)
+    if compact:
+        st.markdown(f"{STATE_ICONS.get(job.state, '')} **Job {job.id}** · {state}")
+        st.caption(job.title)  # plain text: a scene's file name is never read as Markdown
+    else:
+        st.markdown(f"**Job {job.id}** · {state} · {job.owner}")
+        st.caption(job.title)
     if job.state in ("queued", "running"):
         st.progress(job.progress, text=f"{job.progress:.0%} · {job.message or 'starting'}")
-        if identity.username == job.owner or identity.role == "supervisor":
-            if st.button("Cancel", key=f"{key}_cancel_{job.id}", help="stops at the end of the current epoch"):
-                try:
-                    resources.store().write(lambda con: request_cancel(con, identity, job.id))
-                except MineScanError as err:
-                    resources.show_error(err)
+        _dashboard(job)
+    elif job.state == "interrupted":
+        st.warning(f"{job.progress:.0%} done when its runner stopped. Resume does only what is missing.")
     else:
         ended = when(job.finished_at) if job.finished_at is not None else ""
         text = f"{job.message or ''} {('· ' + ended) if ended else ''}".strip()
         (st.success if job.state == "done" else st.warning)(text or job.state)
-    with st.expander("Log", expanded=False):
-        st.code("\n".join(job.log.splitlines()[-40:]) or "(nothing yet)", language=None)
+    _controls(job, identity, key)
+    if not compact:
+        with st.expander("Log", expanded=False):
+            st.code("\n".join(job.log.splitlines()[-40:]) or "(nothing yet)", language=None)
 
 
-def job_panel(identity: Identity, subject: str, key: str, limit: int = 3) -> None:
-    """The newest jobs on ``subject`` with their progress; refreshes itself every 2 s while one is active."""
-
-    def jobs() -> list[Job]:
-        return resources.store().read(lambda con: list_jobs(con, subject=subject, limit=limit))
-
-    first = jobs()
-    if not first:
-        st.caption("No trainings of this model yet.")
-        return
+def _refreshing(read: Callable[[], list[Job]], draw: Callable[[list[Job]], None]) -> None:
+    """Draw the jobs ``read`` gives; while one is active, a fragment redraws them every 2 s without a click."""
+    first = read()
 
     @st.fragment(run_every=REFRESH if any(j.active for j in first) else None)
     def panel() -> None:
-        current = jobs()
-        for job in current:
-            _job_row(job, identity, key)
+        current = read()
+        draw(current)
         if not any(j.active for j in current) and any(j.active for j in first):
-            st.rerun()  # the last one ended: a full run lists its new version and stops refreshing
+            st.rerun()  # the last one ended: a full run shows its result (a new version, new sites) and stops
 
     panel()
+
+
+def job_panel(identity: Identity, subject: str, key: str, limit: int = 3, empty: str = "No jobs yet.") -> None:
+    """The newest jobs on ``subject`` with their progress and log; refreshes itself every 2 s while one is active."""
+
+    def read() -> list[Job]:
+        return resources.store().read(lambda con: list_jobs(con, subject=subject, limit=limit))
+
+    if not read():
+        st.caption(empty)
+        return
+
+    def draw(jobs: list[Job]) -> None:
+        for job in jobs:
+            _job_row(job, identity, key)
+
+    _refreshing(read, draw)
+
+
+def sidebar_jobs(identity: Identity, limit: int = 3) -> None:
+    """The signed-in person's running and most recent jobs, in the sidebar of every page (kept across pages and
+    sign-ins: they live in the store)."""
+
+    def read() -> list[Job]:
+        return resources.store().read(lambda con: list_jobs(con, owner=identity.username, limit=limit))
+
+    if not read():
+        return
+    st.divider()
+    st.caption("Your jobs")
+
+    def draw(jobs: list[Job]) -> None:
+        for job in jobs:
+            _job_row(job, identity, "sidebar", compact=True)
+
+    _refreshing(read, draw)

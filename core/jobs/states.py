@@ -34,11 +34,6 @@ def shown_state(state: str, silent_s: float | None, runner_alive: bool | None = 
     return state
 
 
-def holds_subject(state: str, silent_s: float | None, runner_alive: bool | None = None) -> bool:
-    """True when a job still blocks its subject: queued or running and not interrupted."""
-    return shown_state(state, silent_s, runner_alive) in ACTIVE_STATES
-
-
 #: Separates the parts of a subject: a job on several scenes holds each one.
 SUBJECT_SEP = "|"
 

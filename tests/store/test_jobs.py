@@ -3,6 +3,8 @@ as interrupted when their runner stops beating."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,11 +12,12 @@ import pytest
 from core.access.users import Identity
 from core.jobs.states import STALE_AFTER_S, JobError
 from core.jobs.training import TrainingProgress, training_fits
-from db.jobs import beat, claim_job, create_job, finish_job, get_job, list_jobs, report, request_cancel
+from db.jobs import beat, claim_job, create_job, finish_job, get_job, list_jobs, report, request_cancel, resume_job
 from db.store import Store
 
 SOFIA = Identity("sofia", "supervisor", "Sofia", "password")
 ANA = Identity("ana", "reviewer", "Ana", "password")
+CAIO = Identity("caio", "reviewer", "Caio", "password")
 BRUNO = Identity("bruno", "supervisor", "Bruno", "password")
 
 
@@ -29,13 +32,13 @@ def _silence(store: Store, job_id: int, seconds: float) -> None:
 def test_one_job_per_subject_and_its_life(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.duckdb")
     first = store.write(lambda con: create_job(con, SOFIA, "train", "train:m", "train m", ["train", "--name", "m"]))
-    with pytest.raises(JobError, match=r"train m \(job 1, started by sofia\) is still queued: one at a time"):
+    with pytest.raises(JobError, match=r"train m \(job 1, started by sofia\) is still queued on m: one job at a time"):
         store.write(lambda con: create_job(con, BRUNO, "train", "train:m", "train m again", ["train"]))
     other = store.write(lambda con: create_job(con, BRUNO, "train", "train:other", "train other", ["train"]))
     assert other == first + 1
 
-    job = store.write(lambda con: claim_job(con, first, 4242))
-    assert (job.state, job.pid, job.argv) == ("running", 4242, ("train", "--name", "m"))
+    job = store.write(lambda con: claim_job(con, first, os.getpid()))
+    assert (job.state, job.pid, job.argv) == ("running", os.getpid(), ("train", "--name", "m"))
     with pytest.raises(JobError, match="already running"):
         store.write(lambda con: claim_job(con, first, 1))
     assert store.write(lambda con: report(con, first, ["fold 1/2 epoch 1/3", "fold 1/2 epoch 2/3"], 0.25)) is False
@@ -58,16 +61,35 @@ def test_one_job_per_subject_and_its_life(tmp_path: Path) -> None:
 def test_a_silent_runner_is_interrupted_frees_its_subject_and_can_be_resumed(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.duckdb")
     job_id = store.write(lambda con: create_job(con, SOFIA, "train", "train:m", "train m", ["train"]))
-    store.write(lambda con: claim_job(con, job_id, 4242))
+    store.write(lambda con: claim_job(con, job_id, os.getpid()))
     _silence(store, job_id, STALE_AFTER_S - 20)
     assert store.read(lambda con: get_job(con, job_id)).state == "running"
     _silence(store, job_id, STALE_AFTER_S + 5)
     job = store.read(lambda con: get_job(con, job_id))
     assert job.state == "interrupted" and job.stored_state == "running" and not job.active
     # A new runner may take it over; a second job on the subject is allowed too, since nothing holds it.
-    assert store.write(lambda con: claim_job(con, job_id, 5151)).state == "running"
+    assert store.write(lambda con: claim_job(con, job_id, os.getpid())).state == "running"
     _silence(store, job_id, STALE_AFTER_S + 5)
     assert store.write(lambda con: request_cancel(con, SOFIA, job_id)).state == "cancelled"
+
+
+def test_a_runner_whose_process_is_gone_is_interrupted_at_once_and_resumed_by_its_owner(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    job_id = store.write(lambda con: create_job(con, ANA, "scan", "scan:/a.tif|scan:/b.tif", "scan a, b", ["scan"]))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    store.write(lambda con: claim_job(con, job_id, gone.pid))
+    job = store.read(lambda con: get_job(con, job_id))
+    assert job.state == "interrupted" and job.silent_s < STALE_AFTER_S  # no minute of waiting: its process ended
+    # Someone else cannot resume it; its owner can, and then it holds its scenes again.
+    with pytest.raises(JobError, match="belongs to ana"):
+        store.write(lambda con: resume_job(con, CAIO, job_id))
+    resumed = store.write(lambda con: resume_job(con, ANA, job_id))
+    assert resumed.state == "queued" and resumed.pid is None
+    with pytest.raises(JobError, match=r"scan a, b \(job 1, started by ana\) is still queued on /b.tif"):
+        store.write(lambda con: create_job(con, SOFIA, "scan", "scan:/b.tif|scan:/c.tif", "scan b, c", ["scan"]))
+    with pytest.raises(JobError, match="only an interrupted job can be resumed"):
+        store.write(lambda con: resume_job(con, ANA, job_id))
 
 
 def test_training_progress_counts_every_fit() -> None:

@@ -244,7 +244,7 @@ def test_a_training_runs_as_a_background_job_one_per_model_and_can_be_cancelled(
     job_id = store.read(lambda con: con.execute("SELECT max(id) FROM job").fetchone()[0])
     assert f"Job {job_id} started" in capsys.readouterr().out
     assert main(start) == 2
-    assert "one at a time" in capsys.readouterr().err
+    assert "is still queued on demo_discovery: one job at a time" in capsys.readouterr().err
 
     shares = set()
     job = _wait_for(store, job_id, lambda j: shares.add(round(j.progress, 2)) or j.state not in ("queued", "running"))

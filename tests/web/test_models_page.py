@@ -93,7 +93,7 @@ def test_a_supervisor_starts_a_training_job_and_follows_and_cancels_it(
 
     # One training per model: a second start is refused with who holds it.
     next(b for b in at.button if b.label == "Start training").click().run()
-    assert any("still running: one at a time" in e.value for e in at.error) and launched == [1]
+    assert any("still running on tailings_rgb: one job at a time" in e.value for e in at.error) and launched == [1]
 
     # A reviewer sees the job but cannot start or cancel.
     rv = open_app("app_pages/models.py", REVIEWER)

@@ -1,0 +1,39 @@
+"""What a scan job is: the scenes it holds (no second job on the same scene), its title and its command line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from core.jobs.states import subject_of
+
+
+def scan_subject(scenes: Sequence[Path | str]) -> str:
+    """The subject of a scan job: every scene it scans (by absolute path), so two jobs never scan one scene."""
+    return subject_of([f"scan:{Path(s).resolve()}" for s in scenes])
+
+
+def scan_title(scenes: Sequence[Path | str], workers: int | None, scheduler: str | None) -> str:
+    """A line that says what the job scans and where."""
+    names = ", ".join(Path(s).name for s in scenes[:3]) + (f" and {len(scenes) - 3} more" if len(scenes) > 3 else "")
+    where = f"on {scheduler}" if scheduler else f"on {workers} local worker(s)" if workers else "in one process"
+    return f"scan {names} {where}"
+
+
+def scan_argv(scenes: Sequence[Path | str], out_dir: Path, store: str, *, model: str, impact_model: str,
+              workers: int | None = None, scheduler: str | None = None, threshold: float | None = None,
+              now: datetime | None = None) -> list[str]:  # fmt: skip
+    """The ``scan`` command line a scan job runs: the same command a person can type. Sites go to a new file (one
+    scene) or folder (several) under ``out_dir``, named by the time the job was made."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
+    paths = [str(Path(s).resolve()) for s in scenes]
+    out = out_dir / (f"{Path(paths[0]).stem}-{stamp}.geojson" if len(paths) == 1 else f"scan-{stamp}")
+    argv = ["scan", *paths, "--out", str(out), "--db", store, "--model", model, "--impact-model", impact_model]
+    if threshold is not None:
+        argv += ["--threshold", f"{threshold:g}"]
+    if scheduler:
+        argv += ["--scheduler", scheduler]
+    elif workers:
+        argv += ["--workers", str(workers)]
+    return argv
