@@ -21,9 +21,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_cluster(args: argparse.Namespace) -> int:
+    """One process against 1 and 2 local Dask workers on the same tiles; the capacity plan for Brazil."""
+    from cli.cluster_benchmark import SIXTEEN_TILES_PX, run_cluster_benchmark
+
+    run_cluster_benchmark(args.size or SIXTEEN_TILES_PX, print_fn=say)
+    return 0
+
+
 def add_parsers(sub: Any) -> None:
-    """``bench``."""
+    """``bench`` and ``bench-cluster``."""
     p = sub.add_parser("bench", help="benchmark the scan (km²/s, memory, FCN GFLOP/s) against a naive pipeline")
     p.add_argument("--size", type=int, default=4096, help="scene side in pixels (9216 = the paper's 92 km tile)")
     p.add_argument("--phases", default="streamed,naive,fcn", help="comma-separated: streamed, naive, fcn")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("bench-cluster", help="benchmark scans on 1 and 2 local Dask workers; capacity plan")
+    p.add_argument("--size", type=int, help="scene side in pixels (default 4494: 16 tiles of 40 x 40 cells)")
+    p.set_defaults(func=cmd_bench_cluster)

