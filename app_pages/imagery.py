@@ -1,6 +1,7 @@
 """Imagery page: pick a region, see the tiles and the exact Earth Engine request, download or export the paper's
 Sentinel-2 composite, and follow export tasks. Planning works offline and without an account."""
 
+import os
 from datetime import date
 
 import streamlit as st
@@ -11,11 +12,11 @@ from core.errors import MineScanError
 from core.imagery.earth_engine.plan import make_plan
 from core.imagery.earth_engine.recipe import PAPER_DATES, default_dates, make_recipe
 from core.imagery.earth_engine.requests import DESTINATIONS
-from core.imagery.earth_engine.transfer import download_tiles
+from core.imagery.earth_engine.transfer import download_tiles, scene_path
 from core.imagery.region_files import parse_geojson, parse_region_csv, regions_from_drawings
 from core.imagery.regions import Region, brazil_warnings, parse_bounds
 from db.imagery_workflows import recorded_tasks, refresh_tasks, start_exports, tag_exported
-from ui import auth, resources
+from ui import auth, jobs, resources
 from ui.earth_engine import EarthEngineUnavailable, configuration, drawing_map, earth_engine
 from ui.maps import imagery_plan_deck
 
@@ -166,6 +167,29 @@ if export:
     try:
         started = start_exports(resources.store(), earth_engine(), plan, destination, target, identity.username)
         st.success(f"Started {len(started)} export task(s): " + ", ".join(s.task_id for s in started))
+    except MineScanError as err:
+        resources.show_error(err)
+
+st.markdown("**Or the whole region as one job**: download what is missing, scan every tile, store and match the "
+            "sites. It runs in the background: the sidebar shows its progress on every page.")  # fmt: skip
+here = [scene_path(folder, plan.recipe, t).exists() for t in plan.tiles]
+missing = here.count(False)
+st.caption(f"{len(here) - missing} of {len(here)} tile(s) already in `{folder}`"
+           + (f"; {missing} to download." if missing else ": nothing to download."))  # fmt: skip
+region_workers = int(st.number_input(
+    "Local Dask workers for the scans (0: the job's own process)", 0, max(1, os.cpu_count() or 1),
+    min(len(here), os.cpu_count() or 1) if len(here) > 1 else 0, key="region_workers",
+))  # fmt: skip
+runnable = ready or missing == 0
+if not runnable:
+    st.caption(
+        f"{missing} tile(s) are not on this machine and Earth Engine is not configured: download them where an "
+        f"account is ('imagery download' with the same region and dates) and copy them into `{folder}`."
+    )
+if st.button("Download, scan and match as a job", disabled=not runnable, key="region_job"):
+    try:
+        job_id = jobs.start_region(identity, list(plan.regions), plan.recipe, folder, region_workers or None)
+        st.success(f"Job {job_id} started: its progress is in the sidebar, on every page.")
     except MineScanError as err:
         resources.show_error(err)
 

@@ -55,7 +55,8 @@ def recipe_from_args(args: argparse.Namespace) -> CompositeRecipe:
     return make_recipe(start, end, max_cloud_percent=args.max_cloud, mask=args.mask)
 
 
-def _plan(args: argparse.Namespace) -> ImageryPlan:
+def plan_from_args(args: argparse.Namespace) -> ImageryPlan:
+    """The tiles of ``args.region`` (bounds or a file) and the recipe the date and cloud options give."""
     from core.imagery.earth_engine.plan import make_plan, read_regions
     from core.imagery.regions import brazil_warnings
 
@@ -78,7 +79,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     """Print the regions, the tiles and the exact request; nothing is sent."""
     from core.imagery.earth_engine.plan import plan_text
 
-    plan = _plan(args)
+    plan = plan_from_args(args)
     if args.json:
         print(json.dumps({"tiles": plan.rows(), "request": plan.request(args.to, args.target)}, indent=2))
     else:
@@ -96,7 +97,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Start one export task per tile and record them in the store."""
     from db.imagery_workflows import start_exports
 
-    plan = _plan(args)
+    plan = plan_from_args(args)
     ee = connect_earth_engine()
     for started in start_exports(_store(args), ee, plan, args.to, args.target, os.environ.get("USER")):
         print(f"Started export task {started.task_id}: {started.file_name} to {args.to} {args.target!r}")
@@ -134,7 +135,7 @@ def cmd_download(args: argparse.Namespace) -> int:
     """Download the tiles (small enough for direct download) as scan-ready GeoTIFFs; existing ones are kept."""
     from core.imagery.earth_engine.transfer import download_tiles
 
-    plan = _plan(args)
+    plan = plan_from_args(args)
     ee = connect_earth_engine()
     folder = Path(args.out) if args.out else settings.scenes_dir() / "earth_engine"
 

@@ -4,6 +4,7 @@
 - ``scan``: the ``scan`` command on one scene or several (progress per tile, cancel after the current tile). The
   job notes each scan it starts and each scene it stores, so a resumed job skips the stored scenes and resumes the
   started scans from their tile checkpoints.
+- ``region``: the ``region`` command: download the tiles not yet here, then scan them as above (store, match).
 """
 
 from __future__ import annotations
@@ -54,13 +55,20 @@ class _LogLines(io.TextIOBase):
 
 def run_scan(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]:
     """A scan job: the ``scan`` command line (with ``--db``); its result lists each scene's scan and sites."""
-    from cli.common import store_path
     from cli.main import build_parser
+
+    return scan_in_job(build_parser().parse_args(list(argv)), reporter)
+
+
+def scan_in_job(args: Any, reporter: JobReporter, share0: float = 0.0, span: float = 1.0) -> dict[str, Any]:
+    """Run the ``scan`` command ``args`` for a job: notes each scan started and each scene stored (a resumed run
+    skips the stored scenes and resumes the started scans from their tiles); progress from ``share0`` over
+    ``span`` of the job."""
+    from cli.common import store_path
     from cli.scan import ScanHooks, scan_command
     from db.scans import scan_record
     from db.store import Store
 
-    args = build_parser().parse_args(list(argv))
     store = Store(store_path(args))
     scans: dict[str, int] = {str(k): int(v) for k, v in reporter.noted.get("scans", {}).items()}
     stored: list[str] = list(reporter.noted.get("stored", []))
@@ -80,7 +88,7 @@ def run_scan(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]:
 
     def tiles(number: int, scenes: int, done_tiles: int, total: int) -> None:
         share = ((number - 1) + done_tiles / max(total, 1)) / max(scenes, 1)
-        reporter.progress(share, f"scene {number}/{scenes}: tile {done_tiles}/{total}")
+        reporter.progress(share0 + span * share, f"scene {number}/{scenes}: tile {done_tiles}/{total}")
 
     hooks = ScanHooks(
         progress=tiles, started=started, stored=done, cluster=lambda line: reporter.note(cluster=line),
@@ -93,8 +101,17 @@ def run_scan(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]:
             "summary": f"{len(stored)} scene(s) stored, {sites} site(s) found in this run"}  # fmt: skip
 
 
+def run_region(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]:
+    """A region job: download the region's missing tiles, then scan, store and match them all."""
+    from cli.main import build_parser
+    from cli.region import region_work
+
+    return region_work(build_parser().parse_args(list(argv)), reporter)
+
+
 #: What each kind of job runs.
 KINDS: dict[str, Callable[[tuple[str, ...], JobReporter], dict[str, Any]]] = {
     "train": run_training,
     "scan": run_scan,
+    "region": run_region,
 }

@@ -162,7 +162,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                          folds=args.folds, store=str(store.path))  # fmt: skip
     title = f"train {name} " + (f"from {fine_tune}" if fine_tune else "from scratch") + f" on set {args.training_set}"
     job_id = store.write(lambda con: create_job(con, who, "train", training_subject(name), title, argv))
-    return _start(store, job_id, title, args.wait)
+    return start_job(store, job_id, title, args.wait)
 
 
 def pinned_model(ref: str, store: Store) -> str:
@@ -193,10 +193,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
                      workers=args.workers, scheduler=args.scheduler)  # fmt: skip
     title = scan_title(args.scene, args.workers, args.scheduler)
     job_id = store.write(lambda con: create_job(con, who, "scan", scan_subject(args.scene), title, argv))
-    return _start(store, job_id, title, args.wait)
+    return start_job(store, job_id, title, args.wait)
 
 
-def _start(store: Store, job_id: int, title: str, wait: bool) -> int:
+def start_job(store: Store, job_id: int, title: str, wait: bool) -> int:
+    """Start a queued job's runner in the background, or be its runner here (``wait``)."""
     from db.jobs import launch_runner
 
     if wait:
@@ -213,7 +214,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
     who = operator(args.by)
     job = open_store(args).write(lambda con: resume_job(con, who, args.job))
-    return _start(open_store(args), job.id, job.title, args.wait)
+    return start_job(open_store(args), job.id, job.title, args.wait)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ that start jobs show the jobs on their subject (:func:`job_panel`). Both read th
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import streamlit as st
@@ -15,6 +15,11 @@ import streamlit as st
 from core import settings
 from core.access.users import Identity
 from core.errors import MineScanError
+from core.imagery.earth_engine.plan import make_plan
+from core.imagery.earth_engine.recipe import CompositeRecipe
+from core.imagery.region_files import regions_geojson
+from core.imagery.regions import Region
+from core.jobs.regions import region_argv
 from core.jobs.scans import scan_argv, scan_subject, scan_title
 from core.jobs.training import training_argv, training_subject
 from core.wording import when
@@ -68,6 +73,37 @@ def start_scan(identity: Identity, scenes: Sequence[Path], model: str, impact_mo
                      workers=workers, threshold=threshold)  # fmt: skip
     title = scan_title(scenes, workers, None)
     return _launch(store.write(lambda con: create_job(con, identity, "scan", scan_subject(scenes), title, argv)))
+
+
+def _pinned(ref: str) -> str:
+    """``ref`` as the exact ``name@version`` it means now, so that a resumed job uses the same version."""
+    from core.model_card import ModelCard, resolve_model
+    from db.promotions import promoted_versions
+
+    return ModelCard.load(resolve_model(ref, settings.model_roots(), promoted_versions(resources.db()))).ref
+
+
+def start_region(identity: Identity, regions: list[Region], recipe: CompositeRecipe, folder: Path,
+                 workers: int | None) -> int:  # fmt: skip
+    """Queue a region job (download what is missing, scan, store, match) and start its runner; return the job id.
+
+    Raises:
+        JobError: another job is still scanning one of the region's tiles.
+    """
+    from core.imagery.earth_engine.transfer import scene_path
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    region_file = settings.jobs_dir() / "regions" / f"region-{stamp}.geojson"
+    region_file.parent.mkdir(parents=True, exist_ok=True)
+    region_file.write_text(regions_geojson(regions), encoding="utf-8")
+    store = resources.store()
+    model, impact = _pinned(settings.DEFAULT_DISCOVERY_MODEL), _pinned(settings.DEFAULT_IMPACT_MODEL)
+    argv = region_argv(str(region_file), recipe, folder, str(store.path), model=model, impact_model=impact,
+                       by=identity.username, workers=workers)  # fmt: skip
+    plan = make_plan(regions, recipe)
+    files = [scene_path(folder, recipe, t) for t in plan.tiles]
+    title = f"region {', '.join(r.label for r in regions)}: {len(files)} tile(s), {plan.area_km2:,.0f} km²"
+    return _launch(store.write(lambda con: create_job(con, identity, "region", scan_subject(files), title, argv)))
 
 
 def _act(action: Callable[[], object]) -> None:

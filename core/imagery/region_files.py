@@ -271,3 +271,18 @@ def regions_from_drawings(features: list[dict[str, Any]] | None) -> list[Region]
         ignored = f" ({skipped} marker/circle/line shapes were ignored)" if skipped else ""
         raise RegionError(f"Nothing usable is drawn on the map{ignored}; draw a rectangle or polygon.")
     return regions
+
+
+def regions_geojson(regions: list[Region]) -> str:
+    """The regions as a GeoJSON FeatureCollection of boxes with their labels (read back by :func:`parse_geojson`):
+    how a page hands a region to a job."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"label": r.label},
+            "geometry": {"type": "Polygon", "coordinates": [[[r.west, r.south], [r.east, r.south], [r.east, r.north],
+                                                             [r.west, r.north], [r.west, r.south]]]},
+        }
+        for r in regions
+    ]  # fmt: skip
+    return json.dumps({"type": "FeatureCollection", "features": features})

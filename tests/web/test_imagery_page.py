@@ -160,3 +160,46 @@ def test_downloaded_scenes_are_offered_on_the_scan_page(no_account: Path) -> Non
     options = next(s for s in at.selectbox if s.label == "Scene file").options
     assert "earth_engine/Brumadinho_32723-E0006-N0084.tif" in options
     assert not any("partial" in o for o in options)
+
+
+def test_a_region_whose_tiles_are_here_runs_as_one_job_without_an_account(
+    no_account: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core import settings
+    from core.demo import make_demo_scene
+    from core.imagery.earth_engine.plan import make_plan
+    from core.imagery.earth_engine.transfer import scene_path
+    from core.imagery.regions import parse_bounds
+    from db.jobs import get_job
+    from db.store import Store
+
+    launched: list[int] = []
+    monkeypatch.setattr("ui.jobs.launch_runner", lambda job_id, store, logs: launched.append(job_id) or 4242)
+    at = _type_bounds(_page())
+    button = next(b for b in at.button if b.label == "Download, scan and match as a job")
+    assert button.disabled and any("1 tile(s) are not on this machine" in c.value for c in at.caption)
+
+    # The tile's file, downloaded elsewhere and copied here: now the job can run with no account.
+    tile = make_plan([parse_bounds(BOUNDS, label="Córrego do Feijão")], _recipe_of_page()).tiles[0]
+    folder = settings.scenes_dir() / "earth_engine"
+    folder.mkdir(parents=True)
+    path = scene_path(folder, _recipe_of_page(), tile)
+    path.write_bytes(make_demo_scene(tmp_path / "demo", seed=7, size=512).scene.read_bytes())
+    at.run()
+    assert any("1 of 1 tile(s) already in" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Download, scan and match as a job").click().run()
+    assert not at.exception, at.exception
+    assert launched == [1] and any("Job 1 started" in s.value for s in at.success)
+    job = Store(settings.db_path()).read(lambda con: get_job(con, 1))
+    assert job.kind == "region" and job.argv[0] == "region" and Path(job.argv[1]).is_file()
+    assert job.argv[job.argv.index("--folder") + 1] == str(folder) and "demo_discovery@1" in job.argv
+    assert "Córrego do Feijão: 1 tile(s)" in job.title
+
+
+def _recipe_of_page() -> Any:
+    """The page's default composite: the two years before the first of this month, 20 % clouds, QA60."""
+    from datetime import date
+
+    from core.imagery.earth_engine.recipe import default_dates, make_recipe
+
+    return make_recipe(*default_dates(date.today()))

@@ -102,7 +102,7 @@ def _fetch_url(url: str) -> bytes:
     except urllib.error.HTTPError as err:
         body = err.read().decode("utf-8", errors="replace")[:400]
         raise EarthEngineUnavailable(f"Earth Engine refused a download (HTTP {err.code}): {body}") from None
-    except (urllib.error.URLError, OSError) as err:
+    except (urllib.error.URLError, OSError, ValueError) as err:  # ValueError: not a URL urllib can open
         raise EarthEngineUnavailable(
             f"Earth Engine could not be reached to download pixels ({err}). Check the internet connection."
         ) from None
@@ -119,7 +119,7 @@ def download_tile(
     tile: ImageryTile,
     folder: Path,
     *,
-    fetch: Fetch = _fetch_url,
+    fetch: Fetch | None = None,
     progress: ChunkProgress | None = None,
     provenance: ImageryProvenance | None = None,
 ) -> Path:
@@ -279,7 +279,7 @@ def download_tiles(
     tiles: list[ImageryTile],
     folder: Path,
     *,
-    fetch: Fetch = _fetch_url,
+    fetch: Fetch | None = None,
     progress: TilesProgress | None = None,
 ) -> list[DownloadedTile]:
     """Download every tile not yet in ``folder``; tiles already downloaded are kept as they are, not fetched again.

@@ -1,0 +1,143 @@
+"""``region``: a region end to end as one job: download its tiles (or use the files already here), scan them (on
+Dask workers when asked, or several tiles), store the sites and match them against the register.
+
+The region, dates and cloud options are those of ``imagery plan``: the tiles are the ones the Imagery page shows,
+and each tile's file is the one ``imagery download`` writes, so tiles downloaded before (or copied here from a
+machine with an account) are used as they are and an account-less machine scans a region whose files are all here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cli.cluster import add_cluster_options
+from cli.common import add_radius_options, add_store_option, open_store
+from core import settings
+
+if TYPE_CHECKING:
+    from cli.jobs import JobReporter
+    from core.imagery.earth_engine.plan import ImageryPlan
+
+#: The share of a region job's progress its downloads take (when some tiles must be downloaded).
+DOWNLOAD_SHARE = 0.4
+
+
+def tile_files(plan: ImageryPlan, folder: Path) -> list[Path]:
+    """Each tile's scene file, as ``imagery download`` names it."""
+    from core.imagery.earth_engine.transfer import scene_path
+
+    return [scene_path(folder, plan.recipe, t) for t in plan.tiles]
+
+
+def _folder(args: argparse.Namespace) -> Path:
+    return Path(args.folder) if args.folder else settings.scenes_dir() / "earth_engine"
+
+
+def _missing_message(missing: list[str], total: int, folder: Path, why: str) -> str:
+    names = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+    return (f"{len(missing)} of {total} tile(s) of this region are not on this machine ({names}) and {why}. Download "
+            f"them where an account is configured ('imagery download' with the same region and dates) and copy them "
+            f"into {folder}, or configure Earth Engine here")  # fmt: skip
+
+
+def cmd_region(args: argparse.Namespace) -> int:
+    """Queue a region job (download, scan, store, match) and start its runner; ``--wait`` runs it here."""
+    from cli.imagery import plan_from_args, read_secrets
+    from cli.jobs import pinned_model, start_job
+    from cli.learning import operator
+    from core.access.users import require
+    from core.imagery.earth_engine.connection import EarthEngineUnavailable, config_from
+    from core.jobs.regions import region_argv
+    from core.jobs.scans import scan_subject
+    from db.jobs import create_job
+
+    who = require(operator(args.by), "scan")
+    store = open_store(args)
+    plan = plan_from_args(args)
+    folder = _folder(args)
+    files = tile_files(plan, folder)
+    missing = [f.name for f in files if not f.exists()]
+    if missing:
+        try:
+            config_from(os.environ, read_secrets())
+        except EarthEngineUnavailable as err:
+            raise EarthEngineUnavailable(_missing_message(missing, len(files), folder, str(err).rstrip("."))) from None
+    model = pinned_model(args.model, store)
+    impact = "none" if args.impact_model.lower() == "none" else pinned_model(args.impact_model, store)
+    argv = region_argv(args.region, plan.recipe, folder, str(store.path), model=model, impact_model=impact,
+                       by=who.username, workers=args.workers, scheduler=args.scheduler,
+                       side_m=args.side_m)  # fmt: skip
+    title = (f"region {', '.join(r.label for r in plan.regions)}: {len(files)} tile(s), {plan.area_km2:,.0f} km²"
+             + (f", {len(missing)} to download" if missing else ", all here"))  # fmt: skip
+    job_id = store.write(lambda con: create_job(con, who, "region", scan_subject(files), title, argv))
+    return start_job(store, job_id, title, args.wait)
+
+
+def region_work(args: argparse.Namespace, reporter: JobReporter) -> dict[str, Any]:
+    """The region job's work: download the missing tiles, then scan, store and match every tile."""
+    from cli.imagery import connect_earth_engine, plan_from_args
+    from cli.job_kinds import scan_in_job
+    from cli.main import build_parser
+    from core.imagery.earth_engine.connection import EarthEngineUnavailable
+    from core.imagery.earth_engine.transfer import download_tiles
+
+    plan = plan_from_args(args)
+    folder = _folder(args)
+    files = tile_files(plan, folder)
+    missing = [t for t, f in zip(plan.tiles, files, strict=True) if not f.exists()]
+    reporter(f"{len(files)} tile(s), {plan.area_km2:,.0f} km²: {len(files) - len(missing)} already in {folder}, "
+             f"{len(missing)} to download")  # fmt: skip
+    share0 = 0.0
+    if missing:
+        try:
+            ee = connect_earth_engine()
+        except EarthEngineUnavailable as err:
+            names = [f.name for f in files if not f.exists()]
+            raise EarthEngineUnavailable(_missing_message(names, len(files), folder, str(err).rstrip("."))) from None
+
+        def report(tile_id: str, i: int, n: int, done: int, total: int) -> None:
+            reporter.progress(DOWNLOAD_SHARE * (i + done / max(total, 1)) / n,
+                              f"download tile {i + 1}/{n} {tile_id}: {done}/{total} requests")  # fmt: skip
+
+        download_tiles(ee, plan.recipe, missing, folder, progress=report)
+        reporter.note(downloaded=[t.tile_id for t in missing])
+        share0 = DOWNLOAD_SHARE
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    out = settings.jobs_dir() / "sites" / (f"region-{stamp}" if len(files) > 1 else f"region-{stamp}.geojson")
+    scan = ["scan", *map(str, files), "--out", str(reporter.noted.get("out", out)), "--db", args.db or "",
+            "--model", args.model, "--impact-model", args.impact_model,
+            "--radius", f"{args.radius:g}", "--off-target-radius", f"{args.off_target_radius:g}"]  # fmt: skip
+    if args.scheduler:
+        scan += ["--scheduler", args.scheduler]
+    elif args.workers:
+        scan += ["--workers", str(args.workers)]
+    reporter.note(out=str(reporter.noted.get("out", out)))
+    result = scan_in_job(build_parser().parse_args(scan), reporter, share0, 1.0 - share0)
+    result["tiles"] = len(files)
+    result["downloaded"] = len(missing)
+    result["summary"] = f"{len(files)} tile(s) ({len(missing)} downloaded), {result['summary']}"
+    return result
+
+
+def add_parsers(sub: Any) -> None:
+    """``region``."""
+    from cli.imagery import BOUNDS_LIKE, add_recipe_options
+
+    p = sub.add_parser("region", help="a region end to end as one job: download, scan, store, match")
+    p._negative_number_matcher = BOUNDS_LIKE  # "-44.2,-20.2,-43.9,-20.0" is a value, not an option
+    p.add_argument("region", help="'west,south,east,north' in degrees, or a CSV or GeoJSON file of regions")
+    p.add_argument("--side-m", type=float, help="square side in metres for CSV rows given as centre + label")
+    add_recipe_options(p)
+    p.add_argument("--folder", help="where the region's tiles are kept (default <data>/scenes/earth_engine)")
+    p.add_argument("--model", default=settings.DEFAULT_DISCOVERY_MODEL, help="discovery model (pinned to its version)")
+    p.add_argument("--impact-model", default=settings.DEFAULT_IMPACT_MODEL, help="impact model, or 'none'")
+    add_cluster_options(p)
+    add_radius_options(p)
+    p.add_argument("--by", required=True, help="the reviewer or supervisor starting it")
+    p.add_argument("--wait", action="store_true", help="run it in this process instead of the background")
+    add_store_option(p)
+    p.set_defaults(func=cmd_region)
