@@ -61,6 +61,9 @@ def cmd_region(args: argparse.Namespace) -> int:
     folder = _folder(args)
     files = tile_files(plan, folder)
     missing = [f.name for f in files if not f.exists()]
+    if args.download_only and not missing:
+        print(f"Every tile of this region is already in {folder}: nothing to download.")
+        return 0
     if missing:
         try:
             config_from(os.environ, read_secrets())
@@ -70,9 +73,10 @@ def cmd_region(args: argparse.Namespace) -> int:
     impact = "none" if args.impact_model.lower() == "none" else pinned_model(args.impact_model, store)
     argv = region_argv(args.region, plan.recipe, folder, str(store.path), model=model, impact_model=impact,
                        by=who.username, workers=args.workers, scheduler=args.scheduler,
-                       side_m=args.side_m)  # fmt: skip
-    title = (f"region {', '.join(r.label for r in plan.regions)}: {len(files)} tile(s), {plan.area_km2:,.0f} km²"
-             + (f", {len(missing)} to download" if missing else ", all here"))  # fmt: skip
+                       side_m=args.side_m) + (["--download-only"] if args.download_only else [])  # fmt: skip
+    labels = ", ".join(r.label for r in plan.regions)
+    title = (("download " if args.download_only else "") + f"region {labels}: {len(files)} tile(s), "
+             f"{plan.area_km2:,.0f} km²" + (f", {len(missing)} to download" if missing else ", all here"))  # fmt: skip
     job_id = store.write(lambda con: create_job(con, who, "region", scan_subject(files), title, argv))
     return start_job(store, job_id, title, args.wait)
 
@@ -106,6 +110,10 @@ def region_work(args: argparse.Namespace, reporter: JobReporter) -> dict[str, An
         download_tiles(ee, plan.recipe, missing, folder, progress=report)
         reporter.note(downloaded=[t.tile_id for t in missing])
         share0 = DOWNLOAD_SHARE
+    if args.download_only:
+        reporter(f"Downloaded {len(missing)} tile(s) into {folder}; {len(files) - len(missing)} were already there")
+        return {"tiles": len(files), "downloaded": len(missing), "files": [str(f) for f in files],
+                "summary": f"{len(missing)} of {len(files)} tile(s) downloaded into {folder}"}  # fmt: skip
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     out = settings.jobs_dir() / "sites" / (f"region-{stamp}" if len(files) > 1 else f"region-{stamp}.geojson")
     scan = ["scan", *map(str, files), "--out", str(reporter.noted.get("out", out)), "--db", args.db or "",
@@ -137,6 +145,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--impact-model", default=settings.DEFAULT_IMPACT_MODEL, help="impact model, or 'none'")
     add_cluster_options(p)
     add_radius_options(p)
+    p.add_argument("--download-only", action="store_true", help="a download job: fetch the missing tiles, scan nothing")
     p.add_argument("--by", required=True, help="the reviewer or supervisor starting it")
     p.add_argument("--wait", action="store_true", help="run it in this process instead of the background")
     add_store_option(p)

@@ -46,13 +46,21 @@ def test_a_region_job_downloads_scans_stores_and_matches_then_runs_from_local_fi
     monkeypatch.setattr(connection, "connect", lambda config: offline_ee)
     monkeypatch.setattr(transfer, "_fetch_url", lambda url: serve_chunk(offline_ee.recorded.downloads[-1]))
     argv = ["region", str(region_file), "--paper-dates", "--workers", "2", "--by", "ana", "--db", db, "--wait"]
+    # A download job first, for one region: it fetches that tile and scans nothing.
+    one = str(region_file.with_name("one.geojson"))
+    features = json.loads(region_file.read_text())["features"][:1]
+    Path(one).write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    assert main(["region", one, "--paper-dates", "--download-only", "--by", "ana", "--db", db, "--wait"]) == 0
+    fetched = store.read(lambda con: get_job(con, 1))
+    assert fetched.state == "done" and fetched.title.startswith("download region mina a: 1 tile(s)")
+    assert fetched.result is not None and fetched.result["downloaded"] == 1 and store.read(all_scans).empty
     code = main(argv)
-    job = store.read(lambda con: get_job(con, 1))
+    job = store.read(lambda con: get_job(con, 2))
     assert code == 0, job.log
     assert job.kind == "region" and job.state == "done" and job.progress == 1.0, job.log
-    assert "2 tile(s), 59 km²" in job.title and "2 to download" in job.title
-    assert job.result is not None and job.result["downloaded"] == 2 and job.result["tiles"] == 2
-    assert "download tile 2/2" in job.log and "scene 2/2: tile" in job.log and "dashboard http" in job.result["cluster"]
+    assert "2 tile(s), 59 km²" in job.title and "1 to download" in job.title  # the other one is here already
+    assert job.result is not None and job.result["downloaded"] == 1 and job.result["tiles"] == 2
+    assert "download tile 1/1" in job.log and "scene 2/2: tile" in job.log and "dashboard http" in job.result["cluster"]
     scans = store.read(all_scans)
     assert list(scans["status"]) == ["finished", "finished"]
     files = sorted((settings.scenes_dir() / "earth_engine").glob("*.tif"))
@@ -64,7 +72,7 @@ def test_a_region_job_downloads_scans_stores_and_matches_then_runs_from_local_fi
     monkeypatch.delenv("MINESCAN_EE_CREDENTIALS")
     monkeypatch.setattr(connection, "connect", lambda config: pytest.fail("no account: must not connect"))
     assert main(argv) == 0, capsys.readouterr().err
-    again = store.read(lambda con: get_job(con, 2))
+    again = store.read(lambda con: get_job(con, 3))
     assert again.state == "done" and "all here" in again.title and again.result["downloaded"] == 0  # type: ignore[index]
     assert "2 already in" in again.log and len(store.read(all_scans)) == 4
 
