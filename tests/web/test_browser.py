@@ -33,16 +33,6 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def browser_context(tmp_path: Path) -> Iterator[Any]:
-    try:
-        bh.ensure_chromium()
-    except bh.BrowserUnavailable as err:
-        pytest.skip(str(err))
-    with bh.chromium(tmp_path / "profile") as context:
-        yield context
-
-
 def _idle(page: Any) -> None:
     bh.settle(page)
     page.wait_for_timeout(300)

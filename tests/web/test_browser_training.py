@@ -65,16 +65,6 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def browser_context(tmp_path: Path) -> Iterator[Any]:
-    try:
-        bh.ensure_chromium()
-    except bh.BrowserUnavailable as err:
-        pytest.skip(str(err))
-    with bh.chromium(tmp_path / "profile") as context:
-        yield context
-
-
 def test_a_training_started_on_the_models_page_finishes_while_the_person_only_watches(
     app_url: str, browser_context: Any
 ) -> None:
