@@ -160,3 +160,21 @@ def test_driver_models_read_cards_only(models: DriverModels) -> None:
     assert isinstance(models.discovery, ScanModel) and models.discovery.card.kind == "discovery"
     with pytest.raises(ClusterError, match="run on the Dask workers"):
         models.discovery.predict(np.zeros((1, 201, 201, 12), np.float32))
+
+
+def test_an_existing_cluster_named_by_its_scheduler_scans_the_same(
+    demo: DemoPaths, cluster: Cluster, models: DriverModels, one_process: ScanResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli.cluster import wants_cluster
+    from cli.main import build_parser
+    from core.scan.cluster import SCHEDULER_ENV, scheduler_from_env
+
+    address = cluster.client.scheduler.address
+    monkeypatch.setenv(SCHEDULER_ENV, address)  # read when asked, not frozen at import
+    assert scheduler_from_env() == address
+    assert wants_cluster(build_parser().parse_args(["scan", str(demo.scene), "--out", "x.geojson"]), 1)
+    with connect(scheduler_from_env()) as remote:
+        assert not remote.local and remote.workers == 2 and f"the scheduler {address}" in remote.describe()
+        result = scan_scene(demo.scene, models.discovery, models.impact, SETTINGS,
+                            engine=engine_for(remote, models, SETTINGS))  # fmt: skip
+    _same(result, one_process)

@@ -92,7 +92,8 @@ def test_a_training_started_on_the_models_page_finishes_while_the_person_only_wa
     bar.first.wait_for(timeout=60_000)
     bar.filter(has_text=re.compile(r"epoch [1-3]/4:")).first.wait_for(timeout=120_000)  # moved with an epoch
     page.screenshot(path=str(SHOTS / "8a_models_training_running.png"), full_page=True)
-    page.locator('[data-testid="stAlert"]', has_text="done: demo_discovery@2").wait_for(timeout=240_000)
+    main = page.get_by_test_id("stMainBlockContainer")  # the sidebar's Jobs panel says it too
+    main.locator('[data-testid="stAlert"]', has_text="done: demo_discovery@2").wait_for(timeout=240_000)
     waited = time.monotonic() - started
     page.screenshot(path=str(SHOTS / "8b_models_training_done.png"), full_page=True)
     # The full run after the end offers the new version (not promoted: a person decides that).
