@@ -88,6 +88,7 @@ def region_work(args: argparse.Namespace, reporter: JobReporter) -> dict[str, An
     from cli.main import build_parser
     from core.imagery.earth_engine.connection import EarthEngineUnavailable
     from core.imagery.earth_engine.transfer import download_tiles
+    from core.jobs.scans import cluster_argv
 
     plan = plan_from_args(args)
     folder = _folder(args)
@@ -119,10 +120,7 @@ def region_work(args: argparse.Namespace, reporter: JobReporter) -> dict[str, An
     scan = ["scan", *map(str, files), "--out", str(reporter.noted.get("out", out)), "--db", args.db or "",
             "--model", args.model, "--impact-model", args.impact_model,
             "--radius", f"{args.radius:g}", "--off-target-radius", f"{args.off_target_radius:g}"]  # fmt: skip
-    if args.scheduler:
-        scan += ["--scheduler", args.scheduler]
-    elif args.workers:
-        scan += ["--workers", str(args.workers)]
+    scan += cluster_argv(args.workers, args.scheduler)
     reporter.note(out=str(reporter.noted.get("out", out)))
     result = scan_in_job(build_parser().parse_args(scan), reporter, share0, 1.0 - share0)
     result["tiles"] = len(files)

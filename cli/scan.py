@@ -86,9 +86,10 @@ def scan_command(args: argparse.Namespace, hooks: ScanHooks | None = None) -> li
     promoted = promoted_models(args)
     impact_ref = None if args.impact_model.lower() == "none" else args.impact_model
     todo = [s for s in scenes if str(s) not in hooks.skip]
+    on_dask = wants_cluster(args, len(todo))
     with ExitStack() as stack:
         engine = None
-        if wants_cluster(args, len(todo)):
+        if on_dask:
             cluster = stack.enter_context(cluster_from_args(args))
             models = driver_models(args.model, impact_ref, promoted)
             discovery, impact = models.discovery, models.impact
@@ -100,7 +101,7 @@ def scan_command(args: argparse.Namespace, hooks: ScanHooks | None = None) -> li
             impact = load_scan_model(impact_ref, promoted) if impact_ref else None
         threshold = args.threshold if args.threshold is not None else discovery.card.threshold
         scan_settings = ScanSettings(threshold=threshold, cells_per_tile=args.cells_per_tile)
-        if wants_cluster(args, len(todo)):
+        if on_dask:
             engine = engine_for(cluster, models, scan_settings)
         if several:
             out.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.imagery.earth_engine.recipe import CompositeRecipe
+from core.jobs.scans import cluster_argv
 
 
 def region_argv(region: str, recipe: CompositeRecipe, folder: Path, store: str, *, model: str, impact_model: str,
@@ -17,8 +18,4 @@ def region_argv(region: str, recipe: CompositeRecipe, folder: Path, store: str, 
             "--model", model, "--impact-model", impact_model, "--by", by, "--db", store]  # fmt: skip
     if side_m:
         argv += ["--side-m", f"{side_m:g}"]
-    if scheduler:
-        argv += ["--scheduler", scheduler]
-    elif workers:
-        argv += ["--workers", str(workers)]
-    return argv
+    return argv + cluster_argv(workers, scheduler)

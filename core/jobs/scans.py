@@ -32,8 +32,11 @@ def scan_argv(scenes: Sequence[Path | str], out_dir: Path, store: str, *, model:
     argv = ["scan", *paths, "--out", str(out), "--db", store, "--model", model, "--impact-model", impact_model]
     if threshold is not None:
         argv += ["--threshold", f"{threshold:g}"]
+    return argv + cluster_argv(workers, scheduler)
+
+
+def cluster_argv(workers: int | None, scheduler: str | None) -> list[str]:
+    """Where a job's tiles run, as options: an existing scheduler wins over local workers; neither, in-process."""
     if scheduler:
-        argv += ["--scheduler", scheduler]
-    elif workers:
-        argv += ["--workers", str(workers)]
-    return argv
+        return ["--scheduler", scheduler]
+    return ["--workers", str(workers)] if workers else []
