@@ -10,6 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from core.imagery.periods import Period
 from core.imagery.provenance import ImageryProvenance, provenance_from_record
 from core.scan.tiles import TileOutput
 from db.connection import StoreError, count_of, returned_id, transaction
@@ -29,17 +30,21 @@ def start_scan(
     tiles_total: int,
     runner: str | None = None,
     imagery_json: str | None = None,
+    period: Period | None = None,
+    period_source: str | None = None,
 ) -> int:
     """Record a scan as running (by ``runner``, host:pid); return its id.
 
-    ``imagery_json`` is where the scene's pixels came from (:meth:`core.imagery.provenance.ImageryProvenance.to_json`).
+    ``imagery_json`` is where the scene's pixels came from (:meth:`core.imagery.provenance.ImageryProvenance.to_json`);
+    ``period`` when they were seen (None: undated) and ``period_source`` how that is known
+    (:data:`core.imagery.periods.PERIOD_SOURCES`).
     """
     west, south, east, north = bounds_lonlat
     row = con.execute(
         """INSERT INTO scan (scene_id, scene_path, scene_crs, west, south, east, north, synthetic,
                discovery_model, discovery_version, impact_model, impact_version, params_json, status, tiles_total,
-               runner, imagery_json)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id""",
+               runner, imagery_json, period_label, period_start, period_end, period_source)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         [
             scene_id,
             scene_path,
@@ -55,6 +60,10 @@ def start_scan(
             tiles_total,
             runner,
             imagery_json,
+            period.label if period else None,
+            period.start if period else None,
+            period.end if period else None,
+            period_source if period else None,
         ],
     ).fetchone()
     return returned_id(row)

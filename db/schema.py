@@ -273,6 +273,56 @@ MIGRATIONS: tuple[str, ...] = (
                epoch(current_timestamp::TIMESTAMP - coalesce(heartbeat_at, created_at)) AS silent_s
         FROM job;
     """,
+    # 12: change over time. A scan's acquisition period (core.imagery.periods; NULL = undated); places = sites of
+    # different scans that overlap (rebuilt from the sites by db.places, never edited by hand); the register status
+    # a decision was taken under; the supervisor's re-queue thresholds (append-only: the latest row applies).
+    """
+    ALTER TABLE scan ADD COLUMN period_label VARCHAR;
+    ALTER TABLE scan ADD COLUMN period_start DATE;
+    ALTER TABLE scan ADD COLUMN period_end DATE;
+    ALTER TABLE scan ADD COLUMN period_source VARCHAR;
+    ALTER TABLE review ADD COLUMN match_status VARCHAR;
+    CREATE TABLE place_site (site_id BIGINT PRIMARY KEY, place_id VARCHAR NOT NULL);
+    CREATE TABLE place_period (
+        place_id VARCHAR NOT NULL,
+        period_label VARCHAR NOT NULL,
+        period_start DATE,
+        period_end DATE,
+        area_km2 DOUBLE NOT NULL,
+        p_max DOUBLE NOT NULL,
+        sites INTEGER NOT NULL,
+        site_id BIGINT NOT NULL,
+        PRIMARY KEY (place_id, period_label)
+    );
+    CREATE TABLE place (
+        place_id VARCHAR PRIMARY KEY,
+        site_id BIGINT NOT NULL,
+        sites INTEGER NOT NULL,
+        periods INTEGER NOT NULL,
+        first_period VARCHAR, first_start DATE,
+        last_period VARCHAR, last_start DATE,
+        latest_covering VARCHAR,
+        persistence VARCHAR NOT NULL,
+        first_area_km2 DOUBLE NOT NULL,
+        prev_area_km2 DOUBLE,
+        last_area_km2 DOUBLE NOT NULL,
+        growth_km2 DOUBLE,
+        growth_pct DOUBLE,
+        new_in_latest BOOLEAN NOT NULL,
+        gone BOOLEAN NOT NULL,
+        lon DOUBLE NOT NULL,
+        lat DOUBLE NOT NULL
+    );
+    CREATE SEQUENCE place_rule_id_seq;
+    CREATE TABLE place_rule (
+        id BIGINT PRIMARY KEY DEFAULT nextval('place_rule_id_seq'),
+        regrowth_pct DOUBLE NOT NULL CHECK (regrowth_pct > 0),
+        regrowth_ha DOUBLE NOT NULL CHECK (regrowth_ha > 0),
+        set_by VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        set_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    """,
 )
 
 

@@ -10,12 +10,21 @@ import pandas as pd
 
 from core.scan.sites import Site
 from db.connection import count_of, transaction
+from db.places import build_places
 
 
 def insert_sites(
-    con: duckdb.DuckDBPyConnection, scan_id: int, sites: Sequence[Site], double_review_share: float = 0.0
+    con: duckdb.DuckDBPyConnection,
+    scan_id: int,
+    sites: Sequence[Site],
+    double_review_share: float = 0.0,
+    *,
+    places: bool = True,
 ) -> int:
     """Store the sites of a scan, all or nothing; sites already stored by an identical scan are skipped.
+
+    The places are rebuilt in the same transaction (``places=False`` leaves that to a later
+    :func:`db.places.build_places`, for bulk loads).
 
     A share ``double_review_share`` of the new sites (chosen by a hash of their id: stable, spread over the queue)
     is marked for double review: two reviewers decide them blind to each other.
@@ -59,6 +68,8 @@ def insert_sites(
                    WHERE scan_id = ? AND hash(id) % 1000 < ? ON CONFLICT DO NOTHING""",
                 [scan_id, round(1000 * double_review_share)],
             )
+        if places:
+            build_places(con)
     return count_of(con, "SELECT count(*) FROM site") - before
 
 

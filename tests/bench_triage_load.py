@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 
 from core.access.users import Identity
+from core.imagery.periods import parse_period
 from core.register import RegisterEntry, RegisterImport
 from core.register.matching import MatchSettings
 from db.connection import connect
+from db.places import build_places
 from db.registers import insert_register
 from db.scans import start_scan
 from db.sites import site_points
@@ -30,39 +32,63 @@ from db.workflows import rematch
 REVIEWER = Identity("ana", "reviewer", "Ana", "password")
 
 
-def fill_store(path: Path, n_sites: int, n_decisions: int, n_dams: int = 1_000, seed: int = 0) -> list[int]:
-    """A store with ``n_sites`` sites over Minas Gerais and Pará, ``n_dams`` register dams, ``n_decisions`` reviews."""
+def fill_store(
+    path: Path, n_sites: int, n_decisions: int, n_dams: int = 1_000, seed: int = 0, periods: int = 3
+) -> list[int]:
+    """A store with ``n_sites`` sites over Minas Gerais and Pará seen over ``periods`` yearly scans (2023 on: most
+    places in every period, growing; a tenth new in the latest, a tenth gone after the first), ``n_dams`` register
+    dams, ``n_decisions`` reviews; the places built from them (the time it takes is printed)."""
     rng = np.random.default_rng(seed)
     n_dams = min(n_dams, n_sites // 7)  # each dam sits 300 m from every 7th site
     n_decisions = min(n_decisions, n_sites)
     con = connect(path)
-    scan_id = start_scan(
-        con, scene_id="load", scene_path="/nonexistent/load.tif", scene_crs="EPSG:4326",
-        bounds_lonlat=(-56.0, -22.0, -42.0, -2.0), synthetic=True, discovery=("load", "1"), impact=("imp", "1"),
-        params={}, tiles_total=1,
-    )  # fmt: skip
-    lon = rng.uniform(-56.0, -42.0, n_sites)
-    lat = rng.uniform(-22.0, -2.0, n_sites)
-    d = 0.0012
-    outlines = [
-        f"POLYGON (({x - d} {y - d}, {x + d} {y - d}, {x + d} {y + d}, {x - d} {y + d}, {x - d} {y - d}))"
-        for x, y in zip(lon, lat, strict=True)
-    ]
-    frame = pd.DataFrame(
-        {
-            "scan_id": scan_id, "scene_id": "load", "discovery_model": "load", "discovery_version": "1",
-            "impact_model": "imp", "impact_version": "1", "lon": lon, "lat": lat,
-            "area_km2": rng.uniform(0.07, 3.0, n_sites), "p_max": rng.uniform(0.6, 1.0, n_sites),
-            "p_mean": rng.uniform(0.6, 0.9, n_sites), "cell_count": rng.integers(1, 40, n_sites),
-            "impact_class": rng.choice(["high_impact", "low_impact"], n_sites), "impact_probs_json": None,
-            "outline_wkt": outlines,
-        }
-    )  # fmt: skip
+    n_loc = int(np.ceil(n_sites / (periods - 0.2))) if periods > 1 else n_sites  # a tenth new, a tenth gone
+    base_lon = rng.uniform(-56.0, -42.0, n_loc)
+    base_lat = rng.uniform(-22.0, -2.0, n_loc)
+    base_area = rng.uniform(0.07, 3.0, n_loc)
+    frames, left = [], n_sites
+    for j in range(periods):
+        scan_id = start_scan(
+            con, scene_id=f"load_{2023 + j}", scene_path=f"/nonexistent/load_{2023 + j}.tif", scene_crs="EPSG:4326",
+            bounds_lonlat=(-56.0, -22.0, -42.0, -2.0), synthetic=True, discovery=("load", "1"), impact=("imp", "1"),
+            params={}, tiles_total=1, period=parse_period(str(2023 + j)), period_source="typed",
+        )  # fmt: skip
+        k = np.arange(n_loc)
+        seen = ~(((k % 10) == 0) & (j < periods - 1)) & ~(((k % 10) == 1) & (j > 0)) if periods > 1 else k >= 0
+        idx = k[seen][:left]
+        left -= len(idx)
+        grow = 1.0 + 0.15 * j
+        lon = base_lon[idx] + rng.normal(0, 0.0002, len(idx))
+        lat = base_lat[idx] + rng.normal(0, 0.0002, len(idx))
+        d = 0.0012 * np.sqrt(grow)
+        outlines = [
+            f"POLYGON (({x - d} {y - d}, {x + d} {y - d}, {x + d} {y + d}, {x - d} {y + d}, {x - d} {y - d}))"
+            for x, y in zip(lon, lat, strict=True)
+        ]
+        frames.append(pd.DataFrame(
+            {
+                "scan_id": scan_id, "scene_id": f"load_{2023 + j}", "discovery_model": "load", "discovery_version": "1",
+                "impact_model": "imp", "impact_version": "1", "lon": lon, "lat": lat,
+                "area_km2": base_area[idx] * grow, "p_max": rng.uniform(0.6, 1.0, len(idx)),
+                "p_mean": rng.uniform(0.6, 0.9, len(idx)), "cell_count": rng.integers(1, 40, len(idx)),
+                "impact_class": rng.choice(["high_impact", "low_impact"], len(idx)), "impact_probs_json": None,
+                "outline_wkt": outlines,
+            }
+        ))  # fmt: skip
+        con.execute("UPDATE scan SET status = 'finished' WHERE id = ?", [scan_id])
+    frame = pd.concat(frames, ignore_index=True)
+    lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
+    n_dams = min(n_dams, len(frame) // 7)
     con.register("new_sites", frame)
     con.execute(
         """INSERT INTO site (scan_id, scene_id, discovery_model, discovery_version, impact_model, impact_version,
                lon, lat, area_km2, p_max, p_mean, cell_count, impact_class, impact_probs_json, outline_wkt)
            SELECT * FROM new_sites"""
+    )
+    build = build_places(con)
+    print(
+        f"places built: {build.places:,} places from {build.sites:,} sites over {len(build.periods)} periods in "
+        f"{build.seconds:.1f} s"
     )
     con.execute("INSERT INTO double_review (site_id) SELECT id FROM site WHERE hash(id) % 1000 < 100")
     dams = tuple(

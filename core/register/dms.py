@@ -127,3 +127,26 @@ def parse_lon_brazil(text: str, *, allow_overflow: bool = False) -> float:
         ValueError: not a coordinate, or beyond ±180°.
     """
     return parse_dms(text, "W", allow_overflow=allow_overflow)
+
+
+def dms(lat: float, lon: float, decimals: int = 1) -> str:
+    """A point as people write it on paper: ``20°07'11.2"S 44°07'25.6"W`` (seconds to ``decimals`` places).
+
+    Rounding carries over (``59.96"`` becomes the next minute), so the text never reads ``60.0"``.
+
+    Raises:
+        ValueError: a latitude beyond ±90° or a longitude beyond ±180°.
+    """
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"({lat}, {lon}) is not a latitude, longitude pair")
+    parts = []
+    for value, positive, negative in ((lat, "N", "S"), (lon, "E", "W")):
+        unit = 10**decimals
+        ticks = round(abs(value) * 3600 * unit)
+        degrees, rest = divmod(ticks, 3600 * unit)
+        minutes, seconds = divmod(rest, 60 * unit)
+        whole, fraction = divmod(seconds, unit)
+        sec = f"{whole:02d}.{fraction:0{decimals}d}" if decimals > 0 else f"{whole:02d}"
+        hemisphere = negative if value < 0 and ticks else positive
+        parts.append(f"{degrees}°{minutes:02d}'{sec}\"{hemisphere}")
+    return " ".join(parts)

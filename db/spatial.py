@@ -1,0 +1,41 @@
+"""DuckDB's spatial extension, loaded from the ``duckdb-extension-spatial`` wheel (``INSTALL spatial`` would
+download it at run time, which fails offline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from db.connection import StoreError
+
+
+def extension_file() -> Path:
+    """The spatial extension shipped by the ``duckdb-extension-spatial`` wheel for this DuckDB version."""
+    import duckdb_extension_spatial  # only the place builder needs it
+
+    path = Path(duckdb_extension_spatial.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+    return path / "spatial.duckdb_extension"
+
+
+def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
+    """Load the spatial extension into ``con`` (once per connection).
+
+    Raises:
+        StoreError: the wheel is missing or was built for another DuckDB version (reinstall requirements.txt).
+    """
+    loaded = con.execute(
+        "SELECT count(*) FROM duckdb_extensions() WHERE extension_name = 'spatial' AND loaded"
+    ).fetchone()
+    if loaded and loaded[0]:
+        return
+    path = extension_file()
+    if not path.is_file():
+        raise StoreError(
+            f"DuckDB's spatial extension for DuckDB {duckdb.__version__} is not installed ({path} is missing): "
+            f"install requirements.txt again (duckdb and duckdb-extension-spatial must have the same version)"
+        )
+    try:
+        con.execute(f"LOAD '{path.as_posix()}'")
+    except duckdb.Error as err:
+        raise StoreError(f"DuckDB's spatial extension cannot be loaded: {str(err).splitlines()[0][:200]}") from None
