@@ -20,6 +20,7 @@ from db.workflows import resume_scan, scan_into_store
 from ui import auth, jobs, resources, state
 from ui.model_info import card_summary, model_cards, scene_choices
 from ui.provenance import show_imagery
+from ui.scan_period import period_input
 
 identity = auth.require_page("scan")
 st.title("Scan a scene")
@@ -41,6 +42,7 @@ else:
 imagery = scene_provenance(scene) if scene is not None else None
 if imagery is not None:  # an unreadable file says nothing here; the scan explains why it cannot be read
     show_imagery(imagery, "Imagery of this scene")
+typed_period, period_ok = period_input(scene)
 
 cards = model_cards(settings.model_roots())
 facts = read_scene_facts(scene) if scene is not None else None
@@ -124,11 +126,16 @@ if background:
         help="Each worker is a process that loads the models once and scans tiles; workers share the cores.",
     ))  # fmt: skip
 run = st.button(
-    "Start the scan job" if background else "Run the scan", type="primary", disabled=scene is None or not discovery_name
+    "Start the scan job" if background else "Run the scan",
+    type="primary",
+    disabled=scene is None or not discovery_name or not period_ok,
 )
 if run and background and scene is not None and discovery_name:
     try:
-        job_id = jobs.start_scan(identity, [scene], discovery_name, impact_name, workers or None, threshold)
+        job_id = jobs.start_scan(
+            identity, [scene], discovery_name, impact_name, workers or None, threshold,
+            typed_period.label if typed_period else None,
+        )  # fmt: skip
     except MineScanError as err:
         resources.show_error(err)
         st.stop()
@@ -147,6 +154,7 @@ if run and not background:
             ScanSettings(threshold=threshold),
             MatchSettings(),
             progress=resources.tile_progress(bar),
+            period=typed_period,
         )
     except MineScanError as err:
         bar.empty()  # no "Starting…" left on screen after an error

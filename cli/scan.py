@@ -22,7 +22,8 @@ from cli.common import (
 )
 from core import settings
 from core.errors import MineScanError
-from db.scans import scan_summary
+from core.imagery.periods import Period, parse_period
+from db.scans import scan_record, scan_summary
 
 if TYPE_CHECKING:
     from core.scan.pipeline import ScanModel, ScanResult, ScanSettings, TileEngine
@@ -83,6 +84,7 @@ def scan_command(args: argparse.Namespace, hooks: ScanHooks | None = None) -> li
     _check_out(out, several)
     if args.resume is not None and (args.db is None or several):
         raise MineScanError("--resume continues one scan kept in the store: add --db (and the same scene and models)")
+    typed_period(args)  # a typo in --period is refused before any model loads
     promoted = promoted_models(args)
     impact_ref = None if args.impact_model.lower() == "none" else args.impact_model
     todo = [s for s in scenes if str(s) not in hooks.skip]
@@ -158,6 +160,22 @@ def _write_result(args: argparse.Namespace, result: ScanResult, out: Path, thres
         print_evaluation(result, Path(args.truth))
 
 
+_UNDATED_NOTE = (
+    "Acquisition period: not recorded in the file and not given: the scan is undated and its sites cannot be "
+    "followed over time (give --period, e.g. --period 2024)"
+)
+
+
+def typed_period(args: argparse.Namespace) -> Period | None:
+    """The period typed with ``--period`` (None when not given).
+
+    Raises:
+        PeriodError: text that is not a period, with what is accepted.
+    """
+    text = getattr(args, "period", None)
+    return parse_period(text) if text else None
+
+
 def _scan_into_store(
     args: argparse.Namespace,
     scene: Path,
@@ -183,8 +201,10 @@ def _scan_into_store(
 
     stored = scan_into_store(
         store, scene, discovery, impact, scan_settings, match_settings(args), progress, resume=resume,
-        engine=engine, on_scan=started,
+        engine=engine, on_scan=started, period=typed_period(args),
     )  # fmt: skip
+    period = store.read(lambda con: scan_record(con, stored.scan_id)).get("period_label")
+    print(f"Acquisition period: {period}" if isinstance(period, str) else _UNDATED_NOTE)
     summary = store.read(lambda con: scan_summary(con, stored.scan_id))
     counts = summary.groupby("status")["sites"].sum().to_dict() if not summary.empty else {}
     print(f"Stored as scan {stored.scan_id}: {stored.new_sites} new site(s); by register status: {counts}")
@@ -249,6 +269,11 @@ def add_parsers(sub: Any) -> None:
             add_radius_options(p)
             p.add_argument("--truth", help="optional ground-truth GeoJSON to score the result against")
             p.add_argument("--cells-per-tile", type=int, default=40, help="tile size in output cells (memory)")
+            p.add_argument(
+                "--period",
+                help="with --db: when the imagery was acquired, for a file that does not record it (2024, 2024-Q2, "
+                "2024-05, 2024-03-01/2024-06-01); refused if the file records another period",
+            )
             p.add_argument(
                 "--resume",
                 type=int,

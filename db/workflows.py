@@ -17,6 +17,7 @@ from core import settings as app_settings
 from core.access.users import Identity, require
 from core.errors import MineScanError, StoreKindError
 from core.imagery.geo import to_wgs84
+from core.imagery.periods import Period, period_of_scene, scan_period
 from core.imagery.pictures import picture_in_background
 from core.imagery.provenance import ImageryProvenance, provenance_from_record
 from core.imagery.raster import SceneInfo, open_scene
@@ -206,6 +207,7 @@ def scan_into_store(
     resume: int | None = None,
     engine: TileEngine | None = None,
     on_scan: Callable[[int], None] | None = None,
+    period: Period | None = None,
 ) -> StoredScan:
     """Scan ``path``, store the scan and its sites, and redo the register matching.
 
@@ -213,10 +215,15 @@ def scan_into_store(
     (``resume`` = its id) without computing those tiles again. The sites, the scan's totals and the new matching
     are written in one transaction at the end: a store never holds half a scan's sites. A scene that cannot be
     read is refused before anything is stored; a scan that fails half way is kept as 'failed' with its reason.
+
+    The scan records the scene's acquisition period: the imagery recipe's dates or the file's tags, else
+    ``period`` (what the user typed for a local file), else none (undated). The places are rebuilt with the sites.
     """
     path = Path(path)
     info = open_scene(path, discovery.card.bands)
     check_scene_for_scan(info, settings)  # refuse bad input before anything is stored
+    provenance = info.provenance
+    seen, seen_from = scan_period(period_of_scene(info.tags, provenance.start, provenance.end), period)
     if info.synthetic and _demo_scene(path):
         write(target, claim_for_demo)
     else:
@@ -244,6 +251,8 @@ def scan_into_store(
                 tiles_total=len(plan_tiles(info.height, info.width, settings.cells_per_tile)),
                 runner=runner_id(),
                 imagery_json=info.provenance.to_json(),
+                period=seen,
+                period_source=seen_from,
             ),
         )
 
@@ -280,8 +289,9 @@ def scan_into_store(
 
 
 def _demo_scene(path: Path) -> bool:
-    """Whether ``path`` is the demo's own scene (the demo store scans nothing else)."""
-    return path.name == app_settings.DEMO_SCENE_FILE and (path.parent / app_settings.DEMO_REGISTER_FILE).is_file()
+    """Whether ``path`` is one of the demo's own scenes (the demo store scans nothing else)."""
+    names = (app_settings.DEMO_SCENE_FILE, app_settings.DEMO_LATER_SCENE_FILE)
+    return path.name in names and (path.parent / app_settings.DEMO_REGISTER_FILE).is_file()
 
 
 def read(target: Target, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:

@@ -62,7 +62,7 @@ def start_training(identity: Identity, model_name: str, training_set_id: int, fi
 
 
 def start_scan(identity: Identity, scenes: Sequence[Path], model: str, impact_model: str, workers: int | None,
-               threshold: float | None = None) -> int:  # fmt: skip
+               threshold: float | None = None, period: str | None = None) -> int:  # fmt: skip
     """Queue a scan of ``scenes`` with these exact model versions and start its runner; return the job id.
 
     Raises:
@@ -70,7 +70,7 @@ def start_scan(identity: Identity, scenes: Sequence[Path], model: str, impact_mo
     """
     store = resources.store()
     argv = scan_argv(scenes, settings.jobs_dir() / "sites", str(store.path), model=model, impact_model=impact_model,
-                     workers=workers, threshold=threshold)  # fmt: skip
+                     workers=workers, threshold=threshold, period=period)  # fmt: skip
     title = scan_title(scenes, workers, None)
     return _launch(store.write(lambda con: create_job(con, identity, "scan", scan_subject(scenes), title, argv)))
 

@@ -203,3 +203,24 @@ def period_tags(period: Period) -> dict[str, str]:
 def within_years(a: Period, b: Period, years: float = 2.0) -> bool:
     """True when the starts of ``a`` and ``b`` are at most ``years`` apart (the persistence window)."""
     return abs((a.start - b.start).days) <= round(365.25 * years)
+
+
+def scan_period(recorded: tuple[Period, str] | None, typed: Period | None) -> tuple[Period | None, str | None]:
+    """The period a scan records and its source: what the scene records (:func:`period_of_scene`), else what the
+    user typed (``typed``), else none (an undated scan).
+
+    Raises:
+        PeriodError: the user typed a period other than the one the scene records.
+    """
+    if recorded is not None:
+        period, source = recorded
+        if typed is not None and typed != period:
+            where = "its imagery recipe" if source == "recipe" else "its tags"
+            raise PeriodError(
+                f"the scene records its period as {period.label} ({where}); you gave {typed.label}. Leave the "
+                f"period empty to use the scene's, or scan the file that was acquired in {typed.label}"
+            )
+        return period, source
+    if typed is not None:
+        return typed, "typed"
+    return None, None

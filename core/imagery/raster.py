@@ -21,6 +21,7 @@ from rasterio.windows import Window
 
 from core.errors import BandMismatchError, InvalidSceneError, NoValidDataError
 from core.imagery.bands import S2_12_BANDS, S2_13_BANDS, canonical_band_name
+from core.imagery.periods import Period, period_of_scene
 from core.imagery.provenance import ImageryProvenance, provenance_from_tags
 
 #: Integer digital numbers are divided by this to give reflectance (Sentinel-2 L1C convention).
@@ -187,17 +188,31 @@ def open_scene(path: Path | str, bands: tuple[str, ...]) -> SceneInfo:
         ) from None
 
 
-def scene_provenance(path: Path | str) -> ImageryProvenance | None:
-    """Where a scene file's pixels came from, read from its tags alone (no band check, no pixels); ``None`` when
-    the file cannot be opened (the scan says why when it is run)."""
+def _file_tags(path: Path | str) -> dict[str, str] | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             with rasterio.open(Path(path)) as src:
-                tags = dict(src.tags())
+                return dict(src.tags())
     except (RasterioIOError, RasterioError, OSError):
         return None
-    return provenance_from_tags(tags, synthetic=_synthetic(tags))
+
+
+def scene_provenance(path: Path | str) -> ImageryProvenance | None:
+    """Where a scene file's pixels came from, read from its tags alone (no band check, no pixels); ``None`` when
+    the file cannot be opened (the scan says why when it is run)."""
+    tags = _file_tags(path)
+    return None if tags is None else provenance_from_tags(tags, synthetic=_synthetic(tags))
+
+
+def scene_period(path: Path | str) -> tuple[Period, str] | None:
+    """When a scene file's pixels were acquired and where that is recorded (``recipe`` or ``tags``), read from its
+    tags alone; ``None`` when the file records no period or cannot be opened."""
+    tags = _file_tags(path)
+    if tags is None:
+        return None
+    provenance = provenance_from_tags(tags, synthetic=_synthetic(tags))
+    return period_of_scene(tags, provenance.start, provenance.end)
 
 
 def _synthetic(tags: dict[str, str]) -> bool:

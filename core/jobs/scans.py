@@ -23,7 +23,7 @@ def scan_title(scenes: Sequence[Path | str], workers: int | None, scheduler: str
 
 def scan_argv(scenes: Sequence[Path | str], out_dir: Path, store: str, *, model: str, impact_model: str,
               workers: int | None = None, scheduler: str | None = None, threshold: float | None = None,
-              now: datetime | None = None) -> list[str]:  # fmt: skip
+              now: datetime | None = None, period: str | None = None) -> list[str]:  # fmt: skip
     """The ``scan`` command line a scan job runs: the same command a person can type. Sites go to a new file (one
     scene) or folder (several) under ``out_dir``, named by the time the job was made."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
@@ -32,6 +32,8 @@ def scan_argv(scenes: Sequence[Path | str], out_dir: Path, store: str, *, model:
     argv = ["scan", *paths, "--out", str(out), "--db", store, "--model", model, "--impact-model", impact_model]
     if threshold is not None:
         argv += ["--threshold", f"{threshold:g}"]
+    if period:
+        argv += ["--period", period]
     return argv + cluster_argv(workers, scheduler)
 
 
