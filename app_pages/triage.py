@@ -227,7 +227,12 @@ impacts = f4.multiselect(
 )
 decided_choice = f5.radio("Show", ["Undecided", "Decided", "All"], horizontal=True, key="triage_show")
 decided = {"Undecided": False, "Decided": True, "All": None}[decided_choice]
-ORDER_LABELS = {"risk": "Highest risk first", "uncertain": "Least certain first (teaches the model most)"}
+ORDER_LABELS = {
+    "risk": "Highest risk first",
+    "uncertain": "Least certain first (teaches the model most)",
+    "new": "New this period first",
+    "growth": "Grew most first",
+}
 order = st.radio("Order", list(ORDERS), horizontal=True, key="triage_order", format_func=ORDER_LABELS.__getitem__)
 queue = QueueFilter(scan_id, tuple(states), tuple(statuses), tuple(impacts), decided, order)
 # The store ranks all sites; the page holds one page of them. Double-review sites stay blind (only this

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from core.access.users import Identity, require
+from core.review.queue import RequeueRule
 from core.scan.grid import STRIDE_PX
 from db.connection import count_of, transaction
 from db.spatial import load_spatial
@@ -199,4 +201,23 @@ def places_are_current(con: duckdb.DuckDBPyConnection) -> bool:
     return (
         count_of(con, "SELECT count(*) FROM site s LEFT JOIN place_site p ON p.site_id = s.id WHERE p.site_id IS NULL")
         == 0
+    )
+
+
+def requeue_rule(con: duckdb.DuckDBPyConnection) -> RequeueRule:
+    """The re-queue thresholds a supervisor set last (the defaults when none did)."""
+    row = con.execute("SELECT regrowth_pct, regrowth_ha FROM place_rule ORDER BY id DESC LIMIT 1").fetchone()
+    return RequeueRule(float(row[0]), float(row[1])) if row else RequeueRule()
+
+
+def set_requeue_rule(con: duckdb.DuckDBPyConnection, who: Identity, rule: RequeueRule) -> None:
+    """Record new re-queue thresholds (kept with every earlier setting, who set it and when).
+
+    Raises:
+        PermissionDenied: ``who`` is not a supervisor.
+    """
+    require(who, "supervise")
+    con.execute(
+        "INSERT INTO place_rule (regrowth_pct, regrowth_ha, set_by, role) VALUES (?, ?, ?, ?)",
+        [rule.growth_pct, rule.growth_ha, who.username, who.role],
     )

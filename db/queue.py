@@ -10,9 +10,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from core.review.queue import IMPACT_ORDER, STATUS_ORDER, QueueFilter
+from core.review.queue import IMPACT_ORDER, STATUS_ORDER, QueueFilter, RequeueRule
 from db.connection import count_of
-from db.exports import PICKED_BY_IDS_SQL, SITE_ROWS_SQL, not_rated_params
+from db.exports import SITE_ROWS_SQL, not_rated_params
+from db.places import requeue_rule
 
 #: Double-review sites fewer than two reviewers have decided ('blind'), and one reviewer's own latest decisions.
 #: Parameter: $reviewer.
@@ -22,30 +23,59 @@ blind AS (
     LEFT JOIN review r ON r.site_id = d.site_id AND r.kind = 'decision'
     GROUP BY d.site_id HAVING count(DISTINCT r.reviewer) < 2
 ), own AS (
-    SELECT site_id, decision, reason, note, reviewer, decided_at FROM review WHERE reviewer = $reviewer
+    SELECT * FROM review WHERE reviewer = $reviewer
     QUALIFY row_number() OVER (PARTITION BY site_id ORDER BY decided_at DESC, id DESC) = 1
 )"""
-#: The columns the queue filters and sorts on, as one reviewer sees them (on blind sites only their own decision).
-#: Parameter: $reviewer. Narrow on purpose: ranking 100,000 sites must not drag their outlines along.
+#: Each place's latest decision as one reviewer sees it (on blind sites only their own), with the place's area in
+#: the period of the decided site and the register status the decision was taken under. Parameter: $reviewer.
+_PLACE_DECISION_SQL = f"""
+{_BLIND_OWN_SQL}, site_decision AS (
+    SELECT r.* FROM latest_review r ANTI JOIN blind b ON b.site_id = r.site_id
+    UNION ALL BY NAME
+    SELECT o.* FROM own o SEMI JOIN blind b ON b.site_id = o.site_id
+), place_decision AS (
+    SELECT ps.place_id, r.site_id AS decided_site_id, r.decision, r.reason, r.note, r.reviewer, r.role,
+           r.decided_at, coalesce(r.match_status, dm.status) AS decided_status,
+           coalesce(pp.area_km2, ds.area_km2) AS decided_area_km2,
+           coalesce(dc.period_label, 'undated') AS decided_period
+    FROM site_decision r JOIN place_site ps ON ps.site_id = r.site_id
+    JOIN site ds ON ds.id = r.site_id JOIN scan dc ON dc.id = ds.scan_id
+    LEFT JOIN site_match dm ON dm.site_id = r.site_id
+    LEFT JOIN place_period pp ON pp.place_id = ps.place_id AND pp.period_label = coalesce(dc.period_label, 'undated')
+    QUALIFY row_number() OVER (PARTITION BY ps.place_id ORDER BY r.decided_at DESC, r.id DESC) = 1
+)"""  # noqa: S608
+#: One row per place, as one reviewer sees it: the place's latest site, its register status and measures over time,
+#: and its decision -- none when the place was confirmed or rejected and has since grown beyond the supervisor's
+#: threshold ($regrowth_pct, $regrowth_ha) or changed register status ('changed'; the earlier decision is kept as
+#: ``earlier_decision``). Parameters: $reviewer, $regrowth_pct, $regrowth_ha, $only_sites (NULL: every place).
+#: Narrow on purpose: ranking 100,000 sites must not drag their outlines along.
 _SLIM_SQL = f"""
-WITH {_BLIND_OWN_SQL}, slim AS (
-    SELECT s.id AS site_id, s.scan_id, s.lon, s.lat, s.p_max, s.area_km2, s.impact_class, m.status AS match_status,
-           d.state AS nearest_dam_state,
+WITH {_PLACE_DECISION_SQL}, placed AS (
+    SELECT p.site_id, p.place_id, s.scan_id, s.lon, s.lat, s.p_max, s.area_km2, s.impact_class,
+           m.status AS match_status, d.state AS nearest_dam_state,
            abs(s.p_max - coalesce(TRY_CAST(json_extract_string(c.params_json, '$.threshold') AS DOUBLE), 0.6))
                AS margin,
-           CASE WHEN b.site_id IS NULL THEN r.decision ELSE o.decision END AS decision
-    FROM site s
+           p.new_in_latest, coalesce(p.growth_km2, 0) AS growth_km2, pd.decision AS earlier_decision,
+           coalesce(pd.decision IN ('confirmed', 'rejected') AND (
+               (p.last_area_km2 - pd.decided_area_km2) * 100 > $regrowth_ha
+               OR (pd.decided_area_km2 > 0 AND p.last_area_km2 > pd.decided_area_km2 * (1 + $regrowth_pct / 100))
+               OR coalesce(pd.decided_status, '') <> coalesce(m.status, '')), false) AS changed
+    FROM place p
+    JOIN site s ON s.id = p.site_id
     JOIN scan c ON c.id = s.scan_id
     LEFT JOIN site_match m ON m.site_id = s.id
     LEFT JOIN registered_site d ON d.id = m.nearest_dam
-    LEFT JOIN latest_review r ON r.site_id = s.id
-    LEFT JOIN blind b ON b.site_id = s.id
-    LEFT JOIN own o ON o.site_id = s.id
+    LEFT JOIN place_decision pd ON pd.place_id = p.place_id
+    WHERE CAST($only_sites AS BIGINT[]) IS NULL OR p.site_id IN (SELECT unnest(CAST($only_sites AS BIGINT[])))
+), slim AS (
+    SELECT *, CASE WHEN changed THEN NULL ELSE earlier_decision END AS decision FROM placed
 )
 """  # noqa: S608
 #: The filter (:class:`core.review.queue.QueueFilter`). Parameters: see :func:`filter_params`.
 _QUEUE_WHERE = """
-WHERE (CAST($scan_id AS BIGINT) IS NULL OR scan_id = $scan_id)
+WHERE (CAST($scan_id AS BIGINT) IS NULL
+       OR place_id IN (SELECT ps.place_id FROM place_site ps JOIN site x ON x.id = ps.site_id
+                       WHERE x.scan_id = $scan_id))
   AND (len(CAST($states AS VARCHAR[])) = 0 OR list_contains(CAST($states AS VARCHAR[]), nearest_dam_state))
   AND (len(CAST($statuses AS VARCHAR[])) = 0 OR list_contains(CAST($statuses AS VARCHAR[]), match_status))
   AND (len(CAST($impacts AS VARCHAR[])) = 0
@@ -58,6 +88,8 @@ SELECT site_id FROM slim {_QUEUE_WHERE}
 ORDER BY (decision IS NOT NULL),
          CASE WHEN $order = 'uncertain' THEN margin END,
          coalesce(list_position(CAST($status_order AS VARCHAR[]), match_status), 99),
+         CASE WHEN $order = 'new' THEN NOT new_in_latest END,
+         CASE WHEN $order = 'growth' THEN -growth_km2 END,
          coalesce(list_position(CAST($impact_order AS VARCHAR[]), impact_class), 99),
          p_max DESC, area_km2 DESC, site_id
 LIMIT $limit OFFSET $offset"""  # noqa: S608 -- a top-N sort: numbering every row with a window function costs 3x
@@ -66,42 +98,59 @@ QUEUE_DENSITY_SQL = f"""{_SLIM_SQL}
 SELECT (floor(lon / $cell) + 0.5) * $cell AS lon, (floor(lat / $cell) + 0.5) * $cell AS lat, count(*) AS sites,
        count(*) FILTER (WHERE decision IS NULL) AS undecided
 FROM slim {_QUEUE_WHERE} GROUP BY ALL"""  # noqa: S608
-#: Full rows of the given sites as one reviewer sees them. Parameters: $reviewer, $site_ids, the 'not rated' texts.
-QUEUE_ROWS_SQL = f"""
-WITH {_BLIND_OWN_SQL}, {PICKED_BY_IDS_SQL}, base AS ({SITE_ROWS_SQL})
-SELECT base.* REPLACE (
-           CASE WHEN b.site_id IS NULL THEN base.decision ELSE o.decision END AS decision,
-           CASE WHEN b.site_id IS NULL THEN base.reason ELSE o.reason END AS reason,
-           CASE WHEN b.site_id IS NULL THEN base.note ELSE o.note END AS note,
-           CASE WHEN b.site_id IS NULL THEN base.reviewer ELSE o.reviewer END AS reviewer,
-           CASE WHEN b.site_id IS NULL THEN base.decided_at ELSE o.decided_at END AS decided_at),
-       b.site_id IS NOT NULL AS blind
-FROM base LEFT JOIN blind b ON b.site_id = base.site_id LEFT JOIN own o ON o.site_id = base.site_id
+#: Full rows of the given places' latest sites ($only_sites) as one reviewer sees them, with the place's history
+#: and, when it changed since it was decided, the earlier decision. Parameters: those of :data:`_SLIM_SQL` and the
+#: 'not rated' texts.
+QUEUE_ROWS_SQL = f"""{_SLIM_SQL}, picked AS (SELECT * FROM site WHERE id IN (SELECT site_id FROM slim)),
+base AS ({SITE_ROWS_SQL})
+SELECT base.* REPLACE (q.decision AS decision,
+           CASE WHEN q.changed THEN NULL ELSE pd.reason END AS reason,
+           CASE WHEN q.changed THEN NULL ELSE pd.note END AS note,
+           CASE WHEN q.changed THEN NULL ELSE pd.reviewer END AS reviewer,
+           CASE WHEN q.changed THEN NULL ELSE pd.decided_at END AS decided_at),
+       b.site_id IS NOT NULL AS blind,
+       p.place_id, p.sites AS place_sites, p.periods, p.first_period, p.last_period, p.persistence, p.new_in_latest,
+       p.gone, p.first_area_km2, p.last_area_km2, p.growth_km2, p.growth_pct, q.changed,
+       q.earlier_decision, pd.reason AS earlier_reason, pd.reviewer AS earlier_reviewer,
+       pd.decided_at AS earlier_decided_at, pd.decided_period AS earlier_period,
+       pd.decided_area_km2 AS earlier_area_km2,
+       pd.decided_site_id AS earlier_site_id
+FROM base JOIN slim q ON q.site_id = base.site_id
+JOIN place p ON p.place_id = q.place_id
+LEFT JOIN place_decision pd ON pd.place_id = q.place_id
+LEFT JOIN blind b ON b.site_id = base.site_id
 """  # noqa: S608
 
 
-def filter_params(reviewer: str, f: QueueFilter) -> dict[str, Any]:
-    """The named parameters of the queue's filter, as ``reviewer`` sees the queue."""
+def filter_params(reviewer: str, f: QueueFilter, rule: RequeueRule | None = None) -> dict[str, Any]:
+    """The named parameters of the queue's filter, as ``reviewer`` sees the queue under ``rule`` (default: the
+    defaults; :func:`db.places.requeue_rule` reads the supervisor's)."""
+    rule = rule or RequeueRule()
     return {"reviewer": reviewer, "scan_id": f.scan_id, "states": list(f.states), "statuses": list(f.statuses),
-            "impacts": list(f.impacts), "decided": f.decided}  # fmt: skip
+            "impacts": list(f.impacts), "decided": f.decided, "regrowth_pct": rule.growth_pct,
+            "regrowth_ha": rule.growth_ha, "only_sites": None}  # fmt: skip
 
 
 def queue_page(
     con: duckdb.DuckDBPyConnection, reviewer: str, queue: QueueFilter, *, limit: int, offset: int = 0
 ) -> tuple[pd.DataFrame, int]:
-    """One page of the ranked triage queue as ``reviewer`` sees it, with a ``rank`` column, and the total count.
+    """One page of the ranked triage queue as ``reviewer`` sees it, with a ``rank`` column, and the total count:
+    one row per place (its latest site), with its history (``place_id``, first and last period, growth...).
 
     The order is the filter's: :data:`core.review.queue.ORDERS` (by risk: undecided first; register status; impact;
     P(mine); area. Least certain: undecided first; P(mine) nearest the scan's threshold; then by risk).
     On double-review sites fewer than two reviewers have decided (``blind``), only the reviewer's own decision.
+    A place decided on an earlier date keeps its decision unless it grew beyond the supervisor's threshold or its
+    register status changed (``changed``: back in the queue, with ``earlier_decision`` and who took it when).
     """
-    where = filter_params(reviewer, queue)
+    where = filter_params(reviewer, queue, requeue_rule(con))
     order = {"status_order": list(STATUS_ORDER), "impact_order": list(IMPACT_ORDER), "order": queue.order,
              "limit": limit, "offset": offset}  # fmt: skip
     ranks = con.execute(QUEUE_RANK_SQL, {**where, **order}).fetchall()
     total = count_of(con, QUEUE_COUNT_SQL, where)
     ids = [int(r[0]) for r in ranks]
-    rows = con.execute(QUEUE_ROWS_SQL, {"reviewer": reviewer, "site_ids": ids, **not_rated_params()}).df()
+    slim_params = {k: where[k] for k in ("reviewer", "regrowth_pct", "regrowth_ha")}
+    rows = con.execute(QUEUE_ROWS_SQL, {**slim_params, "only_sites": ids, **not_rated_params()}).df()
     rank = {site_id: offset + k for k, site_id in enumerate(ids, start=1)}
     page = rows.assign(rank=rows["site_id"].map(rank).astype("int64")).sort_values("rank", ignore_index=True)
     return page, total
@@ -112,15 +161,16 @@ def queue_density(
 ) -> pd.DataFrame:
     """Every site the filter keeps, counted on a ``cell_deg`` grid (lon, lat of the cell centre, sites, undecided):
     the whole queue on the map at the cost of a few thousand points."""
-    return con.execute(QUEUE_DENSITY_SQL, {**filter_params(reviewer, queue), "cell": cell_deg}).df()
+    return con.execute(QUEUE_DENSITY_SQL, {**filter_params(reviewer, queue, requeue_rule(con)), "cell": cell_deg}).df()
 
 
 def queue_version(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
-    """A token that changes whenever the queue could: a decision, new sites, a register import, double review."""
+    """A token that changes whenever the queue could: a decision, new sites, a register import, double review, the
+    re-queue thresholds."""
     row = con.execute(
         """SELECT (SELECT coalesce(max(id), 0) FROM review), (SELECT coalesce(max(id), 0) FROM site),
                   (SELECT coalesce(max(id), 0) FROM register_snapshot), (SELECT count(*) FROM double_review),
-                  (SELECT count(*) FROM site_match)"""
+                  (SELECT count(*) FROM site_match), (SELECT coalesce(max(id), 0) FROM place_rule)"""
     ).fetchone()
     return tuple(int(v) for v in row) if row else ()
 

@@ -23,7 +23,8 @@ def add_review(
     role: str | None = None,
     kind: str = "decision",
 ) -> int:
-    """Append a decision on a site (earlier decisions stay in the history); return the review id.
+    """Append a decision on a site (earlier decisions stay in the history); return the review id. The register
+    status the site has now is kept with it (a place whose status changes later comes back to the queue).
 
     ``reviewer`` and ``role`` come from the signed-in identity (:func:`db.workflows.decide` checks the role).
 
@@ -42,9 +43,9 @@ def add_review(
         raise StoreError(f"there is no site {site_id} to review")
     with transaction(con):
         row = con.execute(
-            """INSERT INTO review (site_id, reviewer, decision, reason, note, seconds_spent, role, kind)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-            [site_id, reviewer.strip(), decision, reason, note, seconds_spent, role, kind],
+            """INSERT INTO review (site_id, reviewer, decision, reason, note, seconds_spent, role, kind, match_status)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT status FROM site_match WHERE site_id = ?)) RETURNING id""",
+            [site_id, reviewer.strip(), decision, reason, note, seconds_spent, role, kind, site_id],
         ).fetchone()
     return returned_id(row)
 

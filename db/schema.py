@@ -344,4 +344,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except duckdb.Error:
             con.execute("ROLLBACK")
             raise
+    if current < _PLACES_VERSION <= len(MIGRATIONS):
+        from db.places import build_places  # the places of the sites stored before there were places
+
+        if con.execute("SELECT count(*) FROM site").fetchone() != (0,):
+            build_places(con)
     return len(MIGRATIONS)
+
+
+#: The migration that brought places (built from the sites already stored when a store reaches it).
+_PLACES_VERSION = 12

@@ -24,8 +24,44 @@ UNCERTAIN_EXPLAINED = (
     "Least certain first: the sites whose P(mine) is nearest the scan's threshold, where the model is least sure "
     "and a decision teaches it most; undecided sites before decided ones."
 )
+NEW_EXPLAINED = (
+    "New this period first: within each register group, the places first seen in the latest imagery of their area "
+    "(seen nowhere in the earlier imagery of the same area) come before the rest, then by risk."
+)
+GROWTH_EXPLAINED = (
+    "Grew most first: within each register group, the places whose area grew most since the period before come "
+    "first (in hectares), then by risk."
+)
 #: The queue orders a reviewer can choose, with what each one means.
-ORDERS: dict[str, str] = {"risk": RANKING_EXPLAINED, "uncertain": UNCERTAIN_EXPLAINED}
+ORDERS: dict[str, str] = {
+    "risk": RANKING_EXPLAINED,
+    "uncertain": UNCERTAIN_EXPLAINED,
+    "new": NEW_EXPLAINED,
+    "growth": GROWTH_EXPLAINED,
+}
+
+
+@dataclass(frozen=True)
+class RequeueRule:
+    """When a place already confirmed or rejected comes back to the queue: its area grew by more than
+    ``growth_pct`` percent or more than ``growth_ha`` hectares since the decision (or its register status changed).
+    A supervisor sets it; these are the defaults."""
+
+    growth_pct: float = 50.0
+    growth_ha: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not (self.growth_pct > 0 and self.growth_ha > 0):
+            raise ValueError(
+                f"the re-queue thresholds must be positive; got {self.growth_pct:g} % and {self.growth_ha:g} ha"
+            )
+
+    def describe(self) -> str:
+        """The rule in one line for a reviewer."""
+        return (
+            f"A confirmed or rejected place comes back when it grew by more than {self.growth_pct:g} % or "
+            f"{self.growth_ha:g} ha since the decision, or its register status changed."
+        )
 
 
 @dataclass(frozen=True)
