@@ -59,7 +59,7 @@ WITH {_PLACE_DECISION_SQL}, placed AS (
            coalesce(pd.decision IN ('confirmed', 'rejected') AND (
                (p.last_area_km2 - pd.decided_area_km2) * 100 > $regrowth_ha
                OR (pd.decided_area_km2 > 0 AND p.last_area_km2 > pd.decided_area_km2 * (1 + $regrowth_pct / 100))
-               OR coalesce(pd.decided_status, '') <> coalesce(m.status, '')), false) AS changed
+               OR coalesce(pd.decided_status, 'not matched') <> coalesce(m.status, 'not matched')), false) AS changed
     FROM place p
     JOIN site s ON s.id = p.site_id
     JOIN scan c ON c.id = s.scan_id

@@ -24,7 +24,8 @@ def add_review(
     kind: str = "decision",
 ) -> int:
     """Append a decision on a site (earlier decisions stay in the history); return the review id. The register
-    status the site has now is kept with it (a place whose status changes later comes back to the queue).
+    status the site has now ('not matched' before any register) is kept with it (a place whose status changes
+    later comes back to the queue).
 
     ``reviewer`` and ``role`` come from the signed-in identity (:func:`db.workflows.decide` checks the role).
 
@@ -44,7 +45,8 @@ def add_review(
     with transaction(con):
         row = con.execute(
             """INSERT INTO review (site_id, reviewer, decision, reason, note, seconds_spent, role, kind, match_status)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT status FROM site_match WHERE site_id = ?)) RETURNING id""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce((SELECT status FROM site_match WHERE site_id = ?), 'not matched'))
+               RETURNING id""",
             [site_id, reviewer.strip(), decision, reason, note, seconds_spent, role, kind, site_id],
         ).fetchone()
     return returned_id(row)
