@@ -18,18 +18,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from core.demo import DemoPaths, demo_is_complete, make_demo, make_demo_scene
 
     out = Path(args.out) if args.out else settings.demo_dir()
-    present = DemoPaths.under(out).truth.is_file() if args.scene_only else demo_is_complete(out)
+    present = DemoPaths.under(out).scene_files_exist() if args.scene_only else demo_is_complete(out)
     if args.if_missing and present:
         print(f"Demo data already present in {out}")
         return 0
     started = time.perf_counter()
     if args.scene_only:
-        print(f"Generating the synthetic demo scene ({args.size} x {args.size} px) ...", flush=True)
+        periods = " and ".join(settings.DEMO_PERIODS)
+        print(f"Generating the synthetic demo scene ({args.size} x {args.size} px, {periods}) ...", flush=True)
         paths = make_demo_scene(out, seed=args.seed, size=args.size)
     else:
         paths = make_demo(out, seed=args.seed, size=args.size, progress=say)
     print(f"Synthetic demo data written to {paths.root} in {time.perf_counter() - started:.0f} s")
-    print(f"  scene:    {paths.scene}\n  truth:    {paths.truth}\n  register: {paths.register}")
+    for (period, scene), (_, truth) in zip(paths.period_scenes, paths.period_truths, strict=True):
+        print(f"  scene {period}: {scene}\n  truth {period}: {truth}")
+    print(f"  register:   {paths.register}")
     return 0
 
 
@@ -49,9 +52,11 @@ def cmd_demo_store(args: argparse.Namespace) -> int:
         settings.demo_dir(),
         load_scan_model(settings.DEFAULT_DISCOVERY_MODEL),
         load_scan_model(settings.DEFAULT_IMPACT_MODEL),
-        progress=progress_bar("Scanning the synthetic demo scene"),
+        progress=progress_bar("Scanning a synthetic demo scene"),
     )
-    print(f"Demo ready: scan {stored.scan_id}, {len(stored.result.sites)} candidate sites (synthetic scene).")
+    for scan, period in zip(stored, settings.DEMO_PERIODS, strict=False):
+        print(f"Demo {period}: scan {scan.scan_id}, {len(scan.result.sites)} candidate sites (synthetic scene).")
+    print("Demo ready: the sites of both periods are joined into places seen over time.")
     return 0
 
 

@@ -6,11 +6,41 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import bench, campaign, demo, export, imagery, jobs, learning, region, registry, scan, store, training, users
+from cli import (
+    bench,
+    campaign,
+    demo,
+    export,
+    imagery,
+    jobs,
+    learning,
+    places,
+    region,
+    registry,
+    scan,
+    store,
+    training,
+    users,
+)
 from core.errors import MineScanError
 
 #: In the order ``--help`` lists them.
-GROUPS = (demo, training, learning, jobs, campaign, users, store, scan, region, registry, imagery, export, bench)
+GROUPS = (
+    demo,
+    training,
+    learning,
+    jobs,
+    campaign,
+    users,
+    store,
+    scan,
+    region,
+    registry,
+    imagery,
+    places,
+    export,
+    bench,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,10 @@ REAL_RGB_MODEL = "tailings_rgb"
 #: The synthetic demo's scene and register file names (core.demo writes them; the store recognises them).
 DEMO_SCENE_FILE = "scene.tif"
 DEMO_REGISTER_FILE = "anm_register_demo.csv"
+#: The synthetic demo's acquisition periods in time order: ``DEMO_SCENE_FILE`` is the first, the later scene the
+#: second (the same land a year on: grown pits, a new tailings dam, a false alarm gone).
+DEMO_PERIODS: tuple[str, str] = ("2024", "2025")
+DEMO_LATER_SCENE_FILE = "scene_2025.tif"
 
 
 def data_dir() -> Path:

@@ -1,4 +1,4 @@
-"""The demo set-up: the synthetic demo scene (made if missing), its register and its scan, into a demo store.
+"""The demo set-up: the synthetic demo scenes (made if missing), their register and their scans, into a demo store.
 
 The one store module that imports the synthetic generator (``core.demo``); production paths never reach it.
 """
@@ -20,13 +20,20 @@ def set_up_demo(
     discovery: ScanModel,
     impact: ScanModel | None,
     progress: Progress | None = None,
-) -> StoredScan:
-    """One click for a new user: make the synthetic demo scene if missing, import its register once, scan it."""
+    *,
+    periods: int | None = None,
+) -> tuple[StoredScan, ...]:
+    """One click for a new user: make the synthetic demo scenes if missing, import their register once, and scan
+    each period's scene (the first ``periods`` of them; None: all), in time order; return the scans."""
     paths = DemoPaths.under(demo_root)
     write(target, claim_for_demo)
-    if not paths.truth.is_file():
+    if not paths.scene_files_exist():
         make_demo_scene(demo_root)
     known = read(target, snapshots)
     if not (known["source_file"] == paths.register.name).any():
         import_register(target, paths.register, "dam", MatchSettings())
-    return scan_into_store(target, paths.scene, discovery, impact, ScanSettings(), MatchSettings(), progress)
+    scenes = paths.period_scenes[:periods]
+    return tuple(
+        scan_into_store(target, scene, discovery, impact, ScanSettings(), MatchSettings(), progress)
+        for _, scene in scenes
+    )

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 
 import duckdb
+import pandas as pd
 
 from core.access.users import Identity, require
 from core.review.queue import RequeueRule
@@ -221,3 +222,56 @@ def set_requeue_rule(con: duckdb.DuckDBPyConnection, who: Identity, rule: Requeu
         "INSERT INTO place_rule (regrowth_pct, regrowth_ha, set_by, role) VALUES (?, ?, ?, ?)",
         [rule.growth_pct, rule.growth_ha, who.username, who.role],
     )
+
+
+#: Whether a place's decision is out of date: it was a confirmation or a rejection and the place (``p``) has since
+#: grown by more than $regrowth_pct percent or $regrowth_ha hectares from its area in the decided period, or its
+#: latest site's register status (``m``) differs from the one the decision (``pd``) was taken under.
+CHANGED_SQL = """coalesce(pd.decision IN ('confirmed', 'rejected') AND (
+    (p.last_area_km2 - pd.decided_area_km2) * 100 > $regrowth_ha
+    OR (pd.decided_area_km2 > 0 AND p.last_area_km2 > pd.decided_area_km2 * (1 + $regrowth_pct / 100))
+    OR coalesce(pd.decided_status, 'not matched') <> coalesce(m.status, 'not matched')), false)"""
+
+#: One row per place with its latest sighting's register status and its latest decision on any of its sites (as
+#: the store holds it, not one reviewer's blind view), whether that decision is out of date under $regrowth_pct
+#: and $regrowth_ha, and its latest outline.
+_PLACE_ROWS_SQL = f"""
+WITH decided AS (
+    SELECT ps.place_id, r.decision, r.reason, r.note, r.reviewer, r.role, r.decided_at,
+           coalesce(r.match_status, dm.status, 'not matched') AS decided_status,
+           coalesce(pp.area_km2, ds.area_km2) AS decided_area_km2,
+           coalesce(dc.period_label, 'undated') AS decided_period
+    FROM latest_review r JOIN place_site ps ON ps.site_id = r.site_id
+    JOIN site ds ON ds.id = r.site_id JOIN scan dc ON dc.id = ds.scan_id
+    LEFT JOIN site_match dm ON dm.site_id = r.site_id
+    LEFT JOIN place_period pp ON pp.place_id = ps.place_id AND pp.period_label = coalesce(dc.period_label, 'undated')
+    QUALIFY row_number() OVER (PARTITION BY ps.place_id ORDER BY r.decided_at DESC, r.id DESC) = 1
+)
+SELECT p.place_id, p.lon, p.lat, p.sites, p.periods, p.first_period, p.last_period, p.latest_covering,
+       p.persistence, p.new_in_latest, p.gone, 100 * p.first_area_km2 AS first_area_ha,
+       100 * p.last_area_km2 AS last_area_ha, 100 * p.growth_km2 AS growth_ha, p.growth_pct,
+       coalesce(m.status, 'not matched') AS match_status, pd.decision AS latest_decision,
+       pd.reason AS decision_reason, pd.reviewer AS decided_by, pd.decided_at, pd.decided_period,
+       {CHANGED_SQL} AS changed_since_decision,
+       p.site_id, s.outline_wkt
+FROM place p JOIN site s ON s.id = p.site_id
+LEFT JOIN site_match m ON m.site_id = p.site_id
+LEFT JOIN decided pd ON pd.place_id = p.place_id
+ORDER BY p.first_start NULLS LAST, p.place_id
+"""  # noqa: S608
+
+
+def place_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every place with first and last seen, persistence, growth, register status, latest decision, and its area
+    in hectares per period (a column ``area_ha_<period>`` per period, in time order; empty where not seen)."""
+    rule = requeue_rule(con)
+    rows = con.execute(_PLACE_ROWS_SQL, {"regrowth_pct": rule.growth_pct, "regrowth_ha": rule.growth_ha}).df()
+    periods = con.execute(
+        "SELECT place_id, period_label, period_start, 100 * area_km2 AS area_ha FROM place_period"
+    ).df()
+    order = periods.sort_values("period_start", na_position="last")["period_label"].drop_duplicates().tolist()
+    wide = periods.pivot(index="place_id", columns="period_label", values="area_ha").reindex(columns=order)
+    wide.columns = [f"area_ha_{label}" for label in wide.columns]
+    out = rows.merge(wide, left_on="place_id", right_index=True, how="left")
+    first = list(rows.columns[:-2])
+    return out[[*first, *wide.columns, "site_id", "outline_wkt"]]

@@ -13,7 +13,7 @@ import pandas as pd
 from core.review.queue import IMPACT_ORDER, STATUS_ORDER, QueueFilter, RequeueRule
 from db.connection import count_of
 from db.exports import SITE_ROWS_SQL, not_rated_params
-from db.places import requeue_rule
+from db.places import CHANGED_SQL, requeue_rule
 
 #: Double-review sites fewer than two reviewers have decided ('blind'), and one reviewer's own latest decisions.
 #: Parameter: $reviewer.
@@ -56,10 +56,7 @@ WITH {_PLACE_DECISION_SQL}, placed AS (
            abs(s.p_max - coalesce(TRY_CAST(json_extract_string(c.params_json, '$.threshold') AS DOUBLE), 0.6))
                AS margin,
            p.new_in_latest, coalesce(p.growth_km2, 0) AS growth_km2, pd.decision AS earlier_decision,
-           coalesce(pd.decision IN ('confirmed', 'rejected') AND (
-               (p.last_area_km2 - pd.decided_area_km2) * 100 > $regrowth_ha
-               OR (pd.decided_area_km2 > 0 AND p.last_area_km2 > pd.decided_area_km2 * (1 + $regrowth_pct / 100))
-               OR coalesce(pd.decided_status, 'not matched') <> coalesce(m.status, 'not matched')), false) AS changed
+           {CHANGED_SQL} AS changed
     FROM place p
     JOIN site s ON s.id = p.site_id
     JOIN scan c ON c.id = s.scan_id

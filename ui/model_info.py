@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from core.model_card import ModelCard, list_cards
+from core.settings import DEMO_LATER_SCENE_FILE, DEMO_PERIODS, DEMO_SCENE_FILE
 
 
 def model_cards(roots: Sequence[Path]) -> list[ModelCard]:
@@ -57,12 +58,13 @@ def version_rows(cards: Sequence[ModelCard], promoted: Mapping[str, str]) -> lis
 
 
 def scene_choices(demo_dir: Path, scenes_dir: Path) -> dict[str, Path]:
-    """Scenes a user can pick: the demo scene (labelled synthetic) and GeoTIFFs in the imagery folder and its
-    sub-folders (Earth Engine downloads go to ``earth_engine/``), by path relative to the folder. Files still being
-    downloaded (``.tif.partial``) are not offered."""
+    """Scenes a user can pick: the demo's scene of each period (labelled synthetic) and GeoTIFFs in the imagery
+    folder and its sub-folders (Earth Engine downloads go to ``earth_engine/``), by path relative to the folder.
+    Files still being downloaded (``.tif.partial``) are not offered."""
     out: dict[str, Path] = {}
-    if (demo_dir / "scene.tif").is_file():
-        out["Demo scene (synthetic, not real imagery)"] = demo_dir / "scene.tif"
+    for period, name in zip(DEMO_PERIODS, (DEMO_SCENE_FILE, DEMO_LATER_SCENE_FILE), strict=True):
+        if (demo_dir / name).is_file():
+            out[f"Demo scene {period} (synthetic, not real imagery)"] = demo_dir / name
     if scenes_dir.is_dir():
         found = [p for p in scenes_dir.rglob("*") if p.is_file() and p.suffix.lower() in (".tif", ".tiff")]
         for path in sorted(found, key=lambda p: p.relative_to(scenes_dir).as_posix()):

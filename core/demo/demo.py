@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from core.demo.geotiff import SCENE_DESCRIPTION, write_bands, write_mask
+from core.demo.later_period import later_layers
 from core.demo.layout import SiteCounts
 from core.demo.patches import (
     DISCOVERY_PATCH_PX,
@@ -22,13 +23,16 @@ from core.demo.patches import (
 )
 from core.demo.register import write_register_csv
 from core.demo.register_plan import PlantedDam, plan_register
-from core.demo.scene import DEMO_ORIGIN_XY, SyntheticScene, generate_scene
-from core.demo.truth import truth_collection, write_truth
+from core.demo.scene import DEMO_ORIGIN_XY, SceneLayers, SyntheticScene, build_layers, generate_scene, render_layers
+from core.demo.truth import later_truth_collection, truth_collection, write_truth
+from core.imagery.periods import parse_period, period_tags
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES
-from core.settings import DEMO_REGISTER_FILE, DEMO_SCENE_FILE
+from core.settings import DEMO_LATER_SCENE_FILE, DEMO_PERIODS, DEMO_REGISTER_FILE, DEMO_SCENE_FILE
 
 DONE_FILE = "DONE.json"
-FORMAT_VERSION = 1
+#: 2: the demo scene has two periods (``scene.tif`` and ``scene_2025.tif``, each tagged with its period).
+FORMAT_VERSION = 2
+LATER_TRUTH_FILE = f"truth_{DEMO_PERIODS[1]}.geojson"
 #: Sites per 1536 px training scene: denser than the demo scene, so the patch sets are varied.
 TRAINING_COUNTS = SiteCounts(
     open_pit_mine=3,
@@ -46,7 +50,11 @@ _TRAINING_GAP_PX = 130.0
 
 @dataclass(frozen=True)
 class DemoPaths:
-    """Where :func:`make_demo` puts each output under ``root``."""
+    """Where :func:`make_demo` puts each output under ``root``.
+
+    ``scene`` and ``truth`` are the first period's (:data:`~core.settings.DEMO_PERIODS`), ``later_scene`` and
+    ``later_truth`` the second's.
+    """
 
     root: Path
     scene: Path
@@ -56,6 +64,8 @@ class DemoPaths:
     train_mask_dir: Path
     discovery_patches: Path
     impact_patches: Path
+    later_scene: Path
+    later_truth: Path
 
     @classmethod
     def under(cls, root: Path) -> DemoPaths:
@@ -70,7 +80,24 @@ class DemoPaths:
             train_mask_dir=root / "train" / "mask",
             discovery_patches=root / "patches" / "discovery",
             impact_patches=root / "patches" / "impact",
+            later_scene=root / DEMO_LATER_SCENE_FILE,
+            later_truth=root / LATER_TRUTH_FILE,
         )
+
+    @property
+    def period_scenes(self) -> tuple[tuple[str, Path], ...]:
+        """(period label, scene) of every demo period, in time order."""
+        return (DEMO_PERIODS[0], self.scene), (DEMO_PERIODS[1], self.later_scene)
+
+    @property
+    def period_truths(self) -> tuple[tuple[str, Path], ...]:
+        """(period label, truth GeoJSON) of every demo period, in time order."""
+        return (DEMO_PERIODS[0], self.truth), (DEMO_PERIODS[1], self.later_truth)
+
+    def scene_files_exist(self) -> bool:
+        """True when the scenes and truths of every period and the register are there (what a scan needs)."""
+        files = [path for _, path in (*self.period_scenes, *self.period_truths)]
+        return all(path.is_file() for path in (*files, self.register))
 
 
 def training_origin(k: int) -> tuple[float, float]:
@@ -108,9 +135,25 @@ def _prepare(paths: DemoPaths) -> None:
             old.unlink()
 
 
-def _write_demo_scene(paths: DemoPaths, scene: SyntheticScene, seed: int) -> dict[str, int]:
-    tags = {"DESCRIPTION": SCENE_DESCRIPTION, "MINESCAN_SEED": str(seed)}
-    write_bands(paths.scene, scene.dn, scene.transform, scene.crs, tags)
+def _scene_tags(seed: int, period: str) -> dict[str, str]:
+    return {"DESCRIPTION": SCENE_DESCRIPTION, "MINESCAN_SEED": str(seed), **period_tags(parse_period(period))}
+
+
+def _write_demo_scenes(paths: DemoPaths, layers: SceneLayers, seed: int) -> dict[str, int]:
+    """Both periods' scenes and truths, and the register (of the first period's dams)."""
+    counts, register_ids = _write_demo_scene(paths, render_layers(layers), seed)
+    later, changes = later_layers(layers)
+    scene = render_layers(later)
+    write_bands(paths.later_scene, scene.dn, scene.transform, scene.crs, _scene_tags(seed, DEMO_PERIODS[1]))
+    collection = later_truth_collection(
+        scene, changes, paths.later_scene.name, register_ids, DEMO_PERIODS, paths.truth.name
+    )
+    write_truth(paths.later_truth, collection)
+    return {**counts, "grown_sites": len(changes.grown), "new_sites": len(changes.new), "gone_sites": len(changes.gone)}
+
+
+def _write_demo_scene(paths: DemoPaths, scene: SyntheticScene, seed: int) -> tuple[dict[str, int], dict[str, str]]:
+    write_bands(paths.scene, scene.dn, scene.transform, scene.crs, _scene_tags(seed, DEMO_PERIODS[0]))
     dams = []
     for feat in scene.features:
         if feat.kind == "tailings_dam" and feat.dam_rc is not None:
@@ -124,8 +167,8 @@ def _write_demo_scene(paths: DemoPaths, scene: SyntheticScene, seed: int) -> dic
     )
     write_register_csv(paths.register, register)
     ids = {row.site_id: row.register_id for row in register if row.site_id is not None}
-    write_truth(paths.truth, truth_collection(scene, paths.scene.name, ids))
-    return {
+    write_truth(paths.truth, truth_collection(scene, paths.scene.name, ids, DEMO_PERIODS[0]))
+    counts = {
         "targets": sum(f.target for f in scene.features),
         "confusers": sum(not f.target and f.kind != "nodata" for f in scene.features),
         "nodata_areas": sum(f.kind == "nodata" for f in scene.features),
@@ -133,6 +176,7 @@ def _write_demo_scene(paths: DemoPaths, scene: SyntheticScene, seed: int) -> dic
         "registered_dams": len(ids),
         "register_rows": len(register),
     }
+    return counts, ids
 
 
 def _training_scene(paths: DemoPaths, k: int, seed: int, train_size: int) -> SyntheticScene:
@@ -168,8 +212,9 @@ def make_demo(
 ) -> DemoPaths:
     """Generate the demo data under ``out_dir``; the same arguments give byte-identical files.
 
-    Writes the evaluation scene (never used for training), its truth and ANM register, ``n_train_scenes``
-    training scenes with masks, and patch sets cut from the training scenes only; ``DONE.json`` comes last.
+    Writes the evaluation scene of both periods (never used for training), their truths and the ANM register,
+    ``n_train_scenes`` training scenes with masks, and patch sets cut from the training scenes only; ``DONE.json``
+    comes last.
 
     Raises:
         ValueError: a size below 512 px, no training scene, or a patch count below 1.
@@ -180,7 +225,7 @@ def make_demo(
     paths = DemoPaths.under(out_dir)
     _prepare(paths)
     say(f"scene 1/{n_train_scenes + 1}: demo scene {size} x {size} px (seed {seed})")
-    demo_counts = _write_demo_scene(paths, generate_scene(seed, size, DEMO_ORIGIN_XY), seed)
+    demo_counts = _write_demo_scenes(paths, build_layers(seed, size, DEMO_ORIGIN_XY), seed)
     params = {
         "seed": seed,
         "size": size,
@@ -245,15 +290,16 @@ def _require(written: dict[str, dict[str, int]], n_discovery: int, n_impact: int
 
 
 def demo_is_complete(out_dir: Path) -> bool:
-    """True when ``out_dir`` holds a finished demo: ``DONE.json`` and every file and patch it lists."""
+    """True when ``out_dir`` holds a finished demo of this format: ``DONE.json`` and every file and patch it lists."""
     paths = DemoPaths.under(out_dir)
     try:
         done: dict[str, Any] = json.loads((paths.root / DONE_FILE).read_text(encoding="utf-8"))
         n_train = int(done["parameters"]["n_train_scenes"])
         patches = done["counts"]["patches"]
+        current = done["format_version"] == FORMAT_VERSION
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    if not all(p.is_file() for p in (paths.scene, paths.truth, paths.register)):
+    if not current or not paths.scene_files_exist():
         return False
     for k in range(n_train):
         if not (
@@ -271,12 +317,13 @@ def demo_is_complete(out_dir: Path) -> bool:
 
 
 def make_demo_scene(out_dir: Path, *, seed: int = 7, size: int = 3072) -> DemoPaths:
-    """Write only the evaluation scene, its truth and its register (no training data): what a scan needs.
+    """Write only the evaluation scene of both periods, their truths and the register (no training data): what a
+    scan needs.
 
     The files are identical to the ones :func:`make_demo` writes with the same seed and size.
     """
     _check(size, 1, 512, 1, 1)
     paths = DemoPaths.under(out_dir)
     paths.root.mkdir(parents=True, exist_ok=True)
-    _write_demo_scene(paths, generate_scene(seed, size, DEMO_ORIGIN_XY), seed)
+    _write_demo_scenes(paths, build_layers(seed, size, DEMO_ORIGIN_XY), seed)
     return paths

@@ -81,21 +81,34 @@ def build_site(rng: np.random.Generator, spot: Placement, elev_m: np.ndarray) ->
     return replace(stamp, row0=row0, col0=col0, anchor_rc=moved)
 
 
-def footprint_polygon(stamp: Stamp) -> Polygon:
-    """The stamp's footprint as one polygon in scene (col, row) pixel coordinates, following pixel edges."""
-    mask = stamp.footprint.astype(np.uint8)
-    to_scene = Affine.translation(stamp.col0, stamp.row0)
+def mask_polygon(mask: np.ndarray, row0: int = 0, col0: int = 0) -> Polygon:
+    """The largest part of ``mask`` (placed at ``row0, col0``) as a polygon in scene (col, row) pixel coordinates,
+    following pixel edges."""
+    values = mask.astype(np.uint8)
+    to_scene = Affine.translation(col0, row0)
     parts = [
-        shape(geom) for geom, value in rasterio.features.shapes(mask, mask=mask > 0, transform=to_scene) if value == 1
+        shape(geom)
+        for geom, value in rasterio.features.shapes(values, mask=values > 0, transform=to_scene)
+        if value == 1
     ]
     return max(parts, key=lambda g: g.area)
 
 
+def mask_centre(mask: np.ndarray, row0: int = 0, col0: int = 0) -> tuple[float, float]:
+    """Centre (row, col) in the scene of the ``mask`` pixel deepest inside the mask."""
+    depth = depth_inside(mask)
+    r, c = np.unravel_index(int(np.argmax(depth)), depth.shape)
+    return row0 + r + 0.5, col0 + c + 0.5
+
+
+def footprint_polygon(stamp: Stamp) -> Polygon:
+    """The stamp's footprint as one polygon in scene (col, row) pixel coordinates, following pixel edges."""
+    return mask_polygon(stamp.footprint, stamp.row0, stamp.col0)
+
+
 def footprint_centre(stamp: Stamp) -> tuple[float, float]:
     """Centre (row, col) of the footprint pixel deepest inside the footprint."""
-    depth = depth_inside(stamp.footprint)
-    r, c = np.unravel_index(int(np.argmax(depth)), depth.shape)
-    return stamp.row0 + r + 0.5, stamp.col0 + c + 0.5
+    return mask_centre(stamp.footprint, stamp.row0, stamp.col0)
 
 
 def plant(

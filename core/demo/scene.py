@@ -121,6 +121,82 @@ def _atmosphere(rng: np.random.Generator, size: int) -> Atmosphere:
     )
 
 
+@dataclass(frozen=True)
+class SceneLayers:
+    """What a scene is rendered from: the painted canvas, its sites, and the light and texture over it.
+
+    ``placements`` holds every reserved disc (towns and pivots too) and ``ground_m`` the elevation before the sites
+    were dug or built, so a later period can grow a site or plant a new one on the same land.
+    """
+
+    canvas: Canvas
+    features: tuple[PlantedFeature, ...]
+    placements: tuple[lay.Placement, ...]
+    rivers: tuple[River, ...]
+    rules: lay.Rules
+    ground_m: np.ndarray
+    atmosphere: Atmosphere
+    texture: np.ndarray
+    transform: Affine
+    seed: int
+
+
+def build_layers(
+    seed: int,
+    size: int = 768,
+    origin_xy: tuple[float, float] = DEMO_ORIGIN_XY,
+    *,
+    counts: lay.SiteCounts | None = None,
+    gap_px: float | None = None,
+    edge_margin_px: float = 100.0,
+) -> SceneLayers:
+    """The layers of the scene :func:`generate_scene` renders with the same arguments.
+
+    Raises:
+        ValueError: ``size`` below 512.
+    """
+    if size < 512:
+        raise ValueError(f"size must be at least 512 pixels; got {size}")
+    gap = gap_px if gap_px is not None else float(min(150.0, max(60.0, size / 10)))
+    rules = lay.Rules(size=size, gap_px=gap, edge_margin_px=edge_margin_px)
+    rng = np.random.default_rng([seed, 1])
+    canvas, features, placements, rivers, ground = _build_canvas(rng, rules, counts or lay.default_counts(size))
+    atmosphere = _atmosphere(rng, size)
+    texture = fine_texture(rng, (size, size))
+    return SceneLayers(
+        canvas=canvas,
+        features=tuple(features),
+        placements=tuple(placements),
+        rivers=tuple(rivers),
+        rules=rules,
+        ground_m=ground,
+        atmosphere=atmosphere,
+        texture=texture,
+        transform=Affine(PIXEL_M, 0.0, origin_xy[0], 0.0, -PIXEL_M, origin_xy[1]),
+        seed=seed,
+    )
+
+
+def render_layers(layers: SceneLayers) -> SyntheticScene:
+    """Render ``layers`` into a scene (the sensor noise is drawn from the scene seed)."""
+    canvas, features = layers.canvas, layers.features
+    shade = hillshade(canvas.elev_m, PIXEL_M)
+    modulation = surface_modulation(canvas.cover, canvas.bright, shade, layers.texture, layers.atmosphere.illumination)
+    dn = render_dn(canvas.cover, canvas.mix, modulation, layers.atmosphere, canvas.valid, layers.seed)
+    target_ids = [i + 1 for i, f in enumerate(features) if f.target]
+    return SyntheticScene(
+        dn=dn,
+        valid=canvas.valid,
+        transform=layers.transform,
+        crs=CRS.from_epsg(SYNTHETIC_EPSG),
+        features=features,
+        target_mask=np.isin(canvas.site, target_ids).astype(np.uint8),
+        site_map=canvas.site,
+        cover=canvas.cover,
+        seed=layers.seed,
+    )
+
+
 def generate_scene(
     seed: int,
     size: int = 768,
@@ -143,35 +219,17 @@ def generate_scene(
     Raises:
         ValueError: ``size`` below 512.
     """
-    if size < 512:
-        raise ValueError(f"size must be at least 512 pixels; got {size}")
-    gap = gap_px if gap_px is not None else float(min(150.0, max(60.0, size / 10)))
-    rules = lay.Rules(size=size, gap_px=gap, edge_margin_px=edge_margin_px)
-    rng = np.random.default_rng([seed, 1])
-    canvas, features = _build_canvas(rng, rules, counts or lay.default_counts(size))
-    atmosphere = _atmosphere(rng, size)
-    shade = hillshade(canvas.elev_m, PIXEL_M)
-    texture = fine_texture(rng, (size, size))
-    modulation = surface_modulation(canvas.cover, canvas.bright, shade, texture, atmosphere.illumination)
-    dn = render_dn(canvas.cover, canvas.mix, modulation, atmosphere, canvas.valid, seed)
-    target_ids = [i + 1 for i, f in enumerate(features) if f.target]
-    return SyntheticScene(
-        dn=dn,
-        valid=canvas.valid,
-        transform=Affine(PIXEL_M, 0.0, origin_xy[0], 0.0, -PIXEL_M, origin_xy[1]),
-        crs=CRS.from_epsg(SYNTHETIC_EPSG),
-        features=tuple(features),
-        target_mask=np.isin(canvas.site, target_ids).astype(np.uint8),
-        site_map=canvas.site,
-        cover=canvas.cover,
-        seed=seed,
-    )
+    layers = build_layers(seed, size, origin_xy, counts=counts, gap_px=gap_px, edge_margin_px=edge_margin_px)
+    return render_layers(layers)
 
 
 def _build_canvas(
     rng: np.random.Generator, rules: lay.Rules, counts: lay.SiteCounts
-) -> tuple[Canvas, list[PlantedFeature]]:
-    """Lay out the landscape, then settlements, roads and rivers, then the planted sites on top."""
+) -> tuple[Canvas, list[PlantedFeature], list[lay.Placement], list[River], np.ndarray]:
+    """Lay out the landscape, then settlements, roads and rivers, then the planted sites on top.
+
+    Returns the canvas, the planted features, every placement, the rivers and the elevation before the sites.
+    """
     size = rules.size
     rivers = make_rivers(rng, size, n_tributaries=1 + size // 2048)
     canvas = Canvas.empty(size)
@@ -187,4 +245,5 @@ def _build_canvas(
     road_stops = [p.centre_rc for p in placements if p.kind in (*lay.TARGET_KINDS, "irrigation_dam")]
     paint_roads(canvas, *plan_roads(rng, size, towns, road_stops))
     paint_rivers(rng, canvas, rivers)
-    return canvas, _plant_sites(canvas, placements, stamps)
+    ground = canvas.elev_m.copy()
+    return canvas, _plant_sites(canvas, placements, stamps), placements, rivers, ground

@@ -142,7 +142,9 @@ def test_train_from_scenes_with_masks_then_scan_with_the_result(
 def test_demo_scene_only_then_if_missing_does_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--size", "768", "--scene-only", "--if-missing"]) == 0
-    assert {p.name for p in out.iterdir()} == {"scene.tif", "truth.geojson", "anm_register_demo.csv"}
+    assert {p.name for p in out.iterdir()} == {
+        "scene.tif", "truth.geojson", "scene_2025.tif", "truth_2025.geojson", "anm_register_demo.csv"
+    }  # fmt: skip
     assert main(["demo", "--out", str(out), "--size", "768", "--scene-only", "--if-missing"]) == 0
     assert "already present" in capsys.readouterr().out
 

@@ -45,7 +45,7 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     d = load_bundle(resolve_model(DEFAULT_DISCOVERY_MODEL, model_roots()))
     i = load_bundle(resolve_model(DEFAULT_IMPACT_MODEL, model_roots()))
     store = Store(root / "store.duckdb")
-    stored = set_up_demo(store, root / "demo", ScanModel(d.card, d.predict), ScanModel(i.card, i.predict))
+    (stored,) = set_up_demo(store, root / "demo", ScanModel(d.card, d.predict), ScanModel(i.card, i.predict), periods=1)
     targets = [shapely.from_wkt(f.outline_wkt) for f in load_truth(demo.truth) if f.target]
     sites = store.read(lambda con: con.execute(
         "SELECT id, outline_wkt FROM site WHERE scan_id = ? ORDER BY id", [stored.scan_id]).fetchall())  # fmt: skip

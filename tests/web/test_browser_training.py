@@ -44,7 +44,7 @@ def _reviewed_demo_store(home: Path, env: dict[str, str]) -> None:
     demo = make_demo_scene(home / "demo", seed=7, size=2048)
     d, i = (load_bundle(resolve_model(m, (models_dir(),))) for m in (DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL))
     store = Store(Path(env["MINESCAN_DB"]))
-    stored = set_up_demo(store, home / "demo", ScanModel(d.card, d.predict), ScanModel(i.card, i.predict))
+    (stored,) = set_up_demo(store, home / "demo", ScanModel(d.card, d.predict), ScanModel(i.card, i.predict), periods=1)
     targets = [shapely.from_wkt(f.outline_wkt) for f in load_truth(demo.truth) if f.target]
     for site_id, wkt in store.read(lambda con: scan_sites(con, stored.scan_id)):
         on_target = any(shapely.from_wkt(wkt).intersects(t) for t in targets)
