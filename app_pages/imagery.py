@@ -12,12 +12,13 @@ from core.errors import MineScanError
 from core.imagery.earth_engine.plan import make_plan
 from core.imagery.earth_engine.recipe import PAPER_DATES, default_dates, make_recipe
 from core.imagery.earth_engine.requests import DESTINATIONS
-from core.imagery.earth_engine.transfer import download_tiles, scene_path
+from core.imagery.earth_engine.transfer import download_scenes, existing_scene_path
 from core.imagery.region_files import parse_geojson, parse_region_csv, regions_from_drawings
 from core.imagery.regions import Region, brazil_warnings, parse_bounds
 from db.imagery_workflows import recorded_tasks, refresh_tasks, start_exports, tag_exported
 from ui import auth, jobs, resources
 from ui.earth_engine import EarthEngineUnavailable, configuration, drawing_map, earth_engine
+from ui.imagery_periods import periods_input, plan_table
 from ui.maps import imagery_plan_deck
 
 identity = auth.require_page("scan")
@@ -87,21 +88,29 @@ for warning in brazil_warnings(regions):
 st.subheader("2. Composite")
 paper = st.checkbox("The paper's dates (2018-01-01 to 2020-01-01)", value=False)
 start_default, end_default = PAPER_DATES if paper else default_dates(date.today())
+plan, periods = None, None
+try:
+    periods = periods_input()
+except MineScanError as err:
+    resources.show_error(err)
+    st.stop()
+if periods:
+    st.caption(f"{len(periods)} period(s), one composite each: {', '.join(p.label for p in periods)}. "
+               "They replace the dates.")  # fmt: skip
 c1, c2, c3, c4 = st.columns(4)
-start = c1.date_input("First day", value=start_default, disabled=paper)
-end = c2.date_input("Until (exclusive)", value=end_default, disabled=paper)
+start = c1.date_input("First day", value=start_default, disabled=paper or bool(periods))
+end = c2.date_input("Until (exclusive)", value=end_default, disabled=paper or bool(periods))
 max_cloud = c3.slider("Scene cloud limit (%)", 0, 100, 20)
 mask_label = c4.radio("Cloud mask", ["QA60 bits 10-11", "Cloud Score+"])
-plan = None
 try:
-    recipe = make_recipe(
-        start_default if paper else start,
-        end_default if paper else end,
+    recipe = make_recipe(  # with periods, only its cloud and mask settings are used
+        start_default if paper or periods else start,
+        end_default if paper or periods else end,
         max_cloud_percent=float(max_cloud),
         mask="qa60" if mask_label.startswith("QA60") else "cloud_score_plus",
     )
     if regions:
-        plan = make_plan(regions, recipe)
+        plan = make_plan(regions, recipe, periods)
 except MineScanError as err:
     resources.show_error(err)
 
@@ -110,16 +119,15 @@ st.subheader("3. Tiles and request")
 if plan is None:
     st.info("Give a region to see its tiles.")
     st.stop()
-rows = plan.rows()
-st.write(f"{len(plan.regions)} region(s), **{len(plan.tiles)} tile(s)**, {plan.area_km2:,.0f} km².")
+st.write(f"{len(plan.regions)} region(s), **{plan.size_text}**, {plan.area_km2:,.0f} km².")
 st.pydeck_chart(
     imagery_plan_deck(
         [{"label": r.label, "west": r.west, "south": r.south, "east": r.east, "north": r.north} for r in plan.regions],
-        rows,
+        plan.tile_rows(),
     ),
     height=380,
 )
-st.dataframe([{k: v for k, v in row.items() if k != "polygon"} for row in rows], hide_index=True)
+st.dataframe(plan_table(plan), hide_index=True)
 destination = st.radio(
     "Export to",
     DESTINATIONS,
@@ -152,7 +160,7 @@ if download:
         def report(tile_id: str, i: int, n: int, done: int, total: int) -> None:
             bar.progress((i + done / total) / n, text=f"Tile {i + 1}/{n} {tile_id}: {done}/{total} requests")
 
-        results = download_tiles(earth_engine(), plan.recipe, list(plan.tiles), folder, progress=report)
+        results = download_scenes(earth_engine(), plan.scenes, folder, progress=report)
         new = [r.path.name for r in results if not r.already_there]
         kept = [r.path.name for r in results if r.already_there]
         st.success(
@@ -170,11 +178,13 @@ if export:
     except MineScanError as err:
         resources.show_error(err)
 
-st.markdown("**Or the whole region as one job**: download what is missing, scan every tile, store and match the "
-            "sites. It runs in the background: the sidebar shows its progress on every page.")  # fmt: skip
-here = [scene_path(folder, plan.recipe, t).exists() for t in plan.tiles]
+st.markdown(
+    "**Or the whole region as one job**: download what is missing, scan every tile of every period, store and match "
+    "the sites. It runs in the background: the sidebar shows its progress on every page."
+)
+here = [existing_scene_path(folder, s.recipe, s.tile).exists() for s in plan.scenes]
 missing = here.count(False)
-st.caption(f"{len(here) - missing} of {len(here)} tile(s) already in `{folder}`"
+st.caption(f"{len(here) - missing} of {len(here)} {plan.scene_word} already in `{folder}`"
            + (f"; {missing} to download." if missing else ": nothing to download."))  # fmt: skip
 region_workers = int(st.number_input(
     "Local Dask workers for the scans (0: the job's own process)", 0, max(1, os.cpu_count() or 1),
@@ -183,12 +193,13 @@ region_workers = int(st.number_input(
 runnable = ready or missing == 0
 if not runnable:
     st.caption(
-        f"{missing} tile(s) are not on this machine and Earth Engine is not configured: download them where an "
-        f"account is ('imagery download' with the same region and dates) and copy them into `{folder}`."
+        f"{missing} {plan.scene_word} are not on this machine and Earth Engine is not configured: download them "
+        f"where an account is ('imagery download' with the same region and dates or periods) and copy them into "
+        f"`{folder}`."
     )
 if st.button("Download, scan and match as a job", disabled=not runnable, key="region_job"):
     try:
-        job_id = jobs.start_region(identity, list(plan.regions), plan.recipe, folder, region_workers or None)
+        job_id = jobs.start_region(identity, plan, folder, region_workers or None)
         st.success(f"Job {job_id} started: its progress is in the sidebar, on every page.")
     except MineScanError as err:
         resources.show_error(err)

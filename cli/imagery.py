@@ -18,8 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from cli.common import add_store_option, store_path
 from core import settings
-from core.imagery.earth_engine.recipe import PAPER_DATES, CompositeRecipe, default_dates, make_recipe
+from core.imagery.earth_engine.recipe import (
+    PAPER_DATES,
+    CompositeRecipe,
+    ImageryRequestError,
+    default_dates,
+    make_recipe,
+)
 from core.imagery.earth_engine.requests import DESTINATIONS
+from core.imagery.periods import Period, parse_periods
 
 if TYPE_CHECKING:
     from core.imagery.earth_engine.plan import ImageryPlan
@@ -55,15 +62,36 @@ def recipe_from_args(args: argparse.Namespace) -> CompositeRecipe:
     return make_recipe(start, end, max_cloud_percent=args.max_cloud, mask=args.mask)
 
 
+def periods_from_args(args: argparse.Namespace) -> list[Period] | None:
+    """The periods ``--periods`` gives, in time order; None without it (the dates give the one period).
+
+    Raises:
+        ImageryRequestError: ``--periods`` together with ``--start``, ``--end`` or ``--paper-dates``.
+        PeriodError: periods that cannot be read, given twice or overlapping.
+    """
+    text = getattr(args, "periods", None)
+    if text is None:
+        return None
+    given = [name for name, value in (("--start", args.start), ("--end", args.end),
+                                      ("--paper-dates", args.paper_dates)) if value]  # fmt: skip
+    if given:
+        raise ImageryRequestError(
+            f"--periods and {' and '.join(given)} both say when: give either the periods (one composite each) or "
+            "the dates of one composite, not both"
+        )
+    return parse_periods(text)
+
+
 def plan_from_args(args: argparse.Namespace) -> ImageryPlan:
-    """The tiles of ``args.region`` (bounds or a file) and the recipe the date and cloud options give."""
+    """The tiles of ``args.region`` (bounds or a file), the periods and the recipe the date and cloud options give."""
     from core.imagery.earth_engine.plan import make_plan, read_regions
     from core.imagery.regions import brazil_warnings
 
+    periods = periods_from_args(args)
     regions = read_regions(args.region, side_m=args.side_m)
     for warning in brazil_warnings(regions):
         print(f"Warning: {warning}", file=sys.stderr)
-    return make_plan(regions, recipe_from_args(args))
+    return make_plan(regions, recipe_from_args(args), periods)
 
 
 def connect_earth_engine() -> Any:
@@ -81,7 +109,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     plan = plan_from_args(args)
     if args.json:
-        print(json.dumps({"tiles": plan.rows(), "request": plan.request(args.to, args.target)}, indent=2))
+        periods = [p.label for p in plan.periods]
+        print(json.dumps({"periods": periods, "tiles": plan.rows(), "request": plan.request(args.to, args.target)},
+                         indent=2))  # fmt: skip
     else:
         print(plan_text(plan, args.to, args.target))
     return 0
@@ -94,7 +124,7 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Start one export task per tile and record them in the store."""
+    """Start one export task per tile and period and record them in the store."""
     from db.imagery_workflows import start_exports
 
     plan = plan_from_args(args)
@@ -132,8 +162,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    """Download the tiles (small enough for direct download) as scan-ready GeoTIFFs; existing ones are kept."""
-    from core.imagery.earth_engine.transfer import download_tiles
+    """Download the tiles (small enough for direct download) of every period as scan-ready GeoTIFFs; existing ones
+    are kept."""
+    from core.imagery.earth_engine.transfer import download_scenes
 
     plan = plan_from_args(args)
     ee = connect_earth_engine()
@@ -142,7 +173,7 @@ def cmd_download(args: argparse.Namespace) -> int:
     def report(tile_id: str, i: int, n: int, done: int, total: int) -> None:
         print(f"\rTile {i + 1}/{n} {tile_id}: {done}/{total} requests", end="\n" if done >= total else "", flush=True)
 
-    for tile in download_tiles(ee, plan.recipe, list(plan.tiles), folder, progress=report):
+    for tile in download_scenes(ee, plan.scenes, folder, progress=report):
         print(f"{'Already there' if tile.already_there else 'Wrote'}: {tile.path}")
     return 0
 
@@ -161,6 +192,16 @@ def add_recipe_options(q: argparse.ArgumentParser) -> None:
     )
 
 
+def add_periods_option(q: argparse.ArgumentParser) -> None:
+    """``--periods``: several periods in one request, one composite each (read by :func:`periods_from_args`)."""
+    q.add_argument(
+        "--periods",
+        metavar="TEXT",
+        help="one composite per period instead of --start/--end: 2019-2025 (one per year), 2024-Q1..2024-Q4 "
+        "(quarters), or a list such as 2019,2022,2025 or 2024-03-01/2024-06-01 (end exclusive)",
+    )
+
+
 def add_parsers(sub: Any) -> None:
     """The ``imagery`` command and its sub-commands."""
     p = sub.add_parser("imagery", help="Sentinel-2 composites from Google Earth Engine: plan, export, status, download")
@@ -173,6 +214,7 @@ def add_parsers(sub: Any) -> None:
         q.add_argument("region", help="'west,south,east,north' in degrees, or a CSV or GeoJSON file of regions")
         q.add_argument("--side-m", type=float, help="square side in metres for CSV rows given as centre + label")
         add_recipe_options(q)
+        add_periods_option(q)
 
     q = isub.add_parser("plan", help="show the tiles and the exact request (offline, no account needed)")
     region_options(q)
@@ -181,7 +223,7 @@ def add_parsers(sub: Any) -> None:
     q.add_argument("--json", action="store_true", help="print the tiles and request as JSON")
     q.set_defaults(func=cmd_plan)
 
-    q = isub.add_parser("export", help="start one export task per tile (Drive or Cloud Storage)")
+    q = isub.add_parser("export", help="start one export task per tile and period (Drive or Cloud Storage)")
     region_options(q)
     q.add_argument("--to", choices=DESTINATIONS, default="drive")
     q.add_argument("--target", default="MineScan", help="Drive folder or Cloud Storage bucket (default MineScan)")

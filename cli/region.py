@@ -1,9 +1,10 @@
 """``region``: a region end to end as one job: download its tiles (or use the files already here), scan them (on
 Dask workers when asked, or several tiles), store the sites and match them against the register.
 
-The region, dates and cloud options are those of ``imagery plan``: the tiles are the ones the Imagery page shows,
-and each tile's file is the one ``imagery download`` writes, so tiles downloaded before (or copied here from a
-machine with an account) are used as they are and an account-less machine scans a region whose files are all here.
+The region, dates (or periods) and cloud options are those of ``imagery plan``: the tiles are the ones the Imagery
+page shows, and each tile's file (one per period) is the one ``imagery download`` writes, so files downloaded before
+(or copied here from a machine with an account) are used as they are and an account-less machine scans a region
+whose files are all here. Every period's files are downloaded, then scanned.
 """
 
 from __future__ import annotations
@@ -27,21 +28,23 @@ DOWNLOAD_SHARE = 0.4
 
 
 def tile_files(plan: ImageryPlan, folder: Path) -> list[Path]:
-    """Each tile's scene file, as ``imagery download`` names it."""
-    from core.imagery.earth_engine.transfer import scene_path
+    """Each scene's file (every tile over every period, in ``plan.scenes`` order), as ``imagery download`` names
+    it (or named as before files were named by period, when only that file is here)."""
+    from core.imagery.earth_engine.transfer import existing_scene_path
 
-    return [scene_path(folder, plan.recipe, t) for t in plan.tiles]
+    return [existing_scene_path(folder, s.recipe, s.tile) for s in plan.scenes]
 
 
 def _folder(args: argparse.Namespace) -> Path:
     return Path(args.folder) if args.folder else settings.scenes_dir() / "earth_engine"
 
 
-def _missing_message(missing: list[str], total: int, folder: Path, why: str) -> str:
+def _missing_message(plan: ImageryPlan, missing: list[str], folder: Path, why: str) -> str:
     names = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
-    return (f"{len(missing)} of {total} tile(s) of this region are not on this machine ({names}) and {why}. Download "
-            f"them where an account is configured ('imagery download' with the same region and dates) and copy them "
-            f"into {folder}, or configure Earth Engine here")  # fmt: skip
+    return (f"{len(missing)} of {len(plan.scenes)} {plan.scene_word} of this region are not on this machine ({names}) "
+            f"and {why}. Download them where an account is configured ('imagery download' with the same region and "
+            f"{'dates' if len(plan.recipes) == 1 else 'periods'}) and copy them into {folder}, or configure Earth "
+            "Engine here")  # fmt: skip
 
 
 def cmd_region(args: argparse.Namespace) -> int:
@@ -62,39 +65,42 @@ def cmd_region(args: argparse.Namespace) -> int:
     files = tile_files(plan, folder)
     missing = [f.name for f in files if not f.exists()]
     if args.download_only and not missing:
-        print(f"Every tile of this region is already in {folder}: nothing to download.")
+        every = "tile" if len(plan.recipes) == 1 else "scene (tile and period)"
+        print(f"Every {every} of this region is already in {folder}: nothing to download.")
         return 0
     if missing:
         try:
             config_from(os.environ, read_secrets())
         except EarthEngineUnavailable as err:
-            raise EarthEngineUnavailable(_missing_message(missing, len(files), folder, str(err).rstrip("."))) from None
+            raise EarthEngineUnavailable(_missing_message(plan, missing, folder, str(err).rstrip("."))) from None
     model = pinned_model(args.model, store)
     impact = "none" if args.impact_model.lower() == "none" else pinned_model(args.impact_model, store)
     argv = region_argv(args.region, plan.recipe, folder, str(store.path), model=model, impact_model=impact,
                        by=who.username, workers=args.workers, scheduler=args.scheduler,
-                       side_m=args.side_m) + (["--download-only"] if args.download_only else [])  # fmt: skip
+                       side_m=args.side_m, periods=plan.periods)  # fmt: skip
+    argv += ["--download-only"] if args.download_only else []
     labels = ", ".join(r.label for r in plan.regions)
-    title = (("download " if args.download_only else "") + f"region {labels}: {len(files)} tile(s), "
+    title = (("download " if args.download_only else "") + f"region {labels}: {plan.size_text}, "
              f"{plan.area_km2:,.0f} km²" + (f", {len(missing)} to download" if missing else ", all here"))  # fmt: skip
     job_id = store.write(lambda con: create_job(con, who, "region", scan_subject(files), title, argv))
     return start_job(store, job_id, title, args.wait)
 
 
 def region_work(args: argparse.Namespace, reporter: JobReporter) -> dict[str, Any]:
-    """The region job's work: download the missing tiles, then scan, store and match every tile."""
+    """The region job's work: download the missing scenes (tiles of every period), then scan, store and match every
+    one."""
     from cli.imagery import connect_earth_engine, plan_from_args
     from cli.job_kinds import scan_in_job
     from cli.main import build_parser
     from core.imagery.earth_engine.connection import EarthEngineUnavailable
-    from core.imagery.earth_engine.transfer import download_tiles
+    from core.imagery.earth_engine.transfer import download_scenes
     from core.jobs.scans import cluster_argv
 
     plan = plan_from_args(args)
     folder = _folder(args)
     files = tile_files(plan, folder)
-    missing = [t for t, f in zip(plan.tiles, files, strict=True) if not f.exists()]
-    reporter(f"{len(files)} tile(s), {plan.area_km2:,.0f} km²: {len(files) - len(missing)} already in {folder}, "
+    missing = [s for s, f in zip(plan.scenes, files, strict=True) if not f.exists()]
+    reporter(f"{plan.size_text}, {plan.area_km2:,.0f} km²: {len(files) - len(missing)} already in {folder}, "
              f"{len(missing)} to download")  # fmt: skip
     share0 = 0.0
     if missing:
@@ -102,19 +108,21 @@ def region_work(args: argparse.Namespace, reporter: JobReporter) -> dict[str, An
             ee = connect_earth_engine()
         except EarthEngineUnavailable as err:
             names = [f.name for f in files if not f.exists()]
-            raise EarthEngineUnavailable(_missing_message(names, len(files), folder, str(err).rstrip("."))) from None
+            raise EarthEngineUnavailable(_missing_message(plan, names, folder, str(err).rstrip("."))) from None
 
         def report(tile_id: str, i: int, n: int, done: int, total: int) -> None:
             reporter.progress(DOWNLOAD_SHARE * (i + done / max(total, 1)) / n,
                               f"download tile {i + 1}/{n} {tile_id}: {done}/{total} requests")  # fmt: skip
 
-        download_tiles(ee, plan.recipe, missing, folder, progress=report)
-        reporter.note(downloaded=[t.tile_id for t in missing])
+        download_scenes(ee, missing, folder, progress=report)
+        reporter.note(downloaded=[s.file_prefix for s in missing])
         share0 = DOWNLOAD_SHARE
     if args.download_only:
-        reporter(f"Downloaded {len(missing)} tile(s) into {folder}; {len(files) - len(missing)} were already there")
+        word = plan.scene_word
+        reporter(f"Downloaded {len(missing)} {word} into {folder}; {len(files) - len(missing)} were already there")
         return {"tiles": len(files), "downloaded": len(missing), "files": [str(f) for f in files],
-                "summary": f"{len(missing)} of {len(files)} tile(s) downloaded into {folder}"}  # fmt: skip
+                "periods": [p.label for p in plan.periods],
+                "summary": f"{len(missing)} of {len(files)} {word} downloaded into {folder}"}  # fmt: skip
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     out = settings.jobs_dir() / "sites" / (f"region-{stamp}" if len(files) > 1 else f"region-{stamp}.geojson")
     scan = ["scan", *map(str, files), "--out", str(reporter.noted.get("out", out)), "--db", args.db or "",
@@ -125,19 +133,21 @@ def region_work(args: argparse.Namespace, reporter: JobReporter) -> dict[str, An
     result = scan_in_job(build_parser().parse_args(scan), reporter, share0, 1.0 - share0)
     result["tiles"] = len(files)
     result["downloaded"] = len(missing)
-    result["summary"] = f"{len(files)} tile(s) ({len(missing)} downloaded), {result['summary']}"
+    result["periods"] = [p.label for p in plan.periods]
+    result["summary"] = f"{len(files)} {plan.scene_word} ({len(missing)} downloaded), {result['summary']}"
     return result
 
 
 def add_parsers(sub: Any) -> None:
     """``region``."""
-    from cli.imagery import BOUNDS_LIKE, add_recipe_options
+    from cli.imagery import BOUNDS_LIKE, add_periods_option, add_recipe_options
 
     p = sub.add_parser("region", help="a region end to end as one job: download, scan, store, match")
     p._negative_number_matcher = BOUNDS_LIKE  # "-44.2,-20.2,-43.9,-20.0" is a value, not an option
     p.add_argument("region", help="'west,south,east,north' in degrees, or a CSV or GeoJSON file of regions")
     p.add_argument("--side-m", type=float, help="square side in metres for CSV rows given as centre + label")
     add_recipe_options(p)
+    add_periods_option(p)
     p.add_argument("--folder", help="where the region's tiles are kept (default <data>/scenes/earth_engine)")
     p.add_argument("--model", default=settings.DEFAULT_DISCOVERY_MODEL, help="discovery model (pinned to its version)")
     p.add_argument("--impact-model", default=settings.DEFAULT_IMPACT_MODEL, help="impact model, or 'none'")

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from core.imagery.earth_engine.plan import ImageryPlan
-from core.imagery.earth_engine.requests import export_params, file_prefix
+from core.imagery.earth_engine.requests import export_params
 from core.imagery.earth_engine.transfer import exported_files, start_export, tag_exported_file, task_statuses
 from core.imagery.provenance import ImageryProvenance
 from db.imagery_tasks import record_task, tasks, update_statuses
@@ -21,22 +21,25 @@ FINISHED_STATES = ("COMPLETED", "SUCCEEDED", "FAILED", "CANCELLED")
 
 @dataclass(frozen=True)
 class StartedExport:
-    """One export task started for one tile."""
+    """One export task started for one tile and period."""
 
     task_id: str
     tile_id: str
     file_name: str
+    period: str = ""
 
 
 def start_exports(
     store: Store, ee: Any, plan: ImageryPlan, destination: str, target: str, started_by: str | None
 ) -> list[StartedExport]:
-    """Start one export task per tile of ``plan``; each is recorded in the store as soon as it is started."""
+    """Start one export task per scene (tile and period) of ``plan``; each is recorded in the store as soon as it
+    is started."""
     started: list[StartedExport] = []
-    for tile in plan.tiles:
-        task_id = start_export(ee, plan.recipe, tile, destination, target)
-        provenance = plan.recipe.provenance(crs=tile.crs, region=tile.region, tile=tile.tile_id)
-        params = export_params(plan.recipe, tile, destination, target)
+    for scene in plan.scenes:
+        recipe, tile = scene.recipe, scene.tile
+        task_id = start_export(ee, recipe, tile, destination, target)
+        provenance = recipe.provenance(crs=tile.crs, region=tile.region, tile=tile.tile_id)
+        params = export_params(recipe, tile, destination, target)
 
         def remember(
             con: Any,
@@ -44,6 +47,7 @@ def start_exports(
             task_id: str = task_id,
             record: Any = provenance,
             params: dict[str, Any] = params,
+            prefix: str = scene.file_prefix,
         ) -> None:
             record_task(
                 con,
@@ -52,14 +56,14 @@ def start_exports(
                 tile_id=tile.tile_id,
                 destination=destination,
                 target=target,
-                file_prefix=file_prefix(plan.recipe, tile),
+                file_prefix=prefix,
                 provenance=record,
                 params=params,
                 started_by=started_by,
             )
 
         store.write(remember)
-        started.append(StartedExport(task_id, tile.tile_id, f"{file_prefix(plan.recipe, tile)}.tif"))
+        started.append(StartedExport(task_id, tile.tile_id, f"{scene.file_prefix}.tif", scene.period.label))
     return started
 
 

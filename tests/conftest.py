@@ -56,3 +56,12 @@ def no_account(env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MINESCAN_SECRETS", str(env / "no-secrets.toml"))
     return env
+
+
+@pytest.fixture(autouse=True)
+def _plain_main_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An AppTest leaves ``app.py`` as ``__main__``; Dask's spawned workers re-run ``__main__`` and would crash."""
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))

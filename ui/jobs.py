@@ -15,10 +15,8 @@ import streamlit as st
 from core import settings
 from core.access.users import Identity
 from core.errors import MineScanError
-from core.imagery.earth_engine.plan import make_plan
-from core.imagery.earth_engine.recipe import CompositeRecipe
+from core.imagery.earth_engine.plan import ImageryPlan
 from core.imagery.region_files import regions_geojson
-from core.imagery.regions import Region
 from core.jobs.regions import region_argv
 from core.jobs.scans import scan_argv, scan_subject, scan_title
 from core.jobs.training import training_argv, training_subject
@@ -83,26 +81,25 @@ def _pinned(ref: str) -> str:
     return ModelCard.load(resolve_model(ref, settings.model_roots(), promoted_versions(resources.db()))).ref
 
 
-def start_region(identity: Identity, regions: list[Region], recipe: CompositeRecipe, folder: Path,
-                 workers: int | None) -> int:  # fmt: skip
-    """Queue a region job (download what is missing, scan, store, match) and start its runner; return the job id.
+def start_region(identity: Identity, plan: ImageryPlan, folder: Path, workers: int | None) -> int:
+    """Queue a region job over every period of ``plan`` (download what is missing, scan every file, store, match)
+    and start its runner; return the job id.
 
     Raises:
-        JobError: another job is still scanning one of the region's tiles.
+        JobError: another job is still scanning one of the region's files.
     """
-    from core.imagery.earth_engine.transfer import scene_path
+    from core.imagery.earth_engine.transfer import existing_scene_path
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     region_file = settings.jobs_dir() / "regions" / f"region-{stamp}.geojson"
     region_file.parent.mkdir(parents=True, exist_ok=True)
-    region_file.write_text(regions_geojson(regions), encoding="utf-8")
+    region_file.write_text(regions_geojson(list(plan.regions)), encoding="utf-8")
     store = resources.store()
     model, impact = _pinned(settings.DEFAULT_DISCOVERY_MODEL), _pinned(settings.DEFAULT_IMPACT_MODEL)
-    argv = region_argv(str(region_file), recipe, folder, str(store.path), model=model, impact_model=impact,
-                       by=identity.username, workers=workers)  # fmt: skip
-    plan = make_plan(regions, recipe)
-    files = [scene_path(folder, recipe, t) for t in plan.tiles]
-    title = f"region {', '.join(r.label for r in regions)}: {len(files)} tile(s), {plan.area_km2:,.0f} km²"
+    argv = region_argv(str(region_file), plan.recipe, folder, str(store.path), model=model, impact_model=impact,
+                       by=identity.username, workers=workers, periods=plan.periods)  # fmt: skip
+    files = [existing_scene_path(folder, s.recipe, s.tile) for s in plan.scenes]
+    title = f"region {', '.join(r.label for r in plan.regions)}: {plan.size_text}, {plan.area_km2:,.0f} km²"
     return _launch(store.write(lambda con: create_job(con, identity, "region", scan_subject(files), title, argv)))
 
 

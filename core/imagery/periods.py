@@ -24,6 +24,8 @@ _DATE_TAGS = ("ACQUISITION_DATE", "DATE_ACQUIRED", "SENSING_TIME", "PRODUCT_STAR
 PERIOD_SOURCES = ("recipe", "tags", "typed")
 
 _ISO = r"(\d{4})-(\d{2})-(\d{2})"
+#: "to" between the first and last of several periods: a hyphen or dash, "..", or the words "a", "até", "to".
+_TO = r"(?:\s*(?:-|\u2013|\u2014|\.\.)\s*|\s+(?:a|até|to)\s+)"
 
 
 class PeriodError(MineScanError, ValueError):
@@ -125,19 +127,19 @@ def parse_period(text: str) -> Period:
 
 
 def parse_periods(text: str) -> list[Period]:
-    """Several periods in one request, in time order: ``2019-2025`` (yearly), ``2024-Q1..2024-Q4`` (quarterly),
-    or periods separated by commas (``2019, 2021, 2024-Q2``).
+    """Several periods in one request, in time order: ``2019-2025`` or ``2019 a 2025`` (yearly),
+    ``2024-Q1..2024-Q4`` or ``2024-Q1 até 2024-Q4`` (quarterly), or periods separated by commas (``2019, 2024-Q2``).
 
     Raises:
         PeriodError: an unreadable part, a period given twice, or periods that overlap.
     """
     t = (text or "").strip()
-    if m := re.fullmatch(r"(\d{4})\s*-\s*(\d{4})", t):
+    if m := re.fullmatch(rf"(\d{{4}}){_TO}(\d{{4}})", t, flags=re.IGNORECASE):
         first, last = int(m[1]), int(m[2])
         if first > last:
             raise PeriodError(f"{t!r}: the first year must not come after the last")
         periods = [parse_period(str(y)) for y in range(first, last + 1)]
-    elif m := re.fullmatch(r"(\d{4})-[Qq]([1-4])\s*\.\.\s*(\d{4})-[Qq]([1-4])", t):
+    elif m := re.fullmatch(rf"(\d{{4}})-[Qq]([1-4]){_TO}(\d{{4}})-[Qq]([1-4])", t, flags=re.IGNORECASE):
         a, b = parse_period(f"{m[1]}-Q{m[2]}"), parse_period(f"{m[3]}-Q{m[4]}")
         if a.start > b.start:
             raise PeriodError(f"{t!r}: the first quarter must not come after the last")

@@ -1,8 +1,10 @@
-"""An imagery plan: the regions a user gave, their tiles on the fixed grid, and the request for each tile."""
+"""An imagery plan: the regions a user gave, their tiles on the fixed grid, the periods, and the request for each
+tile and period."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,9 +12,16 @@ from typing import Any
 import numpy as np
 
 from core.errors import MineScanError
-from core.imagery.earth_engine.recipe import CompositeRecipe
-from core.imagery.earth_engine.requests import MAX_DIRECT_DOWNLOAD_PX, download_params, export_params, plan_chunks
+from core.imagery.earth_engine.recipe import CompositeRecipe, period_recipe
+from core.imagery.earth_engine.requests import (
+    MAX_DIRECT_DOWNLOAD_PX,
+    PlannedScene,
+    download_params,
+    export_params,
+    plan_chunks,
+)
 from core.imagery.geo import to_wgs84
+from core.imagery.periods import Period, checked_periods
 from core.imagery.region_files import parse_geojson, parse_region_csv
 from core.imagery.regions import Region, parse_bounds
 from core.imagery.tile_grid import ImageryTile, plan_tiles
@@ -23,67 +32,102 @@ MAX_TILES = 200
 
 @dataclass(frozen=True)
 class ImageryPlan:
-    """Regions, their tiles and the recipe: everything needed to request the imagery, before any request."""
+    """Regions, their tiles and one recipe per period: everything needed to request the imagery, before any
+    request. Each tile is requested once per period (a *scene*)."""
 
     regions: tuple[Region, ...]
     tiles: tuple[ImageryTile, ...]
-    recipe: CompositeRecipe
+    recipes: tuple[CompositeRecipe, ...]
+
+    @property
+    def recipe(self) -> CompositeRecipe:
+        """The first period's recipe: the only one of a plan made from dates; its cloud and mask settings are every
+        period's."""
+        return self.recipes[0]
+
+    @property
+    def periods(self) -> tuple[Period, ...]:
+        """The periods, in time order (one, the recipe's dates, for a plan made from dates)."""
+        return tuple(r.period for r in self.recipes)
+
+    @property
+    def scenes(self) -> tuple[PlannedScene, ...]:
+        """Every tile over every period, tile by tile."""
+        return tuple(PlannedScene(r, t) for t in self.tiles for r in self.recipes)
+
+    @property
+    def size_text(self) -> str:
+        """``3 tile(s)``, or ``3 tile(s) x 7 period(s) = 21 scene(s)``."""
+        if len(self.recipes) == 1:
+            return f"{len(self.tiles)} tile(s)"
+        return f"{len(self.tiles)} tile(s) x {len(self.recipes)} period(s) = {len(self.scenes)} scene(s)"
+
+    @property
+    def scene_word(self) -> str:
+        """What a person calls one file of this plan: ``tile(s)``, or ``scene(s)`` when there are several periods."""
+        return "tile(s)" if len(self.recipes) == 1 else "scene(s)"
 
     @property
     def area_km2(self) -> float:
-        """The tiles' total area."""
+        """The tiles' total area (each counted once, whatever the number of periods)."""
         return sum(t.width_px * t.height_px * t.pixel_m**2 for t in self.tiles) / 1e6
 
     def downloadable(self, tile: ImageryTile) -> bool:
         """True when the tile is small enough for direct download (else it needs an export task)."""
         return tile.width_px * tile.height_px <= MAX_DIRECT_DOWNLOAD_PX
 
+    def tile_rows(self) -> list[dict[str, Any]]:
+        """One plain row per tile, for a map."""
+        return [self._tile_row(t) for t in self.tiles]
+
     def rows(self) -> list[dict[str, Any]]:
-        """One plain row per tile, for a table."""
-        return [
-            {
-                "region": t.region,
-                "tile": t.tile_id,
-                "crs": t.crs,
-                "width_px": t.width_px,
-                "height_px": t.height_px,
-                "km": f"{t.width_px * t.pixel_m / 1000:.1f} x {t.height_px * t.pixel_m / 1000:.1f}",
-                **dict(zip(("west", "south", "east", "north"), (round(v, 5) for v in t.bounds_lonlat()), strict=True)),
-                "download_requests": len(plan_chunks(t.width_px, t.height_px, len(self.recipe.bands)))
-                if self.downloadable(t)
-                else 0,
-                "how": "download or export" if self.downloadable(t) else "export only",
-                "polygon": tile_outline_lonlat(t),
-            }
-            for t in self.tiles
-        ]
+        """One plain row per scene (tile and period), for a table."""
+        return [{**self._tile_row(s.tile), "period": s.period.label, "file": f"{s.file_prefix}.tif"}
+                for s in self.scenes]  # fmt: skip
+
+    def _tile_row(self, t: ImageryTile) -> dict[str, Any]:
+        n_bands = len(self.recipe.bands)
+        return {
+            "region": t.region,
+            "tile": t.tile_id,
+            "crs": t.crs,
+            "width_px": t.width_px,
+            "height_px": t.height_px,
+            "km": f"{t.width_px * t.pixel_m / 1000:.1f} x {t.height_px * t.pixel_m / 1000:.1f}",
+            **dict(zip(("west", "south", "east", "north"), (round(v, 5) for v in t.bounds_lonlat()), strict=True)),
+            "download_requests": len(plan_chunks(t.width_px, t.height_px, n_bands)) if self.downloadable(t) else 0,
+            "how": "download or export" if self.downloadable(t) else "export only",
+            "polygon": tile_outline_lonlat(t),
+        }
 
     def request(self, destination: str = "drive", target: str = "MineScan") -> dict[str, Any]:
-        """The request as plain data: the composite's recipe and, per tile, the export (and download) parameters."""
+        """The request as plain data: the composite's recipe (its dates, or every period's) and, per scene, the
+        export (and download) parameters."""
         r = self.recipe
+        composite: dict[str, Any] = {"collection": r.collection}
+        if len(self.recipes) == 1:
+            composite["dates"] = {"start": r.start.isoformat(), "end_exclusive": r.end.isoformat()}
+        else:
+            composite["periods"] = [{"period": q.period.label, "start": q.start.isoformat(),
+                                     "end_exclusive": q.end.isoformat()} for q in self.recipes]  # fmt: skip
+        composite.update({
+            "scene_filter": f"CLOUDY_PIXEL_PERCENTAGE <= {r.max_cloud_percent:g}",
+            "pixel_mask": r.mask_description,
+            "reducer": "median",
+            "reflectance": "DN / 10000",
+            "bands": list(r.bands),
+            "scale_m": r.scale_m,
+        })  # fmt: skip
+        return {"composite": composite, "tiles": [self._scene_request(s, destination, target) for s in self.scenes]}
+
+    def _scene_request(self, scene: PlannedScene, destination: str, target: str) -> dict[str, Any]:
+        r, t = scene.recipe, scene.tile
+        chunks = plan_chunks(t.width_px, t.height_px, len(r.bands)) if self.downloadable(t) else []
         return {
-            "composite": {
-                "collection": r.collection,
-                "dates": {"start": r.start.isoformat(), "end_exclusive": r.end.isoformat()},
-                "scene_filter": f"CLOUDY_PIXEL_PERCENTAGE <= {r.max_cloud_percent:g}",
-                "pixel_mask": r.mask_description,
-                "reducer": "median",
-                "reflectance": "DN / 10000",
-                "bands": list(r.bands),
-                "scale_m": r.scale_m,
-            },
-            "tiles": [
-                {
-                    "tile": t.tile_id,
-                    "export": export_params(r, t, destination, target),
-                    "download_chunks": [
-                        download_params(r, t, c) for c in plan_chunks(t.width_px, t.height_px, len(r.bands))
-                    ]
-                    if self.downloadable(t)
-                    else [],
-                }
-                for t in self.tiles
-            ],
+            "tile": t.tile_id,
+            "period": scene.period.label,
+            "export": export_params(r, t, destination, target),
+            "download_chunks": [download_params(r, t, c) for c in chunks],
         }
 
 
@@ -108,38 +152,48 @@ def read_regions(spec: str, *, side_m: float | None = None) -> list[Region]:
     return [parse_bounds(spec)]
 
 
-def make_plan(regions: list[Region], recipe: CompositeRecipe) -> ImageryPlan:
-    """Tile every region on the fixed grid; tiles shared by overlapping regions are requested once.
+def make_plan(regions: list[Region], recipe: CompositeRecipe, periods: Sequence[Period] | None = None) -> ImageryPlan:
+    """Tile every region on the fixed grid; tiles shared by overlapping regions are requested once. With
+    ``periods``, each tile is requested once per period, with ``recipe``'s cloud and mask settings over the
+    period's dates; without, once over ``recipe``'s dates.
 
     Raises:
-        MineScanError: no region, or more than :data:`MAX_TILES` tiles.
+        MineScanError: no region, or more than :data:`MAX_TILES` scenes (tiles x periods).
+        PeriodError: periods given twice or overlapping.
+        ImageryRequestError: a period outside Sentinel-2's life.
     """
     if not regions:
         raise MineScanError("no region given")
     tiles: list[ImageryTile] = []
     for region in regions:
         tiles.extend(plan_tiles(region))
-    if len(tiles) > MAX_TILES:
+    recipes = tuple(period_recipe(recipe, p) for p in checked_periods(list(periods))) if periods else (recipe,)
+    if len(tiles) * len(recipes) > MAX_TILES:
+        many = f"{len(tiles)} tiles" if len(recipes) == 1 else (
+            f"{len(tiles)} tiles x {len(recipes)} periods = {len(tiles) * len(recipes)} scenes")  # fmt: skip
         raise MineScanError(
-            f"the regions need {len(tiles)} tiles of up to 92 x 92 km; at most {MAX_TILES} are requested at once: "
-            "split the request"
+            f"the regions need {many} of up to 92 x 92 km; at most {MAX_TILES} are requested at once: split the request"
         )
-    return ImageryPlan(regions=tuple(regions), tiles=tuple(tiles), recipe=recipe)
+    return ImageryPlan(regions=tuple(regions), tiles=tuple(tiles), recipes=recipes)
 
 
 def plan_text(plan: ImageryPlan, destination: str = "drive", target: str = "MineScan") -> str:
-    """The plan as a person reads it: regions, tiles, then the exact request as JSON."""
-    lines = [f"{len(plan.regions)} region(s), {len(plan.tiles)} tile(s), {plan.area_km2:,.0f} km²:"]
+    """The plan as a person reads it: regions, periods, scenes (tile and period), then the exact request as JSON."""
+    several = len(plan.recipes) > 1
+    lines = [f"{len(plan.regions)} region(s), {plan.size_text}, {plan.area_km2:,.0f} km²:"]
     for region in plan.regions:
         lines.append(
             f"  {region.label}: west {region.west:.5f}, south {region.south:.5f}, east {region.east:.5f}, "
             f"north {region.north:.5f} ({region.area_km2:,.0f} km²)"
         )
-    lines.append("Tiles (fixed 92 km grid of each UTM zone, 10 m pixels):")
+    if several:
+        lines.append("Periods (one composite each; end exclusive):")
+        lines.extend(f"  {r.period.label}: {r.start} to {r.end}" for r in plan.recipes)
+    lines.append("Tiles (fixed 92 km grid of each UTM zone, 10 m pixels)" + (", per period:" if several else ":"))
     for row in plan.rows():
         lines.append(
-            f"  {row['tile']}  {row['region']}  {row['crs']}  {row['width_px']} x {row['height_px']} px "
-            f"({row['km']} km)  {row['how']}"
+            f"  {row['tile']}  " + (f"{row['period']}  " if several else "") + f"{row['region']}  {row['crs']}  "
+            f"{row['width_px']} x {row['height_px']} px ({row['km']} km)  {row['how']}"
         )
     lines.append("Request:")
     lines.append(json.dumps(plan.request(destination, target), indent=2))

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from core.errors import MineScanError
 from core.imagery.bands import S2_12_BANDS
+from core.imagery.periods import Period, make_period
 from core.imagery.provenance import SOURCE_EARTH_ENGINE, ImageryProvenance
 
 #: Sentinel-2 L1C, harmonised: scenes after 2022-01-25 (processing baseline 04.00) shifted back by the 1000 DN
@@ -56,6 +57,11 @@ class CompositeRecipe:
         fields = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()}
         text = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=list)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+    @property
+    def period(self) -> Period:
+        """The acquisition period the composite covers (its dates, end exclusive), labelled as people write it."""
+        return make_period(self.start, self.end)
 
     @property
     def mask_description(self) -> str:
@@ -123,3 +129,15 @@ def make_recipe(
         raise ImageryRequestError(f"the Cloud Score+ threshold must be between 0 and 1; got {cloud_score_threshold}")
     recipe = CompositeRecipe(start=max(start, FIRST_S2_DATE), end=end, max_cloud_percent=max_cloud_percent, mask=mask)
     return replace(recipe, cloud_score_threshold=cloud_score_threshold)
+
+
+def period_recipe(recipe: CompositeRecipe, period: Period) -> CompositeRecipe:
+    """``recipe``'s collection, cloud and mask settings over ``period``'s dates (checked as :func:`make_recipe`
+    checks them; a period that begins before Sentinel-2's first images starts on their first day).
+
+    Raises:
+        ImageryRequestError: a period outside Sentinel-2's life.
+    """
+    checked = make_recipe(period.start, period.end, max_cloud_percent=recipe.max_cloud_percent, mask=recipe.mask,
+                          cloud_score_threshold=recipe.cloud_score_threshold)  # fmt: skip
+    return replace(recipe, start=checked.start, end=checked.end)

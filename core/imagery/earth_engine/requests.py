@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.imagery.earth_engine.recipe import NODATA, CompositeRecipe
+from core.imagery.periods import Period
 from core.imagery.tile_grid import ImageryTile
 
 #: Earth Engine's limits for one direct download (``getDownloadURL``): 32 MB of pixels, 10,000 px a side.
@@ -67,10 +68,39 @@ def safe_name(text: str) -> str:
 
 
 def file_prefix(recipe: CompositeRecipe, tile: ImageryTile) -> str:
-    """The stem of the tile's GeoTIFF, the same in an export and a download: region label, tile id, the date range
-    and the recipe's fingerprint, so another date range or cloud setting never finds this file as its own."""
-    dates = f"{recipe.start:%Y%m%d}-{recipe.end:%Y%m%d}"
-    return f"{safe_name(tile.region)}_{tile.tile_id}_{dates}_{recipe.fingerprint}"
+    """The stem of the tile's GeoTIFF, the same in an export and a download: region label, tile id, the period and
+    the recipe's fingerprint, so another period or cloud setting never finds this file as its own.
+
+    The period is its label for a calendar period (``2024``, ``2024-Q1``, ``2024-05``) and ``YYYYMMDD-YYYYMMDD``
+    (end exclusive) for any other range, as MineScan always named files of a date range:
+    ``Corrego_do_Feijao_32723-E0006-N0084_2024_0123456789.tif``.
+    """
+    period = recipe.period
+    when = period.slug if "/" not in period.label else f"{recipe.start:%Y%m%d}-{recipe.end:%Y%m%d}"
+    return f"{safe_name(tile.region)}_{tile.tile_id}_{when}_{recipe.fingerprint}"
+
+
+def legacy_file_prefix(recipe: CompositeRecipe, tile: ImageryTile) -> str:
+    """The stem MineScan gave the tile's GeoTIFF before files were named by period (dates in every case)."""
+    return f"{safe_name(tile.region)}_{tile.tile_id}_{recipe.start:%Y%m%d}-{recipe.end:%Y%m%d}_{recipe.fingerprint}"
+
+
+@dataclass(frozen=True)
+class PlannedScene:
+    """One GeoTIFF to request: a tile's composite over one period (the recipe's dates)."""
+
+    recipe: CompositeRecipe
+    tile: ImageryTile
+
+    @property
+    def period(self) -> Period:
+        """The period the scene covers."""
+        return self.recipe.period
+
+    @property
+    def file_prefix(self) -> str:
+        """The stem of the scene's GeoTIFF (see :func:`file_prefix`)."""
+        return file_prefix(self.recipe, self.tile)
 
 
 def download_params(recipe: CompositeRecipe, tile: ImageryTile, chunk: Chunk) -> dict[str, Any]:

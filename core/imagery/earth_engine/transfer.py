@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,11 +26,14 @@ from core.imagery.earth_engine.recipe import NODATA, CompositeRecipe, ImageryReq
 from core.imagery.earth_engine.requests import (
     MAX_DIRECT_DOWNLOAD_PX,
     Chunk,
+    PlannedScene,
     download_params,
     export_params,
     file_prefix,
+    legacy_file_prefix,
     plan_chunks,
 )
+from core.imagery.periods import period_of_scene, period_tags
 from core.imagery.provenance import ImageryProvenance, provenance_tags
 from core.imagery.tile_grid import ImageryTile
 
@@ -109,8 +112,16 @@ def _fetch_url(url: str) -> bytes:
 
 
 def scene_path(folder: Path, recipe: CompositeRecipe, tile: ImageryTile) -> Path:
-    """Where a tile's downloaded scene is written (named by the recipe too: see ``file_prefix``)."""
+    """Where a tile's downloaded scene is written (named by the period and recipe: see ``file_prefix``)."""
     return Path(folder) / f"{file_prefix(recipe, tile)}.tif"
+
+
+def existing_scene_path(folder: Path, recipe: CompositeRecipe, tile: ImageryTile) -> Path:
+    """The tile's scene file in ``folder``: :func:`scene_path`, or the file of the same recipe under the name
+    MineScan gave it before files were named by period, when only that one is there."""
+    path = scene_path(folder, recipe, tile)
+    legacy = Path(folder) / f"{legacy_file_prefix(recipe, tile)}.tif"
+    return legacy if not path.exists() and legacy.exists() else path
 
 
 def download_tile(
@@ -167,7 +178,7 @@ def download_tile(
                 if progress:
                     progress(done, len(chunks))
             dst.descriptions = tuple(recipe.bands)
-            dst.update_tags(**provenance_tags(record))
+            dst.update_tags(**provenance_tags(record), **period_tags(recipe.period))
         partial.rename(out)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -226,8 +237,8 @@ def _chunk_pixels(payload: bytes, tile: ImageryTile, chunk: Chunk, n_bands: int)
 def tag_exported_file(path: Path, provenance: ImageryProvenance) -> None:
     """Make a GeoTIFF an export task wrote (and the user copied into the imagery folder) ready to scan.
 
-    Earth Engine's exports carry neither band names nor MineScan's recipe: this writes both, and the nodata value,
-    into the file in place, after checking it has the recipe's band count.
+    Earth Engine's exports carry neither band names nor MineScan's recipe: this writes both, the recipe's period
+    (``MINESCAN_PERIOD``) and the nodata value into the file in place, after checking it has the recipe's band count.
 
     Raises:
         ImageryRequestError: not a readable GeoTIFF, or another band count than the recipe's.
@@ -242,7 +253,8 @@ def tag_exported_file(path: Path, provenance: ImageryProvenance) -> None:
             dst.descriptions = tuple(provenance.bands)
             if dst.nodata is None:
                 dst.nodata = NODATA
-            dst.update_tags(**provenance_tags(provenance))
+            found = period_of_scene({}, provenance.start, provenance.end)
+            dst.update_tags(**provenance_tags(provenance), **(period_tags(found[0]) if found else {}))
     except rasterio.errors.RasterioIOError as err:
         raise ImageryRequestError(f"{path} cannot be opened as a GeoTIFF ({err})") from None
 
@@ -262,14 +274,17 @@ def exported_files(folder: Path, prefix: str) -> list[Path]:
 
 @dataclass(frozen=True)
 class DownloadedTile:
-    """A tile's scene file, and whether it was already there (a re-run goes on where the last one stopped)."""
+    """A scene file (a tile over a period), and whether it was already there (a re-run goes on where the last one
+    stopped)."""
 
     tile_id: str
     path: Path
     already_there: bool
+    period: str = ""
 
 
-#: Called per request with (tile id, tiles done before this one, tiles in all, chunks done, chunks in all).
+#: Called per request with (scene, scenes done before this one, scenes in all, chunks done, chunks in all); the
+#: scene is named by its tile id, followed by its period when the scenes cover several.
 TilesProgress = Callable[[str, int, int, int, int], None]
 
 
@@ -282,30 +297,47 @@ def download_tiles(
     fetch: Fetch | None = None,
     progress: TilesProgress | None = None,
 ) -> list[DownloadedTile]:
-    """Download every tile not yet in ``folder``; tiles already downloaded are kept as they are, not fetched again.
+    """Download every tile of one recipe not yet in ``folder`` (see :func:`download_scenes`)."""
+    return download_scenes(ee, [PlannedScene(recipe, t) for t in tiles], folder, fetch=fetch, progress=progress)
+
+
+def download_scenes(
+    ee: Any,
+    scenes: Sequence[PlannedScene],
+    folder: Path,
+    *,
+    fetch: Fetch | None = None,
+    progress: TilesProgress | None = None,
+) -> list[DownloadedTile]:
+    """Download every scene (tile and period) not yet in ``folder``; scenes already downloaded are kept as they
+    are, not fetched again.
 
     Raises:
         ImageryRequestError: a tile too large for direct download (checked for all tiles before any request).
-        EarthEngineUnavailable: Earth Engine refused or could not be reached (tiles finished so far stay).
+        EarthEngineUnavailable: Earth Engine refused or could not be reached (scenes finished so far stay).
     """
-    too_big = [t.tile_id for t in tiles if t.width_px * t.height_px > MAX_DIRECT_DOWNLOAD_PX]
+    too_big = list(
+        dict.fromkeys(s.tile.tile_id for s in scenes if s.tile.width_px * s.tile.height_px > MAX_DIRECT_DOWNLOAD_PX)
+    )
     if too_big:
         raise ImageryRequestError(
             f"{len(too_big)} tile(s) are too large to download directly ({', '.join(too_big[:5])}): start an export "
             "to Drive or Cloud Storage for this region, or choose a smaller one"
         )
+    several = len({s.period for s in scenes}) > 1
     results = []
-    for i, tile in enumerate(tiles):
-        out = scene_path(folder, recipe, tile)
+    for i, scene in enumerate(scenes):
+        tile, label = scene.tile, scene.period.label
+        out = existing_scene_path(folder, scene.recipe, tile)
         if out.exists():
-            results.append(DownloadedTile(tile.tile_id, out, True))
+            results.append(DownloadedTile(tile.tile_id, out, True, label))
             continue
 
-        def report(done: int, total: int, tile_id: str = tile.tile_id, i: int = i) -> None:
+        def report(done: int, total: int, name: str = f"{tile.tile_id} {label}" if several else tile.tile_id,
+                   i: int = i) -> None:  # fmt: skip
             if progress:
-                progress(tile_id, i, len(tiles), done, total)
+                progress(name, i, len(scenes), done, total)
 
-        results.append(
-            DownloadedTile(tile.tile_id, download_tile(ee, recipe, tile, folder, fetch=fetch, progress=report), False)
-        )
+        path = download_tile(ee, scene.recipe, tile, folder, fetch=fetch, progress=report)
+        results.append(DownloadedTile(tile.tile_id, path, False, label))
     return results
