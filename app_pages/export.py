@@ -37,6 +37,12 @@ decision = c3.selectbox(
 )
 rows = export_rows(con, scan_id=scan, status=status, decision=decision)
 st.write(f"{len(rows)} site(s) match.")
+st.caption(
+    "Each site also carries its place over time: `place_id`, the period of the scan that saw it (`period`, "
+    "`period_start`, `period_end`, end exclusive; empty for undated imagery), the place's `first_period`, "
+    "`last_period`, `persistence`, `growth_ha` and `growth_pct` (since its previous sighting) and its area in each "
+    "period (`area_ha_<period>`). KML placemarks are dated with their scan's period for Google Earth's time slider."
+)
 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%MZ")
 folder = Path(tempfile.mkdtemp(prefix="minescan_export_"))
 for column, fmt in zip(st.columns(len(EXPORT_FORMATS)), EXPORT_FORMATS, strict=True):

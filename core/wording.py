@@ -174,3 +174,66 @@ def history_rows(history: pd.DataFrame) -> list[dict[str, str]]:
         }
         for h in history.itertuples()
     ]
+
+
+#: Words for a place's ``persistence`` (db.places: the Amazon Mining Watch rule, seen in two periods within 2 years).
+PERSISTENCE_LABELS: dict[str, str] = {
+    "confirmed": "Confirmed (seen in 2 periods within 2 years)",
+    "provisional": "Provisional (seen once, in the latest imagery: a later period can confirm it)",
+    "not_confirmed": "Not confirmed (not seen again within 2 years)",
+    "undated": "Undated (the imagery's date is not known)",
+}
+#: The state of a place whose site has no registered dam to take one from.
+UNKNOWN_STATE = "Unknown (no registered dam)"
+#: How the latest period is marked on every chart and table over time.
+PROVISIONAL = "provisional"
+#: Why the latest period is provisional, for the captions of charts over time ({latest}: its label).
+PROVISIONAL_NOTE = (
+    "The latest period, {latest}, is provisional: a place first seen in it needs a later period to be confirmed "
+    "(seen in two periods within two years), and its area may still be revised, as Amazon Mining Watch marks its "
+    "latest year."
+)
+#: What the dashboard counts as new unregistered area.
+NEW_AREA_DEFINITION = (
+    "New unregistered area of a period = the area of the unregistered places first seen in it + the growth of "
+    "unregistered places seen before (their area now minus their area when last seen; shrinking counts as 0). "
+    "A place is unregistered when no register explains that period's site of it. In the first period everything "
+    "is first seen: it is the baseline, not new mining."
+)
+#: Why an auditor may drop small differences ({ha}: the threshold).
+SMALL_DIFF_REASON = (
+    "Amazon Mining Watch drops differences of {ha:g} ha or less. An outline is made of 270 m output cells of "
+    "7.3 ha each, so the same pit drawn from two images can differ by a cell with nothing changed on the ground; "
+    "dropping differences up to about 1.5 cells keeps that noise out of the totals (and drops small real changes too)."
+)
+
+
+def persistence(code: Any) -> str:
+    """Words for a place's persistence code (``not_confirmed`` -> ``Not confirmed (not seen again within 2 years)``)."""
+    return PERSISTENCE_LABELS.get(str(code), label(code)) if not is_missing(code) else NOT_GIVEN
+
+
+def state(code: Any) -> str:
+    """A state as the dashboard shows it: ``MG``, or :data:`UNKNOWN_STATE` for 'unknown' or a missing one."""
+    return UNKNOWN_STATE if is_missing(code) or str(code) == "unknown" else str(code).strip()
+
+
+def period(period_label: Any, provisional: bool = False, baseline: bool = False) -> str:
+    """A period as people read it: ``2024``, ``2025 (provisional)``, ``2023 (baseline)``; ``undated`` for none."""
+    if is_missing(period_label) or str(period_label) == "undated":
+        return "undated"
+    marks = [m for m, on in (("baseline", baseline), (PROVISIONAL, provisional)) if on]
+    return f"{period_label} ({', '.join(marks)})" if marks else str(period_label)
+
+
+def label_periods(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` (``period_label``, and ``provisional`` / ``baseline`` flags when present) with a
+    ``period`` column of words."""
+
+    def flags(name: str) -> list[bool]:
+        return [bool(v) for v in frame[name]] if name in frame.columns else [False] * len(frame)
+
+    words = [
+        period(p, v, b) for p, v, b in zip(frame["period_label"], flags("provisional"), flags("baseline"), strict=True)
+    ]
+    return frame.assign(period=words)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from core.imagery.provenance import IMAGERY_EXPORT_COLUMNS
 from core.scan.sites import NOT_RATED_NO_DATA, NOT_RATED_NO_MODEL
+from db.places import place_rows
 from db.scans import imagery_by_scan
 
 #: One row per site of ``picked`` with its register match and latest decision.
@@ -45,14 +46,23 @@ LEFT JOIN latest_review r ON r.site_id = s.id
 PICKED_BY_IDS_SQL = "picked AS (SELECT * FROM site WHERE id IN (SELECT unnest(CAST($site_ids AS BIGINT[]))))"
 
 # Composed of the constant fragments above only; every value is a bound parameter.
+#: The export's rows: :data:`SITE_ROWS_SQL` filtered, with each site's place and the period of its scan (ISO dates,
+#: ``period_end`` exclusive; NULL for an undated scan).
 EXPORT_SQL = f"""
-WITH picked AS (SELECT * FROM site)
+WITH picked AS (SELECT * FROM site), base AS (
 {SITE_ROWS_SQL}
 WHERE ($scan_id IS NULL OR s.scan_id = $scan_id)
   AND (CAST($status AS VARCHAR) IS NULL OR m.status = $status)
   AND (CAST($decision AS VARCHAR) IS NULL OR coalesce(r.decision, 'undecided') = $decision)
-ORDER BY s.id
+)
+SELECT base.*, ps.place_id, c.period_label AS period, CAST(c.period_start AS VARCHAR) AS period_start,
+       CAST(c.period_end AS VARCHAR) AS period_end
+FROM base JOIN scan c ON c.id = base.scan_id
+LEFT JOIN place_site ps ON ps.site_id = base.site_id
+ORDER BY base.site_id
 """  # noqa: S608
+#: The columns of :func:`db.places.place_rows` every site carries from its place (and its ``area_ha_<period>``).
+PLACE_COLUMNS = ("first_period", "last_period", "persistence", "growth_ha", "growth_pct")
 
 
 def not_rated_params() -> dict[str, Any]:
@@ -71,7 +81,9 @@ def export_rows(
 
     ``impact_rating`` is the impact class, or says why a site has none (no impact model, or no valid patch).
     The ``imagery_*`` columns (:data:`core.imagery.provenance.IMAGERY_EXPORT_COLUMNS`) say where the pixels of the
-    scan that found the site came from.
+    scan that found the site came from. Then the site's place over time: ``place_id``, ``period``,
+    ``period_start``, ``period_end`` (its scan's; empty when undated), the place's ``first_period``,
+    ``last_period``, ``persistence``, ``growth_ha``, ``growth_pct`` and ``area_ha_<period>`` per period.
     """
     params = {**not_rated_params(), "scan_id": scan_id, "status": status, "decision": decision}
     rows = con.execute(EXPORT_SQL, params).df()
@@ -80,4 +92,13 @@ def export_rows(
     for column in IMAGERY_EXPORT_COLUMNS:
         values = [imagery[int(k)][column] if int(k) in imagery else None for k in rows["scan_id"]]
         rows[column] = pd.Series(values, index=rows.index, dtype=object)
-    return rows
+    return _with_places(con, rows)
+
+
+def _with_places(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with their place's first and last period, persistence, growth and area per period (empty for a site
+    in no place yet)."""
+    places = place_rows(con)
+    areas = [c for c in places.columns if str(c).startswith("area_ha_")]
+    carried = places[["place_id", *PLACE_COLUMNS, *areas]]
+    return rows.merge(carried, on="place_id", how="left", validate="many_to_one")

@@ -45,7 +45,8 @@ def add_review(
     with transaction(con):
         row = con.execute(
             """INSERT INTO review (site_id, reviewer, decision, reason, note, seconds_spent, role, kind, match_status)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce((SELECT status FROM site_match WHERE site_id = ?), 'not matched'))
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?,
+                       coalesce((SELECT status FROM site_match WHERE site_id = ?), 'not matched'))
                RETURNING id""",
             [site_id, reviewer.strip(), decision, reason, note, seconds_spent, role, kind, site_id],
         ).fetchone()

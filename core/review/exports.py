@@ -31,8 +31,15 @@ EXPORT_COLUMNS = (
     "nearest_mine_id", "nearest_mine_m", "inside_polygon_id", "decision", "reason", "note", "reviewer", "decided_at",
     "discovery_model", "impact_model", *IMAGERY_EXPORT_COLUMNS, "outline_wkt",
 )  # fmt: skip
+#: A site's place over time, after every other column (db.exports.export_rows gives them): the place, the period of
+#: the site's scan (ISO dates, ``period_end`` exclusive; empty when undated), the place's first and last period,
+#: persistence and growth since its previous sighting; then ``area_ha_<period>``, one column per period.
+PLACE_EXPORT_COLUMNS = ("place_id", "period", "period_start", "period_end", "first_period", "last_period",
+                        "persistence", "growth_ha", "growth_pct")  # fmt: skip
+AREA_PREFIX = "area_ha_"
 INT_COLUMNS = ("site_id", "scan_id", "cell_count")
-FLOAT_COLUMNS = ("lon", "lat", "area_km2", "p_max", "p_mean", "nearest_dam_m", "nearest_mine_m")
+FLOAT_COLUMNS = ("lon", "lat", "area_km2", "p_max", "p_mean", "nearest_dam_m", "nearest_mine_m", "growth_ha",
+                 "growth_pct")  # fmt: skip
 TIME_COLUMNS = ("decided_at",)
 GEOMETRY_COLUMN = "outline_wkt"
 GPKG_LAYER = "sites"
@@ -56,6 +63,7 @@ _KML_ICON = "https://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
 _KML_SUMMARY = (
     "decision", "reason", "note", "reviewer", "decided_at", "match_status", "impact_rating", "area_km2", "p_max",
     "nearest_dam_name", "nearest_dam_m", "nearest_mine_id", "nearest_mine_m", "scene_id", "imagery_summary",
+    "place_id", "period", "first_period", "last_period", "persistence", "growth_ha",
 )  # fmt: skip
 
 
@@ -96,20 +104,25 @@ def write_export(rows: pd.DataFrame, path: Path, fmt: str) -> Path:
 def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """Export rows in a fixed shape: every format is written from this.
 
-    Known columns come first in :data:`EXPORT_COLUMNS` order with ``outline_wkt`` last; ids and counts become
-    nullable ints, measures floats, ``decided_at`` UTC timestamps (naive ones are taken as UTC) and everything else
-    ``str`` or ``None``. Missing known columns are added as nulls; unknown extra columns are kept, as text.
+    Known columns come first in :data:`EXPORT_COLUMNS` order, then unknown extra columns (as text), then, when the
+    rows carry places (a ``place_id`` or ``area_ha_<period>`` column), :data:`PLACE_EXPORT_COLUMNS` and the
+    ``area_ha_<period>`` columns in the rows' order, with ``outline_wkt`` last. Ids and counts become nullable
+    ints, measures and areas floats, ``decided_at`` UTC timestamps (naive ones are taken as UTC) and everything
+    else ``str`` or ``None``. Missing known columns are added as nulls.
 
     Raises:
         ValueError: a numeric column holding text that is not a number.
     """
-    extra = [c for c in rows.columns if c not in EXPORT_COLUMNS]
-    columns = [*EXPORT_COLUMNS[:-1], *extra, GEOMETRY_COLUMN]
+    areas = [str(c) for c in rows.columns if str(c).startswith(AREA_PREFIX)]
+    place = list(PLACE_EXPORT_COLUMNS) if areas or "place_id" in rows.columns else []
+    known = {*EXPORT_COLUMNS, *place, *areas}
+    extra = [c for c in rows.columns if c not in known]
+    columns = [*EXPORT_COLUMNS[:-1], *extra, *place, *areas, GEOMETRY_COLUMN]
     out = rows.reindex(columns=columns).reset_index(drop=True)
     for col in columns:
         if col in INT_COLUMNS:
             out[col] = pd.to_numeric(out[col]).astype("Int64")
-        elif col in FLOAT_COLUMNS:
+        elif col in FLOAT_COLUMNS or col in areas:
             out[col] = pd.to_numeric(out[col]).astype("float64")
         elif col in TIME_COLUMNS:
             out[col] = _as_utc(out[col])
@@ -225,8 +238,15 @@ def _write_kml(rows: pd.DataFrame, path: Path) -> None:
 def _placemark(record: dict[str, Any]) -> ET.Element:
     decision = record.get("decision") or UNDECIDED
     placemark = ET.Element("Placemark")
-    _text(placemark, "name", f"Site {record['site_id']}: {decision}, {record.get('match_status') or 'unmatched'}")
+    place = f", place {record['place_id']}" if record.get("place_id") else ""
+    status = record.get("match_status") or "unmatched"
+    _text(placemark, "name", f"Site {record['site_id']}{place}: {decision}, {status}")
     _text(placemark, "description", _description_html(record))
+    if record.get("period_start"):  # Google Earth's time slider: the site is a sighting in its scan's period
+        span = ET.SubElement(placemark, "TimeSpan")
+        _text(span, "begin", str(record["period_start"]))
+        if record.get("period_end"):
+            _text(span, "end", str(record["period_end"]))
     style = decision if decision in KML_STYLES else UNDECIDED
     _text(placemark, "styleUrl", f"#decision-{style}")
     extended = ET.SubElement(placemark, "ExtendedData")
@@ -254,7 +274,7 @@ def _kml_polygon(parent: ET.Element, polygon: shapely.Polygon) -> None:
 def _description_html(record: dict[str, Any]) -> str:
     """An HTML table for the Google Earth balloon. Every value is HTML-escaped: a note is shown, never run."""
     cells = []
-    for name in _KML_SUMMARY:
+    for name in (n for n in _KML_SUMMARY if n in record):  # place lines only for rows that carry places
         value = record.get(name)
         shown = "—" if value is None else html.escape(str(value)).replace("\n", "<br/>")
         cells.append(f"<tr><th align='left'>{html.escape(name)}</th><td>{shown}</td></tr>")

@@ -16,7 +16,7 @@ from db.connection import connect
 from db.places import requeue_rule, set_requeue_rule
 from db.queue import queue_page
 from db.workflows import decide
-from tests.store.places_data import A, B, C, D, STORY, add_scan
+from tests.store.places_data import STORY, A, B, C, D, add_scan
 
 BIA = Identity("bia", "reviewer", "Bia", "password")
 SOFIA = Identity("sofia", "supervisor", "Sofia", "password")
