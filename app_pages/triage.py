@@ -18,7 +18,9 @@ from core.errors import MineScanError
 from core.imagery.chips import site_chips
 from core.imagery.pictures import scene_picture
 from core.review.decisions import REASONS
+from core.review.dossier import Dossier
 from core.review.queue import IMPACT_ORDER, ORDERS, STATUS_ORDER, QueueFilter, next_site
+from db.dossiers import dossier_for_site
 from db.queue import queue_choices
 from db.registers import register_near
 from db.reviews import review_history
@@ -26,7 +28,9 @@ from db.scans import scan_imagery, scan_scene_path
 from db.sites import site_impact_probs
 from db.workflows import decide
 from ui import auth, resources, state
+from ui.dossier import dossier_downloads
 from ui.maps import triage_deck
+from ui.place_history import changed_note, place_summary, show_in_time
 
 #: Sites per page of the queue: the selector, the table and the map's outlines hold one page.
 PAGE_SIZE = 200
@@ -39,6 +43,12 @@ MAP_FOCUS = "triage_map_focus"
 #: Bounded caches: a chip set is about 100 KB, a scene picture about 350 KB.
 _cached_chips = st.cache_data(show_spinner=False, max_entries=64)(site_chips)
 _cached_picture = st.cache_data(show_spinner=False, max_entries=4)(scene_picture)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _cached_dossier(site_id: int, reviewer: str, token: tuple[int, ...]) -> Dossier:
+    """The place's history and pictures as ``reviewer`` may see them (``token`` changes with the queue)."""
+    return dossier_for_site(resources.db(), site_id, generated_by=reviewer, blind_for=reviewer)
 
 
 def _record_decision(identity: Identity, site_id: int, decision: str, following: int | None) -> None:
@@ -65,7 +75,9 @@ def _record_decision(identity: Identity, site_id: int, decision: str, following:
 def _site_label(row: Any) -> str:
     impact = wording.label(row.impact_class, short=True, missing=wording.NOT_RATED)
     status = wording.label(row.match_status, short=True)
-    return f"#{row.rank} · site {row.site_id} · {status} · {impact}"
+    time = " · changed since decided" if getattr(row, "changed", False) else ""
+    time += " · new this period" if getattr(row, "new_in_latest", False) else ""
+    return f"#{row.rank} · site {row.site_id} · {status} · {impact}{time}"
 
 
 def _nearest_dam(site: object) -> str:
@@ -110,6 +122,10 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
     site = ranked.set_index("site_id").loc[current]
 
     st.subheader(f"Site {current}: {wording.label(site['match_status'])}")
+    if summary := place_summary(site):
+        st.markdown(summary)
+    if note := changed_note(site):
+        st.warning(note, icon=":material/history:")
     m1, m2, m3 = st.columns(3)
     m1.metric("P(mine) max", wording.number(site["p_max"], 2))
     m2.metric("Area (km²)", wording.number(site["area_km2"], 2))
@@ -135,6 +151,11 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
                 col.image(chip.rgb, caption=f"{chip.title} · bar {chip.scale_m} m")
         except (MineScanError, ValueError) as err:
             st.warning(f"No image chip: {err}")
+    try:
+        show_in_time(_cached_dossier(current, identity.username, resources.queue_token()))
+    except MineScanError as err:
+        st.caption(f"No history for this place: {err}")
+    dossier_downloads(current, identity)
     if st.button("Show on the map", help="Redraw the map centred on this site, with the decisions taken so far"):
         st.session_state[MAP_FOCUS] = current
         st.rerun(scope="app")

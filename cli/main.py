@@ -10,6 +10,7 @@ from cli import (
     bench,
     campaign,
     demo,
+    dossier,
     export,
     imagery,
     jobs,
@@ -39,6 +40,7 @@ GROUPS = (
     imagery,
     places,
     export,
+    dossier,
     bench,
 )
 

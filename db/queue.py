@@ -17,7 +17,7 @@ from db.places import CHANGED_SQL, requeue_rule
 
 #: Double-review sites fewer than two reviewers have decided ('blind'), and one reviewer's own latest decisions.
 #: Parameter: $reviewer.
-_BLIND_OWN_SQL = """
+BLIND_OWN_SQL = """
 blind AS (
     SELECT d.site_id FROM double_review d
     LEFT JOIN review r ON r.site_id = d.site_id AND r.kind = 'decision'
@@ -29,7 +29,7 @@ blind AS (
 #: Each place's latest decision as one reviewer sees it (on blind sites only their own), with the place's area in
 #: the period of the decided site and the register status the decision was taken under. Parameter: $reviewer.
 _PLACE_DECISION_SQL = f"""
-{_BLIND_OWN_SQL}, site_decision AS (
+{BLIND_OWN_SQL}, site_decision AS (
     SELECT r.* FROM latest_review r ANTI JOIN blind b ON b.site_id = r.site_id
     UNION ALL BY NAME
     SELECT o.* FROM own o SEMI JOIN blind b ON b.site_id = o.site_id

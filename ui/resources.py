@@ -136,3 +136,8 @@ def store_banner() -> None:
         )
     elif store_kind(con) == "demo":
         st.info("Demo store: every site here comes from MineScan's synthetic demo scene, none from real imagery.")
+
+
+def queue_token() -> tuple[int, ...]:
+    """A token that changes whenever the queue could (decisions, scans, imports): a cache key for what shows it."""
+    return queue_store.queue_version(db())

@@ -1,8 +1,11 @@
-"""Image chips around a candidate site: true colour and SWIR false colour, with a scale bar and outline."""
+"""Image chips around a candidate site: true colour and SWIR false colour, with a scale bar and outline; and a plain
+true-colour picture (no bar) for pages that draw their own scale."""
 
 from __future__ import annotations
 
+import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +15,7 @@ from affine import Affine
 from PIL import Image, ImageDraw, ImageFont
 
 from core.imagery.bands import canonical_band_name
-from core.imagery.geo import from_wgs84, pixel_size_m, to_wgs84
+from core.imagery.geo import EARTH_RADIUS_M, from_wgs84, pixel_size_m, to_wgs84
 from core.imagery.raster import SceneInfo, open_scene, scene_reader
 
 TRUE_COLOUR: tuple[str, ...] = ("B4", "B3", "B2")
@@ -21,6 +24,9 @@ NODATA_GREY = np.array([128, 128, 128], dtype=np.uint8)
 OUTLINE_YELLOW = (255, 221, 0)
 MIN_CHIP_WIDTH_PX = 300
 SCALE_STEPS_M: tuple[int, ...] = (50, 100, 200, 500, 1000, 2000, 5000, 10000)
+#: A framed picture shows at least this much ground either side of the site, and at most ``MAX_FRAME_HALF_M``.
+MIN_FRAME_HALF_M = 750.0
+MAX_FRAME_HALF_M = 10_000.0
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,14 @@ class Chip:
     rgb: np.ndarray
     title: str
     scale_m: int
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A plain true-colour picture of a site's surroundings (PNG, outline drawn, no scale bar) and its ground width."""
+
+    png: bytes
+    ground_width_m: float
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,40 @@ def site_chips(
     return chips
 
 
+def site_picture(
+    scene_path: Path, lon: float, lat: float, half_size_m: float = 1500.0, outline_wkt: str | None = None
+) -> Picture:
+    """The true-colour crop of :func:`site_chips` as a PNG without scale bar or title, and the metres its width covers.
+
+    Raises:
+        ValueError: the site lies outside the scene, or ``half_size_m`` is not positive.
+        InvalidSceneError: the scene cannot be read or lacks B2, B3 and B4.
+    """
+    if not half_size_m > 0:
+        raise ValueError(f"half_size_m must be positive; got {half_size_m}")
+    info = open_scene(scene_path, ("B2", "B3", "B4"))
+    window, res_m = _site_window(info, lon, lat, half_size_m)
+    with scene_reader(info) as reader:
+        data, valid = reader.read(window.row0, window.row1, window.col0, window.col1)
+    image, _ = _crop_image(data[..., [2, 1, 0]], valid, info, window, outline_wkt)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return Picture(png=out.getvalue(), ground_width_m=(window.col1 - window.col0) * res_m[0])
+
+
+def framing_half_size_m(lon: float, lat: float, outline_wkts: Sequence[str], margin: float = 1.3) -> float:
+    """Half the side of a square around ``lon, lat`` that holds every outline with a ``margin`` (a factor), between
+    :data:`MIN_FRAME_HALF_M` and :data:`MAX_FRAME_HALF_M`: one framing for pictures of a place on several dates."""
+    m_per_deg = math.radians(1.0) * EARTH_RADIUS_M
+    reach_m = 0.0
+    for wkt in outline_wkts:
+        west, south, east, north = shapely.from_wkt(wkt).bounds
+        dx = max(abs(west - lon), abs(east - lon)) * m_per_deg * math.cos(math.radians(lat))
+        dy = max(abs(south - lat), abs(north - lat)) * m_per_deg
+        reach_m = max(reach_m, dx, dy)
+    return min(MAX_FRAME_HALF_M, max(MIN_FRAME_HALF_M, reach_m * margin))
+
+
 def _has_swir(info: SceneInfo) -> bool:
     """True when the file names B12 and B8, or is an unnamed 12/13-band Sentinel-2 stack."""
     names = {canonical_band_name(d) for d in info.file_bands}
@@ -143,17 +191,24 @@ def _render_chip(
     window: _Window,
     outline_wkt: str | None,
 ) -> Chip:
+    image, factor = _crop_image(data, valid, info, window, outline_wkt)
+    scale_m = _draw_scale_bar(ImageDraw.Draw(image), image.width, image.height, res_m[0] / factor)
+    return Chip(rgb=np.asarray(image, dtype=np.uint8).copy(), title=title, scale_m=scale_m)
+
+
+def _crop_image(
+    data: np.ndarray, valid: np.ndarray, info: SceneInfo, window: _Window, outline_wkt: str | None
+) -> tuple[Image.Image, int]:
+    """The stretched crop, enlarged to at least :data:`MIN_CHIP_WIDTH_PX`, with the outline; and the enlargement."""
     rgb = percentile_stretch(data, valid)
     rgb[~valid] = NODATA_GREY
     factor = max(1, math.ceil(MIN_CHIP_WIDTH_PX / rgb.shape[1]))
     # Nearest-neighbour upscaling keeps the 10 m pixels visible instead of smearing them.
     rgb = np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1)
     image = Image.fromarray(rgb, mode="RGB")
-    draw = ImageDraw.Draw(image)
     if outline_wkt:
-        _draw_outline(draw, outline_wkt, info, window, factor)
-    scale_m = _draw_scale_bar(draw, image.width, image.height, res_m[0] / factor)
-    return Chip(rgb=np.asarray(image, dtype=np.uint8).copy(), title=title, scale_m=scale_m)
+        _draw_outline(ImageDraw.Draw(image), outline_wkt, info, window, factor)
+    return image, factor
 
 
 def _draw_outline(draw: ImageDraw.ImageDraw, outline_wkt: str, info: SceneInfo, window: _Window, factor: int) -> None:

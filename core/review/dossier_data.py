@@ -16,7 +16,7 @@ import shapely
 
 from core.register.dms import dms
 from core.review.scale_bar import scale_bar_length, scale_label
-from core.wording import label, metres, number, text, when
+from core.wording import label, metres, number, persistence, text, when
 
 SYNTHETIC_BANNER = "Synthetic demo data - not a real site"
 DASH = "—"
@@ -179,7 +179,7 @@ def facts(d: Dossier, zone: ZoneInfo | None = None) -> list[tuple[str, str]]:
         ("Coordinates (degrees, minutes, seconds)", dms(d.lat, d.lon)),
         ("First seen", text(d.first_seen, missing=DASH)),
         ("Last seen", text(d.last_seen, missing=DASH)),
-        ("Persistence", label(d.persistence, missing=DASH)),
+        ("Persistence", persistence(d.persistence) if d.persistence else DASH),
         ("Area growth", overall_growth(d)),
         ("Register match", label(d.match_status, missing=DASH)),
         ("Generated", f"{when_text(d.generated_at, zone)} by {text(d.generated_by, missing=DASH)}"),

@@ -1,0 +1,110 @@
+"""A place over time on the triage page: where it stands, whether it changed since it was decided, its first and
+latest pictures side by side and as a swipe, and its area per period."""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+import streamlit.components.v1 as components
+
+from core import wording
+from core.review.dossier import Dossier, DossierImage
+from core.review.scale_bar import with_scale_bar
+
+#: Height in pixels of the swipe view (the pictures are square).
+SWIPE_PX = 360
+
+
+def place_summary(site: Any) -> str:
+    """One line: the place, when it was seen, its persistence and its growth (Markdown, no user text)."""
+    get = site.get
+    if wording.is_missing(get("place_id")):
+        return ""
+    first, last = get("first_period"), get("last_period")
+    seen = "undated" if wording.is_missing(first) else (f"{first}" if first == last else f"{first} to {last}")
+    parts = [f"Place **{get('place_id')}**", f"seen {seen} ({wording.count(int(get('place_sites')), 'sighting')})",
+             wording.persistence(str(get("persistence")))]  # fmt: skip
+    growth = get("growth_km2")
+    if not wording.is_missing(growth):
+        pct = get("growth_pct")
+        extra = "" if wording.is_missing(pct) else f" ({float(pct):+.0f} %)"
+        parts.append(f"area {100 * float(growth):+.1f} ha{extra} since the period before")
+    if bool(get("new_in_latest")):
+        parts.append("**new this period**")
+    if bool(get("gone")):
+        parts.append("not seen in the latest imagery of its area")
+    return " · ".join(parts)
+
+
+def changed_note(site: Any) -> str | None:
+    """Why a decided place is back in the queue, with the earlier decision (plain text), or None."""
+    get = site.get
+    if not bool(get("changed")):
+        return None
+    then = wording.number(100 * float(get("earlier_area_km2")), 1)
+    now = wording.number(100 * float(get("last_area_km2")), 1)
+    who = wording.text(get("earlier_reviewer"))
+    when = wording.when(get("earlier_decided_at"))
+    decision = wording.label(str(get("earlier_decision"))).lower()
+    return (
+        f"Changed since your decision: {decision} by {who} on {when}, on its {get('earlier_period')} sighting "
+        f"({then} ha). It is {now} ha in {get('last_period')}, or its register status changed. Decide it again."
+    )
+
+
+def area_table(dossier: Dossier) -> pd.DataFrame | None:
+    """The place's area (ha) and P(mine) per period, in time order, the latest marked provisional (None with one)."""
+    if len(dossier.periods) < 2:
+        return None
+    last = dossier.periods[-1].label
+    return pd.DataFrame(
+        {
+            "Period": [p.label + (" (provisional)" if p.label == last else "") for p in dossier.periods],
+            "Area (ha)": [round(p.area_ha, 2) for p in dossier.periods],
+            "P(mine)": [round(p.p_max, 2) for p in dossier.periods],
+        }
+    )
+
+
+def _data_uri(image: DossierImage) -> str:
+    png, _ = with_scale_bar(image.png, image.ground_width_m)
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def swipe_html(before: DossierImage, after: DossierImage) -> str:
+    """A self-contained swipe view: the latest picture over the first, cut where the slider stands (no network)."""
+    a, b = html.escape(before.label), html.escape(after.label)
+    return f"""<!doctype html><html><head><meta charset="utf-8"><style>
+body{{margin:0;font:13px sans-serif}} .box{{position:relative;width:{SWIPE_PX}px;height:{SWIPE_PX}px}}
+.box img{{position:absolute;top:0;left:0;width:{SWIPE_PX}px;height:{SWIPE_PX}px;object-fit:contain}}
+#top{{clip-path:inset(0 0 0 50%)}} input{{width:{SWIPE_PX}px}}
+.tag{{position:absolute;z-index:2;top:4px;background:#000a;color:#fff;padding:1px 5px;border-radius:3px}}
+</style></head><body><div class="box"><img id="under" alt="{a}" src="{_data_uri(before)}">
+<img id="top" alt="{b}" src="{_data_uri(after)}"><span class="tag" style="left:4px">{a}</span>
+<span class="tag" style="right:4px">{b}</span></div>
+<input id="swipe" type="range" min="0" max="100" value="50" aria-label="Swipe between {a} and {b}">
+<script>const s=document.getElementById('swipe'),t=document.getElementById('top');
+s.addEventListener('input',()=>{{t.style.clipPath='inset(0 0 0 '+s.value+'%)';}});</script></body></html>"""
+
+
+def show_in_time(dossier: Dossier) -> None:
+    """The first and the latest picture side by side, a swipe between them, and the area per period."""
+    before, after = dossier.before, dossier.after
+    if before is not None and after is not None and before.label != after.label:
+        st.markdown("**Before and after**")
+        left, right = st.columns(2)
+        for column, image in ((left, before), (right, after)):
+            png, bar_m = with_scale_bar(image.png, image.ground_width_m)
+            column.image(png, caption=f"{image.label} · bar {wording.metres(bar_m)}")
+        with st.expander("Swipe between the two dates", expanded=False):
+            components.html(swipe_html(before, after), height=SWIPE_PX + 40)
+    elif after is not None or before is not None:
+        st.caption("Seen in one period only: no earlier picture to compare with.")
+    areas = area_table(dossier)
+    if areas is not None:
+        st.markdown("**Area per period (ha)**")
+        st.bar_chart(areas, x="Period", y="Area (ha)", horizontal=True, height=60 + 40 * len(areas), sort=False)
