@@ -98,7 +98,8 @@ FROM slim {_QUEUE_WHERE} GROUP BY ALL"""  # noqa: S608
 #: Full rows of the given places' latest sites ($only_sites) as one reviewer sees them, with the place's history
 #: and, when it changed since it was decided, the earlier decision. Parameters: those of :data:`_SLIM_SQL` and the
 #: 'not rated' texts.
-QUEUE_ROWS_SQL = f"""{_SLIM_SQL}, picked AS (SELECT * FROM site WHERE id IN (SELECT site_id FROM slim)),
+QUEUE_ROWS_SQL = f"""{_SLIM_SQL}, picked AS (
+    SELECT * FROM site WHERE id IN (SELECT unnest(CAST($only_sites AS BIGINT[])))),
 base AS ({SITE_ROWS_SQL})
 SELECT base.* REPLACE (q.decision AS decision,
            CASE WHEN q.changed THEN NULL ELSE pd.reason END AS reason,

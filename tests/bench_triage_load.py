@@ -42,7 +42,8 @@ def fill_store(
     n_dams = min(n_dams, n_sites // 7)  # each dam sits 300 m from every 7th site
     n_decisions = min(n_decisions, n_sites)
     con = connect(path)
-    n_loc = int(np.ceil(n_sites / (periods - 0.2))) if periods > 1 else n_sites  # a tenth new, a tenth gone
+    # A tenth of the places are new in the latest period and a tenth gone after the first: 0.8 P + 0.2 sightings each.
+    n_loc = int(np.ceil(n_sites / (0.8 * periods + 0.2))) if periods > 1 else n_sites
     base_lon = rng.uniform(-56.0, -42.0, n_loc)
     base_lat = rng.uniform(-22.0, -2.0, n_loc)
     base_area = rng.uniform(0.07, 3.0, n_loc)
