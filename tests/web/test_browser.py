@@ -207,7 +207,8 @@ def test_demo_triage_decide_export(app_url: str, tmp_path: Path, browser_context
     assert decided.loc["confirmed", "note"] == 'Tailings pond, "not in SIGBM"; visit\nÁrea nova'
     assert decided.loc["rejected", "reason"] == "irrigation_dam"
     assert set(decided["reviewer"]) == {"ana"}
-    assert len(rows) == 31
+    assert len(rows) == 62 and rows["place_id"].nunique() == 32  # 31 sites in 2024 and in 2025: 32 places
+    assert set(rows["period"]) == {2024, 2025} or set(rows["period"].astype(str)) == {"2024", "2025"}
 
 
 def test_a_shared_link_opens_its_page_after_sign_in(app_url: str, browser_context: Any) -> None:
