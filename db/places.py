@@ -232,21 +232,26 @@ CHANGED_SQL = """coalesce(pd.decision IN ('confirmed', 'rejected') AND (
     OR (pd.decided_area_km2 > 0 AND p.last_area_km2 > pd.decided_area_km2 * (1 + $regrowth_pct / 100))
     OR coalesce(pd.decided_status, 'not matched') <> coalesce(m.status, 'not matched')), false)"""
 
-#: One row per place with its latest sighting's register status and its latest decision on any of its sites (as
-#: the store holds it, not one reviewer's blind view), whether that decision is out of date under $regrowth_pct
-#: and $regrowth_ha, and its latest outline.
-_PLACE_ROWS_SQL = f"""
-WITH decided AS (
-    SELECT ps.place_id, r.decision, r.reason, r.note, r.reviewer, r.role, r.decided_at,
-           coalesce(r.match_status, dm.status, 'not matched') AS decided_status,
+#: Each place's latest decision (``place_decision``) over a relation ``site_decision`` (review rows) that the query
+#: defines (all of them, or as one reviewer sees them), with the place's area in the period of the decided site and
+#: the register status the decision was taken under ('not matched' before any register).
+PLACE_DECISION_SQL = """place_decision AS (
+    SELECT ps.place_id, r.site_id AS decided_site_id, r.decision, r.reason, r.note, r.reviewer, r.role,
+           r.decided_at, coalesce(r.match_status, dm.status, 'not matched') AS decided_status,
            coalesce(pp.area_km2, ds.area_km2) AS decided_area_km2,
            coalesce(dc.period_label, 'undated') AS decided_period
-    FROM latest_review r JOIN place_site ps ON ps.site_id = r.site_id
+    FROM site_decision r JOIN place_site ps ON ps.site_id = r.site_id
     JOIN site ds ON ds.id = r.site_id JOIN scan dc ON dc.id = ds.scan_id
     LEFT JOIN site_match dm ON dm.site_id = r.site_id
     LEFT JOIN place_period pp ON pp.place_id = ps.place_id AND pp.period_label = coalesce(dc.period_label, 'undated')
     QUALIFY row_number() OVER (PARTITION BY ps.place_id ORDER BY r.decided_at DESC, r.id DESC) = 1
-)
+)"""
+
+#: One row per place with its latest sighting's register status and its latest decision on any of its sites (as
+#: the store holds it, not one reviewer's blind view), whether that decision is out of date under $regrowth_pct
+#: and $regrowth_ha, and its latest outline.
+_PLACE_ROWS_SQL = f"""
+WITH site_decision AS (SELECT * FROM latest_review), {PLACE_DECISION_SQL}
 SELECT p.place_id, p.lon, p.lat, p.sites, p.periods, p.first_period, p.last_period, p.latest_covering,
        p.persistence, p.new_in_latest, p.gone, 100 * p.first_area_km2 AS first_area_ha,
        100 * p.last_area_km2 AS last_area_ha, 100 * p.growth_km2 AS growth_ha, p.growth_pct,
@@ -256,7 +261,7 @@ SELECT p.place_id, p.lon, p.lat, p.sites, p.periods, p.first_period, p.last_peri
        p.site_id, s.outline_wkt
 FROM place p JOIN site s ON s.id = p.site_id
 LEFT JOIN site_match m ON m.site_id = p.site_id
-LEFT JOIN decided pd ON pd.place_id = p.place_id
+LEFT JOIN place_decision pd ON pd.place_id = p.place_id
 ORDER BY p.first_start NULLS LAST, p.place_id
 """  # noqa: S608
 

@@ -13,7 +13,7 @@ import pandas as pd
 from core.review.queue import IMPACT_ORDER, STATUS_ORDER, QueueFilter, RequeueRule
 from db.connection import count_of
 from db.exports import SITE_ROWS_SQL, not_rated_params
-from db.places import CHANGED_SQL, requeue_rule
+from db.places import CHANGED_SQL, PLACE_DECISION_SQL, requeue_rule
 
 #: Double-review sites fewer than two reviewers have decided ('blind'), and one reviewer's own latest decisions.
 #: Parameter: $reviewer.
@@ -33,17 +33,7 @@ _PLACE_DECISION_SQL = f"""
     SELECT r.* FROM latest_review r ANTI JOIN blind b ON b.site_id = r.site_id
     UNION ALL BY NAME
     SELECT o.* FROM own o SEMI JOIN blind b ON b.site_id = o.site_id
-), place_decision AS (
-    SELECT ps.place_id, r.site_id AS decided_site_id, r.decision, r.reason, r.note, r.reviewer, r.role,
-           r.decided_at, coalesce(r.match_status, dm.status) AS decided_status,
-           coalesce(pp.area_km2, ds.area_km2) AS decided_area_km2,
-           coalesce(dc.period_label, 'undated') AS decided_period
-    FROM site_decision r JOIN place_site ps ON ps.site_id = r.site_id
-    JOIN site ds ON ds.id = r.site_id JOIN scan dc ON dc.id = ds.scan_id
-    LEFT JOIN site_match dm ON dm.site_id = r.site_id
-    LEFT JOIN place_period pp ON pp.place_id = ps.place_id AND pp.period_label = coalesce(dc.period_label, 'undated')
-    QUALIFY row_number() OVER (PARTITION BY ps.place_id ORDER BY r.decided_at DESC, r.id DESC) = 1
-)"""  # noqa: S608
+), {PLACE_DECISION_SQL}"""  # noqa: S608
 #: One row per place, as one reviewer sees it: the place's latest site, its register status and measures over time,
 #: and its decision -- none when the place was confirmed or rejected and has since grown beyond the supervisor's
 #: threshold ($regrowth_pct, $regrowth_ha) or changed register status ('changed'; the earlier decision is kept as
