@@ -23,6 +23,7 @@ from core.review.dossier import Dossier, DossierDecision, DossierImage, DossierP
 from db.connection import StoreError, count_of
 from db.places import UNDATED
 from db.queue import BLIND_OWN_SQL
+from db.registers import CURRENT_REGISTER_SQL
 from db.scans import imagery_by_scan, scan_scene_path
 
 #: The register entries a dossier lists: this many of each kind (dam, mine), nearest first, within this distance.
@@ -60,7 +61,7 @@ ORDER BY period_start
 """
 
 #: The current register's dams (newest snapshot) and mines nearest the point: $per_kind of each within $radius_m.
-_NEIGHBOURS_SQL = """
+_NEIGHBOURS_SQL = f"""
 WITH measured AS (
     SELECT r.id, r.kind, r.register_id, r.name, r.owner, r.state, r.municipality, r.main_ore, r.risk_category,
            r.potential_damage, r.height_m,
@@ -68,7 +69,7 @@ WITH measured AS (
                + cos(radians($lat)) * cos(radians(r.lat)) * pow(sin(radians(r.lon - $lon) / 2), 2)))) AS distance_m
     FROM registered_site r
     WHERE r.kind IN ('dam', 'mine') AND r.lon IS NOT NULL AND r.lat IS NOT NULL
-      AND (r.kind <> 'dam' OR r.snapshot_id = (SELECT max(id) FROM register_snapshot WHERE kind = 'dam'))
+      AND {CURRENT_REGISTER_SQL}
       AND r.lat BETWEEN $lat - $band_deg AND $lat + $band_deg
 )
 SELECT kind, register_id, name, owner, state, municipality, main_ore, risk_category, potential_damage, height_m,
@@ -76,7 +77,7 @@ SELECT kind, register_id, name, owner, state, municipality, main_ore, risk_categ
 FROM measured WHERE distance_m <= $radius_m
 QUALIFY row_number() OVER (PARTITION BY kind ORDER BY distance_m, id) <= $per_kind
 ORDER BY distance_m, id
-"""
+"""  # noqa: S608
 
 #: Every decision on the place's sites, oldest first; with $reviewer, on double-review sites still blind only that
 #: reviewer's own (as the triage queue shows them).

@@ -112,12 +112,15 @@ def snapshot_register_entries(con: duckdb.DuckDBPyConnection, snapshot_id: int) 
     return out
 
 
+#: The register entries that count now, as a condition on ``registered_site r``: the newest dam snapshot, and every
+#: mine and reference layer.
+CURRENT_REGISTER_SQL = "(r.kind <> 'dam' OR r.snapshot_id = (SELECT max(id) FROM register_snapshot WHERE kind = 'dam'))"
+
+
 def current_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The entries that count now: the newest dam snapshot, and every mine and reference layer."""
     return con.execute(
-        """SELECT r.* FROM registered_site r
-           WHERE r.snapshot_id = (SELECT max(id) FROM register_snapshot WHERE kind = 'dam') OR r.kind <> 'dam'
-           ORDER BY r.id"""
+        f"SELECT r.* FROM registered_site r WHERE {CURRENT_REGISTER_SQL} ORDER BY r.id"  # noqa: S608
     ).df()
 
 
@@ -130,10 +133,10 @@ def register_near(
     west, east = float(min(lons)) - margin_deg, float(max(lons)) + margin_deg
     south, north = float(min(lats)) - margin_deg, float(max(lats)) + margin_deg
     return con.execute(
-        """SELECT r.* FROM registered_site r
-           WHERE (r.snapshot_id = (SELECT max(id) FROM register_snapshot WHERE kind = 'dam') OR r.kind <> 'dam')
+        f"""SELECT r.* FROM registered_site r
+           WHERE {CURRENT_REGISTER_SQL}
              AND (r.lon IS NULL OR (r.lon BETWEEN ? AND ? AND r.lat BETWEEN ? AND ?))
-           ORDER BY r.id""",
+           ORDER BY r.id""",  # noqa: S608
         [west, east, south, north],
     ).df()
 
