@@ -6,6 +6,7 @@
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from core import settings
 from core.access.users import can
@@ -59,4 +60,9 @@ def run() -> None:
             st.caption(f"{label}: `{settings.db_path().name}`")
             auth.sync_cookie()
             jobs.sidebar_jobs(identity)
-        nav.run()
+        try:
+            nav.run()
+        except StopException:  # st.stop(): the page drew all it meant to (a rerun or an interruption did not)
+            jobs.page_run_completed()
+            raise
+        jobs.page_run_completed()

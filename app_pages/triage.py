@@ -9,40 +9,33 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from core import settings, wording
+from core import wording
 from core.access.users import Identity
 from core.errors import MineScanError
 from core.imagery.chips import site_chips
-from core.imagery.pictures import scene_picture
 from core.review.decisions import REASONS
 from core.review.dossier import Dossier
 from core.review.queue import IMPACT_ORDER, ORDERS, STATUS_ORDER, QueueFilter, next_site
 from db.dossiers import dossier_for_site
 from db.queue import queue_choices
-from db.registers import register_near
 from db.reviews import review_history
 from db.scans import scan_imagery, scan_scene_path
 from db.sites import site_impact_probs
 from db.workflows import decide
 from ui import auth, resources, state
 from ui.dossier import dossier_downloads
-from ui.maps import triage_deck
 from ui.place_history import changed_note, place_summary, show_in_time
+from ui.triage_map import MAP_FOCUS, triage_map
 
 #: Sites per page of the queue: the selector, the table and the map's outlines hold one page.
 PAGE_SIZE = 200
-#: Grid of the map's count dots for the sites beyond the page.
-DENSITY_CELL_DEG = 0.25
 NOT_RATED = "not rated"
 #: Stable widget keys: a widget whose options or default change between runs keeps the person's choice.
 SITE_KEY = "triage_site"
-MAP_FOCUS = "triage_map_focus"
-#: Bounded caches: a chip set is about 100 KB, a scene picture about 350 KB.
+#: A bounded cache: a chip set is about 100 KB.
 _cached_chips = st.cache_data(show_spinner=False, max_entries=64)(site_chips)
-_cached_picture = st.cache_data(show_spinner=False, max_entries=4)(scene_picture)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -194,37 +187,6 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
         st.toast(st.session_state.pop(state.FLASH))
 
 
-def _map(identity: Identity, queue: QueueFilter, ranked: pd.DataFrame, total: int) -> None:
-    """The page's sites over the scene picture, the register near the map's site, and the queue's density."""
-    con = resources.db()
-    ids = [int(i) for i in ranked["site_id"]]
-    focus = st.session_state.get(MAP_FOCUS)
-    if focus not in ids:
-        focus = st.session_state.get(state.SELECTED_SITE)
-    if focus not in ids:
-        focus = next_site(ranked, None) or ids[0]
-    site = ranked.set_index("site_id").loc[focus]
-    scene_path = scan_scene_path(con, int(site["scan_id"]))
-    try:
-        overview = _cached_picture(scene_path, settings.pictures_dir()) if scene_path else None
-    except MineScanError as err:  # the scene file was moved or deleted since the scan: the sites still count
-        overview = None
-        st.caption(f"No scene image under the map: {err}")
-    density = resources.queue_density(identity.username, queue, DENSITY_CELL_DEG) if total > len(ids) else None
-    register = register_near(con, [site["lon"]], [site["lat"]], margin_deg=0.5)
-    st.pydeck_chart(triage_deck(ranked, register, overview, focus, density), height=520)
-    extra = (
-        f" Grey dots count all {wording.count(total, 'site')} in this view per {DENSITY_CELL_DEG}° cell."
-        if density is not None
-        else ""
-    )
-    st.caption(
-        f"Centred on site {focus} (yellow outline), with registered dams and mines within 0.5° of it. The map "
-        f"outlines this page's {wording.count(len(ids), 'site')}; decisions show on it when it is redrawn ('Show "
-        f"on the map').{extra}"
-    )
-
-
 identity = auth.require_page("decide")
 st.title("Triage queue")
 con = resources.db()
@@ -280,7 +242,7 @@ if total > PAGE_SIZE:
 
 left, right = st.columns([3, 2])
 with left:
-    _map(identity, queue, ranked, total)
+    triage_map(identity, queue, ranked, total)
     table = wording.label_columns(ranked, ("match_status", "impact_class"), missing=wording.NOT_RATED)
     table = wording.label_columns(table, ("decision",), missing="Undecided")
     st.dataframe(

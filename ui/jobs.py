@@ -22,7 +22,7 @@ from core.jobs.scans import scan_argv, scan_subject, scan_title
 from core.jobs.training import training_argv, training_subject
 from core.wording import when
 from db.jobs import Job, create_job, launch_runner, list_jobs, request_cancel, resume_job
-from ui import resources
+from ui import resources, state
 
 #: How often a panel with a running job refreshes itself.
 REFRESH = timedelta(seconds=2)
@@ -157,17 +157,37 @@ def _job_row(job: Job, identity: Identity, key: str, *, compact: bool = False) -
 
 
 def _refreshing(read: Callable[[], list[Job]], draw: Callable[[list[Job]], None]) -> None:
-    """Draw the jobs ``read`` gives; while one is active, a fragment redraws them every 2 s without a click."""
-    first = read()
+    """Draw the jobs ``read`` gives; while one is active, a fragment redraws them every 2 s without a click.
 
-    @st.fragment(run_every=REFRESH if any(j.active for j in first) else None)
+    When a job this session saw running has ended, the fragment asks for a full run, which shows its result (a
+    new version, new sites). Until a full run has completed (:func:`page_run_completed`), the job stays pending: a
+    full run cut short (a fragment tick can interrupt one) is asked for again at the next tick.
+    """
+    first = read()
+    pending: set[int] = st.session_state.setdefault(state.JOBS_TO_SHOW, set())
+    pending.update(j.id for j in first if j.active)
+    st.session_state.setdefault(state.JOBS_BEING_SHOWN, set()).update(j.id for j in first if not j.active)
+
+    inline = [True]  # the first call is the full run's own; later ones are the fragment's ticks
+
+    @st.fragment(run_every=REFRESH if pending else None)
     def panel() -> None:
         current = read()
         draw(current)
-        if not any(j.active for j in current) and any(j.active for j in first):
-            st.rerun()  # the last one ended: a full run shows its result (a new version, new sites) and stops
+        seen: set[int] = st.session_state.setdefault(state.JOBS_TO_SHOW, set())
+        seen.update(j.id for j in current if j.active)
+        if not inline[0] and any(j.id in seen and not j.active for j in current):
+            st.rerun()  # a job ended since the last complete full run: one shows its result
 
     panel()
+    inline[0] = False
+
+
+def page_run_completed() -> None:
+    """A full page run has drawn everything: the jobs it showed as ended are shown (no more full runs for them)."""
+    shown = st.session_state.pop(state.JOBS_BEING_SHOWN, set())
+    pending: set[int] = st.session_state.get(state.JOBS_TO_SHOW, set())
+    pending.difference_update(shown)
 
 
 def job_panel(identity: Identity, subject: str, key: str, limit: int = 3, empty: str = "No jobs yet.") -> None:

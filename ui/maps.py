@@ -9,13 +9,15 @@ core.wording.
 from __future__ import annotations
 
 import base64
+import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 import pydeck
 import shapely
+from pydeck.bindings.json_tools import default_serialize
 
 from core import wording
 from core.imagery.preview import ScenePicture
@@ -34,6 +36,15 @@ REGISTER_COLOURS: dict[str, list[int]] = {
     "mine": [147, 51, 234, 230],
     "reference": [100, 116, 139, 200],
 }
+#: The change view's colours (core.review.map_time.CHANGES): what appeared or grew stands out, what stayed is grey.
+CHANGE_COLOURS: dict[str, list[int]] = {
+    "new": [220, 38, 38, 220],
+    "grown": [249, 115, 22, 220],
+    "shrunk": [14, 165, 233, 210],
+    "stable": [148, 163, 184, 190],
+    "gone": [59, 130, 246, 210],
+}
+BEFORE_LINE: list[int] = [255, 255, 255, 230]
 RISK_COLOURS: dict[str, list[int]] = {
     "Alta": [220, 38, 38, 230],
     "Média": [245, 158, 11, 230],
@@ -53,6 +64,16 @@ TOOLTIP: dict[str, Any] = {
 _PIXELS = '"pixels"'
 _METRES = '"meters"'
 _FALLBACK_VIEW = pydeck.ViewState(latitude=-19.9, longitude=-43.9, zoom=5)
+#: Decimals of a drawn coordinate: 1e-6° is about 0.1 m, far below a 10 m pixel.
+_COORD_DECIMALS = 6
+
+
+class CompactDeck(pydeck.Deck):
+    """A Deck that writes its JSON compact: pydeck indents it, which forces Python's slow pure-Python encoder (a
+    page of 200 outlines took 160 ms to serialise on every run, most of the map's cost)."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
 def _rows_text(pairs: Iterable[tuple[str, object]]) -> str:
@@ -71,10 +92,28 @@ def _site_colour(status: object, decided: bool) -> list[int]:
     return colour
 
 
-def _site_tooltip(row: pd.Series) -> str:
+def _change_text(row: Mapping[str, Any]) -> str | None:
+    change = row.get("change")
+    if _is_missing(change):
+        return None
+    before_ha, after_ha = (
+        100 * float(row[k]) if not _is_missing(row.get(k)) else 0.0 for k in ("before_km2", "after_km2")
+    )
+    if change in ("new", "gone"):
+        return f"{change} ({after_ha if change == 'new' else before_ha:.1f} ha)"
+    diff = after_ha - before_ha
+    pct = f", {diff / before_ha * 100:+.0f} %" if before_ha > 0 else ""
+    return f"{change}: {before_ha:.1f} → {after_ha:.1f} ha ({diff:+.1f} ha{pct})"
+
+
+def _site_tooltip(row: Mapping[str, Any]) -> str:
+    seen_as = row.get("seen_as")
+    drawn = None if _is_missing(seen_as) or seen_as == row.get("site_id") else f"site {int(seen_as)}"  # type: ignore[arg-type]
     return _rows_text(
         [
             ("Site", row.get("site_id")),
+            *([("Outline drawn", drawn)] if drawn else []),
+            *([("Change", _change_text(row))] if not _is_missing(row.get("change")) else []),
             ("Status", wording.label(row.get("match_status"))),
             ("Decision", wording.label(row.get("decision"), missing="Undecided")),
             (
@@ -117,17 +156,24 @@ def _polygons(wkt: object) -> list[list[list[list[float]]]]:
         if part.geom_type != "Polygon" or part.is_empty:
             continue
         rings = [part.exterior, *part.interiors]
-        out.append([[[float(x), float(y)] for x, y in ring.coords] for ring in rings])
+        out.append([[[round(x, _COORD_DECIMALS), round(y, _COORD_DECIMALS)] for x, y in ring.coords] for ring in rings])
     return out
 
 
-def _site_records(sites: pd.DataFrame, selected_site_id: int | None) -> tuple[list[dict], list[dict]]:
+def _site_records(sites: pd.DataFrame, selected_site_id: int | None) -> tuple[list[dict], list[dict], list[dict]]:
+    """Centre markers, outlines and (change view) the earlier outlines of the sites."""
     points: list[dict[str, Any]] = []
     outlines: list[dict[str, Any]] = []
-    for _, row in sites.iterrows():
+    befores: list[dict[str, Any]] = []
+    for row in sites.to_dict("records"):  # plain dicts: a pandas row per site cost more than the rest
         decided = not _is_missing(row.get("decision"))
         selected = selected_site_id is not None and row["site_id"] == selected_site_id
-        colour = _site_colour(row.get("match_status"), decided)
+        change = row.get("change")
+        colour = (
+            list(CHANGE_COLOURS[str(change)])
+            if not _is_missing(change)
+            else _site_colour(row.get("match_status"), decided)
+        )
         line = SELECTED_LINE if selected else DECIDED_LINE if decided else [0, 0, 0, 160]
         tooltip = _site_tooltip(row)
         area_m2 = float(row["area_km2"]) * 1e6 if not _is_missing(row.get("area_km2")) else 0.0
@@ -149,7 +195,9 @@ def _site_records(sites: pd.DataFrame, selected_site_id: int | None) -> tuple[li
             fill = [*colour[:3], 40 if decided else 70]
             outline_colour = SELECTED_LINE if selected else DECIDED_LINE if decided else colour
             outlines.append({"polygon": rings, "fill": fill, "line": outline_colour, "tooltip": tooltip})
-    return points, outlines
+        for rings in _polygons(row.get("before_wkt")):
+            befores.append({"polygon": rings, "fill": [0, 0, 0, 0], "line": BEFORE_LINE, "tooltip": tooltip})
+    return points, outlines, befores
 
 
 def _register_records(register: pd.DataFrame, colour_by: str) -> tuple[list[dict], list[dict]]:
@@ -239,7 +287,9 @@ def triage_deck(
 
     Args:
         sites: One row per site (site_id, lon, lat, area_km2, p_max, impact_class, match_status, decision,
-            outline_wkt, nearest_dam_name); ``decision`` null means undecided.
+            outline_wkt, nearest_dam_name); ``decision`` null means undecided. In the change view (see
+            :func:`core.review.map_time.rows_for_view`) a ``change`` column colours them instead of the register
+            status, and ``before_wkt`` outlines the earlier sighting in white.
         register: Register rows (id, kind, register_id, name, owner, municipality, main_ore, risk_category,
             potential_damage, lon, lat, geometry_wkt).
         overview: The scene picture used as the base map (no network basemap), or None.
@@ -247,7 +297,7 @@ def triage_deck(
         density: Optional counts of all the queue's sites per grid cell (lon, lat, sites, undecided): drawn as
             grey dots under the page's own sites, so a large queue stays on the map without sending every site.
     """
-    site_points, site_outlines = _site_records(sites, selected_site_id)
+    site_points, site_outlines, site_befores = _site_records(sites, selected_site_id)
     reg_points, reg_polygons = _register_records(register, colour_by="kind")
     layers: list[pydeck.Layer] = []
     if overview is not None:
@@ -256,6 +306,8 @@ def triage_deck(
         layers.append(_density_layer(density))
     layers.append(_polygon_layer("register-polygons", reg_polygons, 1.5))
     layers.append(_polygon_layer("site-outlines", site_outlines, 2))
+    if site_befores:
+        layers.append(_polygon_layer("site-outlines-before", site_befores, 1.5))
     layers.append(_register_point_layer("register-points", reg_points))
     layers.append(
         pydeck.Layer(
@@ -288,7 +340,7 @@ def triage_deck(
         view = _view_for([p["lon"] for p in reg_points], [p["lat"] for p in reg_points])
     else:
         view = _FALLBACK_VIEW
-    return pydeck.Deck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
+    return CompactDeck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
 
 
 def _density_layer(density: pd.DataFrame) -> pydeck.Layer:
@@ -327,7 +379,7 @@ def register_deck(register: pd.DataFrame) -> pydeck.Deck:
         _register_point_layer("register-points", points),
     ]
     view = _view_for([p["lon"] for p in points], [p["lat"] for p in points], 12) if points else _FALLBACK_VIEW
-    return pydeck.Deck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
+    return CompactDeck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
 
 
 def imagery_plan_deck(regions: list[dict[str, Any]], tiles: list[dict[str, Any]]) -> pydeck.Deck:
@@ -370,4 +422,4 @@ def imagery_plan_deck(regions: list[dict[str, Any]], tiles: list[dict[str, Any]]
         _polygon_layer("imagery-tiles", tile_records, 1.0),
         _polygon_layer("imagery-regions", region_records, 2.5),
     ]
-    return pydeck.Deck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
+    return CompactDeck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)

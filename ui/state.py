@@ -15,3 +15,7 @@ SESSION_HASH = "session_token_hash"
 SET_COOKIE = "set_session_cookie"
 #: Why the last sign-in ended (shown above the sign-in form).
 SESSION_ENDED = "session_ended"
+#: Ids of jobs this session saw running whose end no complete page run has shown yet (ui.jobs).
+JOBS_TO_SHOW = "jobs_to_show"
+#: Ids of those jobs that the page run in progress shows as ended (forgotten once that run completes).
+JOBS_BEING_SHOWN = "jobs_being_shown"

@@ -83,6 +83,32 @@ def test_the_same_places_are_seen_in_both_periods(demo: tuple[Store, DemoPaths])
     assert (field["last_period"], field["persistence"], bool(field["gone"])) == ("2024", "not_confirmed", True)
 
 
+def test_the_maps_change_view_shows_the_grown_pits_the_new_dam_and_the_gone_field(
+    demo: tuple[Store, DemoPaths],
+) -> None:
+    from core.review.map_time import CHANGE, PERIOD, MapView, change_counts, rows_for_view
+    from db.place_map import map_periods, period_scan, place_sightings
+    from db.places import requeue_rule
+
+    store, paths = demo
+    truth = _truth(paths)
+    places = store.read(place_rows)
+    page, total = store.read(lambda con: queue_page(con, "ana", QueueFilter(decided=None), limit=100))
+    assert total == 32
+    assert store.read(map_periods) == ["2024", "2025"]
+    seen = store.read(lambda con: place_sightings(con, page["place_id"].tolist()))
+    rule = store.read(requeue_rule)
+    change = rows_for_view(page, seen, MapView(CHANGE, before="2024", after="2025"), rule).set_index("place_id")
+    kinds = {k: change.loc[_place_of(places, truth[k])["place_id"], "change"] for k in (*GROWN, NEW, GONE)}
+    assert kinds == {**dict.fromkeys(GROWN, "grown"), NEW: "new", GONE: "gone"}
+    assert change_counts(change) == {"new": 1, "grown": 3, "stable": 27, "gone": 1}
+    later = store.read(lambda con: period_scan(con, "2025"))
+    grown = change.loc[_place_of(places, truth[GROWN[0]])["place_id"]]
+    assert int(grown["scan_id"]) == later and _utm(grown["outline_wkt"]).area > _utm(grown["before_wkt"]).area
+    in_2024 = rows_for_view(page, seen, MapView(PERIOD, period="2024"), rule)
+    assert len(in_2024) == 31 and _place_of(places, truth[NEW])["place_id"] not in set(in_2024["place_id"])
+
+
 def test_2024_decisions_carry_to_2025_and_only_grown_and_new_places_come_back(
     demo: tuple[Store, DemoPaths],
 ) -> None:

@@ -60,7 +60,7 @@ def test_a_scan_job_is_followed_in_the_sidebar_across_pages_and_a_reload(app_url
     page.reload()
     bh.settle(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text("Job 1").wait_for(timeout=30_000)
+    sidebar.get_by_text("Job 1", exact=True).wait_for(timeout=30_000)
     bar = sidebar.locator('[data-testid="stProgress"]')
     bar.filter(has_text=re.compile(r"tile [1-8]/9")).first.wait_for(timeout=120_000)
     page.screenshot(path=str(SHOTS / "9a_jobs_sidebar_running.png"), full_page=True)

@@ -6,6 +6,7 @@ Screenshots go to ``artifacts/screenshots/``; the waits are printed, never asser
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -87,5 +88,18 @@ def test_before_after_swipe_and_dossier_of_a_grown_pit(app_url: str, browser_con
     assert "script" not in parser.tags and "img" in parser.tags
     assert "2024" in text and "2025" in text and "Synthetic demo data" in text
     page.screenshot(path=str(SHOTS / "11c_triage_dossier_ready.png"), full_page=True)
+
+    # The map in time: the change between the two years, then 2024 alone, over that year's scene.
+    started = time.monotonic()
+    page.get_by_text("Change 2024 → 2025").click()
+    bh.settle(page)
+    page.get_by_text(re.compile(r"1 new \(not seen in the earlier period\), 3 grew beyond")).wait_for(timeout=60_000)
+    change_s = time.monotonic() - started
+    page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "11d_triage_map_change.png"), full_page=True)
+    page.get_by_text("Seen in 2024").click()
+    bh.settle(page)
+    page.get_by_text(re.compile(r"\d+ places of this page's \d+ seen in 2024")).wait_for(timeout=60_000)
+    page.screenshot(path=str(SHOTS / "11e_triage_map_2024.png"), full_page=True)
     print(f"\n[browser] 'Grew most first' to the before/after pictures: {grew_s:.1f} s; 'Prepare the dossier' to "
-          f"its download buttons: {prepared_s:.1f} s")  # fmt: skip
+          f"its download buttons: {prepared_s:.1f} s; 'Change 2024 → 2025' to its map: {change_s:.1f} s")  # fmt: skip
