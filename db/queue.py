@@ -5,10 +5,13 @@ Parameters are named; the SQL is composed of constant fragments only.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from core.review.queue import IMPACT_ORDER, STATUS_ORDER, QueueFilter, RequeueRule
 from db.connection import count_of
@@ -37,7 +40,7 @@ _PLACE_DECISION_SQL = f"""
 #: One row per place, as one reviewer sees it: the place's latest site, its register status and measures over time,
 #: and its decision -- none when the place was confirmed or rejected and has since grown beyond the supervisor's
 #: threshold ($regrowth_pct, $regrowth_ha) or changed register status ('changed'; the earlier decision is kept as
-#: ``earlier_decision``). Parameters: $reviewer, $regrowth_pct, $regrowth_ha, $only_sites (NULL: every place).
+#: ``earlier_decision``). Parameters: $reviewer, $regrowth_pct, $regrowth_ha.
 #: Narrow on purpose: ranking 100,000 sites must not drag their outlines along.
 _SLIM_SQL = f"""
 WITH {_PLACE_DECISION_SQL}, placed AS (
@@ -53,7 +56,6 @@ WITH {_PLACE_DECISION_SQL}, placed AS (
     LEFT JOIN site_match m ON m.site_id = s.id
     LEFT JOIN registered_site d ON d.id = m.nearest_dam
     LEFT JOIN place_decision pd ON pd.place_id = p.place_id
-    WHERE CAST($only_sites AS BIGINT[]) IS NULL OR p.site_id IN (SELECT unnest(CAST($only_sites AS BIGINT[])))
 ), slim AS (
     SELECT *, CASE WHEN changed THEN NULL ELSE earlier_decision END AS decision FROM placed
 )
@@ -69,9 +71,11 @@ WHERE (CAST($scan_id AS BIGINT) IS NULL
        OR list_contains(CAST($impacts AS VARCHAR[]), coalesce(impact_class, 'not rated')))
   AND (CAST($decided AS BOOLEAN) IS NULL OR (decision IS NOT NULL) = CAST($decided AS BOOLEAN))
 """
+#: The name under which a query sees the slim queue (:func:`queue_slim`, registered by :func:`_slim_registered`).
+SLIM_VIEW = "queue_slim"
 # Composed of the constant fragments above only; every value is a bound parameter.
-QUEUE_RANK_SQL = f"""{_SLIM_SQL}
-SELECT site_id FROM slim {_QUEUE_WHERE}
+QUEUE_RANK_SQL = f"""
+SELECT site_id FROM {SLIM_VIEW} {_QUEUE_WHERE}
 ORDER BY (decision IS NOT NULL),
          CASE WHEN $order = 'uncertain' THEN margin END,
          coalesce(list_position(CAST($status_order AS VARCHAR[]), match_status), 99),
@@ -80,15 +84,15 @@ ORDER BY (decision IS NOT NULL),
          coalesce(list_position(CAST($impact_order AS VARCHAR[]), impact_class), 99),
          p_max DESC, area_km2 DESC, site_id
 LIMIT $limit OFFSET $offset"""  # noqa: S608 -- a top-N sort: numbering every row with a window function costs 3x
-QUEUE_COUNT_SQL = f"{_SLIM_SQL} SELECT count(*) FROM slim {_QUEUE_WHERE}"  # noqa: S608
-QUEUE_DENSITY_SQL = f"""{_SLIM_SQL}
+QUEUE_COUNT_SQL = f"SELECT count(*) FROM {SLIM_VIEW} {_QUEUE_WHERE}"  # noqa: S608
+QUEUE_DENSITY_SQL = f"""
 SELECT (floor(lon / $cell) + 0.5) * $cell AS lon, (floor(lat / $cell) + 0.5) * $cell AS lat, count(*) AS sites,
        count(*) FILTER (WHERE decision IS NULL) AS undecided
-FROM slim {_QUEUE_WHERE} GROUP BY ALL"""  # noqa: S608
+FROM {SLIM_VIEW} {_QUEUE_WHERE} GROUP BY ALL"""  # noqa: S608
 #: Full rows of the given places' latest sites ($only_sites) as one reviewer sees them, with the place's history
 #: and, when it changed since it was decided, the earlier decision. Parameters: those of :data:`_SLIM_SQL` and the
 #: 'not rated' texts.
-QUEUE_ROWS_SQL = f"""{_SLIM_SQL}, picked AS (
+QUEUE_ROWS_SQL = f"""WITH {_PLACE_DECISION_SQL}, picked AS (
     SELECT * FROM site WHERE id IN (SELECT unnest(CAST($only_sites AS BIGINT[])))),
 base AS ({SITE_ROWS_SQL})
 SELECT base.* REPLACE (q.decision AS decision,
@@ -103,25 +107,41 @@ SELECT base.* REPLACE (q.decision AS decision,
        pd.decided_at AS earlier_decided_at, pd.decided_period AS earlier_period,
        pd.decided_area_km2 AS earlier_area_km2,
        pd.decided_site_id AS earlier_site_id
-FROM base JOIN slim q ON q.site_id = base.site_id
+FROM base JOIN {SLIM_VIEW} q ON q.site_id = base.site_id
 JOIN place p ON p.place_id = q.place_id
 LEFT JOIN place_decision pd ON pd.place_id = q.place_id
 LEFT JOIN blind b ON b.site_id = base.site_id
 """  # noqa: S608
 
 
-def filter_params(reviewer: str, f: QueueFilter, rule: RequeueRule | None = None) -> dict[str, Any]:
-    """The named parameters of the queue's filter, as ``reviewer`` sees the queue under ``rule`` (default: the
-    defaults; :func:`db.places.requeue_rule` reads the supervisor's)."""
-    rule = rule or RequeueRule()
-    return {"reviewer": reviewer, "scan_id": f.scan_id, "states": list(f.states), "statuses": list(f.statuses),
-            "impacts": list(f.impacts), "decided": f.decided, "regrowth_pct": rule.growth_pct,
-            "regrowth_ha": rule.growth_ha, "only_sites": None}  # fmt: skip
+def filter_params(f: QueueFilter) -> dict[str, Any]:
+    """The named parameters of the queue's filter (:data:`_QUEUE_WHERE`)."""
+    return {"scan_id": f.scan_id, "states": list(f.states), "statuses": list(f.statuses), "impacts": list(f.impacts),
+            "decided": f.decided}  # fmt: skip
+
+
+def queue_slim(con: duckdb.DuckDBPyConnection, reviewer: str, rule: RequeueRule | None = None) -> pa.Table:
+    """Every place's queue row as ``reviewer`` sees it under ``rule`` (default: the supervisor's), narrow (no
+    outlines): what :func:`queue_page` and :func:`queue_density` filter and rank. The same until the store changes
+    (:func:`queue_version`), so the app computes it once per version and reviewer and passes it in."""
+    rule = rule or requeue_rule(con)
+    params = {"reviewer": reviewer, "regrowth_pct": rule.growth_pct, "regrowth_ha": rule.growth_ha}
+    return con.execute(f"{_SLIM_SQL} SELECT * FROM slim", params).to_arrow_table()  # noqa: S608
+
+
+@contextmanager
+def _slim_registered(con: duckdb.DuckDBPyConnection, slim: pa.Table) -> Iterator[None]:
+    con.register(SLIM_VIEW, slim)
+    try:
+        yield
+    finally:
+        con.unregister(SLIM_VIEW)
 
 
 def queue_page(
-    con: duckdb.DuckDBPyConnection, reviewer: str, queue: QueueFilter, *, limit: int, offset: int = 0
-) -> tuple[pd.DataFrame, int]:
+    con: duckdb.DuckDBPyConnection, reviewer: str, queue: QueueFilter, *, limit: int, offset: int = 0,
+    slim: pa.Table | None = None,
+) -> tuple[pd.DataFrame, int]:  # fmt: skip
     """One page of the ranked triage queue as ``reviewer`` sees it, with a ``rank`` column, and the total count:
     one row per place (its latest site), with its history (``place_id``, first and last period, growth...).
 
@@ -130,26 +150,32 @@ def queue_page(
     On double-review sites fewer than two reviewers have decided (``blind``), only the reviewer's own decision.
     A place decided on an earlier date keeps its decision unless it grew beyond the supervisor's threshold or its
     register status changed (``changed``: back in the queue, with ``earlier_decision`` and who took it when).
+    ``slim``: :func:`queue_slim` of this reviewer for the store as it is (computed here when not given).
     """
-    where = filter_params(reviewer, queue, requeue_rule(con))
+    slim = slim if slim is not None else queue_slim(con, reviewer)
+    where = filter_params(queue)
     order = {"status_order": list(STATUS_ORDER), "impact_order": list(IMPACT_ORDER), "order": queue.order,
              "limit": limit, "offset": offset}  # fmt: skip
-    ranks = con.execute(QUEUE_RANK_SQL, {**where, **order}).fetchall()
-    total = count_of(con, QUEUE_COUNT_SQL, where)
-    ids = [int(r[0]) for r in ranks]
-    slim_params = {k: where[k] for k in ("reviewer", "regrowth_pct", "regrowth_ha")}
-    rows = con.execute(QUEUE_ROWS_SQL, {**slim_params, "only_sites": ids, **not_rated_params()}).df()
+    with _slim_registered(con, slim):
+        ranks = con.execute(QUEUE_RANK_SQL, {**where, **order}).fetchall()
+        total = count_of(con, QUEUE_COUNT_SQL, where)
+        ids = [int(r[0]) for r in ranks]
+        rows = con.execute(QUEUE_ROWS_SQL, {"reviewer": reviewer, "only_sites": ids, **not_rated_params()}).df()
     rank = {site_id: offset + k for k, site_id in enumerate(ids, start=1)}
     page = rows.assign(rank=rows["site_id"].map(rank).astype("int64")).sort_values("rank", ignore_index=True)
     return page, total
 
 
 def queue_density(
-    con: duckdb.DuckDBPyConnection, reviewer: str, queue: QueueFilter, cell_deg: float = 0.25
-) -> pd.DataFrame:
+    con: duckdb.DuckDBPyConnection, reviewer: str, queue: QueueFilter, cell_deg: float = 0.25,
+    slim: pa.Table | None = None,
+) -> pd.DataFrame:  # fmt: skip
     """Every site the filter keeps, counted on a ``cell_deg`` grid (lon, lat of the cell centre, sites, undecided):
-    the whole queue on the map at the cost of a few thousand points."""
-    return con.execute(QUEUE_DENSITY_SQL, {**filter_params(reviewer, queue, requeue_rule(con)), "cell": cell_deg}).df()
+    the whole queue on the map at the cost of a few thousand points. ``slim`` as in :func:`queue_page`."""
+    slim = slim if slim is not None else queue_slim(con, reviewer)
+    where = filter_params(queue)
+    with _slim_registered(con, slim):
+        return con.execute(QUEUE_DENSITY_SQL, {**where, "cell": cell_deg}).df()
 
 
 def queue_version(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:

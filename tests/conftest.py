@@ -65,3 +65,32 @@ def _plain_main_module(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+
+
+@pytest.fixture(scope="session")
+def two_period_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two-period synthetic demo scanned once per run with the shipped models (about 25 s), as
+    ``<root>/store.duckdb`` and ``<root>/demo``. Read it, or copy it with :func:`copy_demo_store` to change it."""
+    from core.model_card import resolve_model
+    from core.scan.pipeline import ScanModel
+    from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, model_roots
+    from db.demo_setup import set_up_demo
+    from db.store import Store
+    from models.bundle import load_bundle
+
+    root = tmp_path_factory.mktemp("two-period-demo")
+    d = load_bundle(resolve_model(DEFAULT_DISCOVERY_MODEL, model_roots()))
+    i = load_bundle(resolve_model(DEFAULT_IMPACT_MODEL, model_roots()))
+    scans = set_up_demo(Store(root / "store.duckdb"), root / "demo", ScanModel(d.card, d.predict),
+                        ScanModel(i.card, i.predict))  # fmt: skip
+    assert len(scans) == 2
+    return root
+
+
+def copy_demo_store(demo_root: Path, to: Path) -> Path:
+    """A copy of the shared demo's store file at ``to`` (its scenes stay where they are): a test's own to change."""
+    import shutil
+
+    to.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(demo_root / "store.duckdb", to)
+    return to

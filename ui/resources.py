@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -96,12 +97,23 @@ def show_error(err: MineScanError, hide: Path | None = None) -> None:
 # holds the store's queue_version, which changes with every decision, scan, import or double-review selection.
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _queue_slim(_con: Connection, store: str, version: tuple[int, ...], reviewer: str) -> pa.Table:
+    """Every place's narrow queue row for one reviewer and store version (an Arrow table, never modified: shared
+    as it is, not copied)."""
+    return queue_store.queue_slim(_con, reviewer)
+
+
+def _slim(con: Connection, reviewer: str) -> pa.Table:
+    return _queue_slim(con, str(settings.db_path()), queue_store.queue_version(con), reviewer)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _queue_page(
     _con: Connection, store: str, version: tuple[int, ...], reviewer: str, queue: QueueFilter,
     limit: int, offset: int,
 ) -> tuple[pd.DataFrame, int]:  # fmt: skip
-    return queue_store.queue_page(_con, reviewer, queue, limit=limit, offset=offset)
+    return queue_store.queue_page(_con, reviewer, queue, limit=limit, offset=offset, slim=_slim(_con, reviewer))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -109,11 +121,11 @@ def _queue_density(
     _con: Connection, store: str, version: tuple[int, ...], reviewer: str, queue: QueueFilter,
     cell_deg: float,
 ) -> pd.DataFrame:  # fmt: skip
-    return queue_store.queue_density(_con, reviewer, queue, cell_deg)
+    return queue_store.queue_density(_con, reviewer, queue, cell_deg, slim=_slim(_con, reviewer))
 
 
 def queue_page(reviewer: str, queue: QueueFilter, *, limit: int, offset: int = 0) -> tuple[pd.DataFrame, int]:
-    """:func:`db.queue.queue_page`, computed once per store version."""
+    """:func:`db.queue.queue_page`, computed once per store version (over one slim queue per version)."""
     con = db()
     version = queue_store.queue_version(con)
     return _queue_page(con, str(settings.db_path()), version, reviewer, queue, limit, offset)

@@ -285,23 +285,11 @@ def test_the_app_builds_the_dossier_only_when_asked(page_env: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The two-period synthetic demo scanned with the shipped models (about 20 s: hence slow)."""
-    from core.model_card import resolve_model
-    from core.scan.pipeline import ScanModel
-    from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, model_roots
-    from db.demo_setup import set_up_demo
-    from db.store import Store
-    from models.bundle import load_bundle
-
-    root = tmp_path_factory.mktemp("demo-dossier")
-    d = load_bundle(resolve_model(DEFAULT_DISCOVERY_MODEL, model_roots()))
-    i = load_bundle(resolve_model(DEFAULT_IMPACT_MODEL, model_roots()))
-    set_up_demo(Store(root / "store.duckdb"), root / "demo", ScanModel(d.card, d.predict), ScanModel(i.card, i.predict))
-    return root / "store.duckdb"
+def demo_store(two_period_demo: Path) -> Path:
+    """The session's two-period synthetic demo store (read only here)."""
+    return two_period_demo / "store.duckdb"
 
 
-@pytest.mark.slow
 def test_a_grown_demo_pit_has_its_2024_and_2025_pictures(demo_store: Path) -> None:
     from db.places import place_rows
 

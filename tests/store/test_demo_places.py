@@ -17,31 +17,22 @@ from cli.main import main
 from core.access.users import Identity
 from core.demo import DemoPaths
 from core.imagery.geo import WGS84, reproject_geometry
-from core.model_card import resolve_model
 from core.review.queue import QueueFilter
-from core.scan.pipeline import ScanModel
-from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, model_roots
-from db.demo_setup import set_up_demo
 from db.places import place_rows
 from db.queue import queue_page
 from db.store import Store
 from db.workflows import decide
+from tests.conftest import copy_demo_store
 
 ANA = Identity("ana", "reviewer", "Ana", "password")
 GROWN, NEW, GONE = ("T03", "T07", "T08"), "T29", "F01"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, DemoPaths]:
-    from models.bundle import load_bundle
-
-    root = tmp_path_factory.mktemp("demo-places")
-    d = load_bundle(resolve_model(DEFAULT_DISCOVERY_MODEL, model_roots()))
-    i = load_bundle(resolve_model(DEFAULT_IMPACT_MODEL, model_roots()))
-    store = Store(root / "store.duckdb")
-    scans = set_up_demo(store, root / "demo", ScanModel(d.card, d.predict), ScanModel(i.card, i.predict))
-    assert len(scans) == 2
-    return store, DemoPaths.under(root / "demo")
+def demo(two_period_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, DemoPaths]:
+    """A copy of the session's two-period demo store (the tests here decide sites)."""
+    store = Store(copy_demo_store(two_period_demo, tmp_path_factory.mktemp("demo-places") / "store.duckdb"))
+    return store, DemoPaths.under(two_period_demo / "demo")
 
 
 def _truth(paths: DemoPaths) -> dict[str, shapely.Geometry]:

@@ -7,8 +7,6 @@ Screenshots go to ``artifacts/screenshots/``; the waits are printed, never asser
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -19,6 +17,7 @@ import pytest
 
 from core.settings import ROOT
 from tests import browser_harness as bh
+from tests.conftest import copy_demo_store
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 PASSWORD = "a long enough password"
@@ -26,11 +25,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(tmp_path_factory: pytest.TempPathFactory, two_period_demo: Path) -> Iterator[str]:
     home = tmp_path_factory.mktemp("browser-places")
+    copy_demo_store(two_period_demo, home / "store.duckdb")  # what 'demo-store' makes (tests/cli checks that)
     env = bh.app_env(home)
     bh.add_user(env, "ana", PASSWORD, "reviewer", "Ana Revisora")
-    subprocess.run([sys.executable, "-m", "cli", "demo-store"], cwd=ROOT, env=env, check=True, capture_output=True)
     with bh.running_app(env, home / "streamlit.log") as (url, _):
         yield url
 
