@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from core import wording
-from core.review.agreement import cohen_kappa
 from db.connection import Connection
 from db.exports import export_rows
 from db.place_stats import AMW_MIN_DIFF_HA, SPLITS, over_time
-from db.reviews import disagreements, double_review_pairs, reviewer_throughput, status_decision_counts
+from db.reviews import disagreements, reviewer_throughput, status_decision_counts
 from ui import auth, resources
+from ui.headline import show_headline, store_headline
 
 #: How the mined area can be split, in words.
 SPLIT_WORDS = {"state": "State of the nearest registered dam", "status": "Register status"}
@@ -114,25 +114,11 @@ counts = status_decision_counts(con)
 if counts.empty:
     st.info("No candidate sites yet.")
     st.stop()
-total = int(counts["sites"].sum())
-decided = int(counts.loc[counts["decision"] != "undecided", "sites"].sum())
-confirmed_unreg = int(
-    counts.loc[(counts["decision"] == "confirmed") & (counts["status"] == "unregistered"), "sites"].sum()
-)
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Candidate sites", total)
-m2.metric("Decided", decided, f"{decided / total:.0%} of the queue")
-m3.metric("Confirmed unregistered", confirmed_unreg)
-m4.metric(
-    "Unregistered, undecided",
-    int(counts.loc[(counts["decision"] == "undecided") & (counts["status"] == "unregistered"), "sites"].sum()),
-)
-pairs = double_review_pairs(con)
-agreement = cohen_kappa(pairs["decision_1"].tolist(), pairs["decision_2"].tolist())
+numbers = store_headline(con)
+show_headline(numbers)
+total, decided, agreement = numbers.sites, numbers.decided, numbers.agreement
 st.subheader("Agreement between reviewers")
-a1, a2 = st.columns([1, 3])
-a1.metric("Cohen's kappa", "—" if not agreement.pairs else f"{agreement.kappa:.2f}")
-a2.caption(
+st.caption(
     f"{agreement.summary()}. A share of sites goes to two reviewers who do not see each other's decision; "
     f"{len(disagreements(con))} disagreement(s) wait for a supervisor."
 )

@@ -18,8 +18,8 @@ from core.imagery.regions import Region, brazil_warnings, parse_bounds
 from db.imagery_workflows import recorded_tasks, refresh_tasks, start_exports, tag_exported
 from ui import auth, jobs, resources
 from ui.earth_engine import EarthEngineUnavailable, configuration, drawing_map, earth_engine
+from ui.imagery_map import imagery_plan_deck
 from ui.imagery_periods import periods_input, plan_table
-from ui.maps import imagery_plan_deck
 
 identity = auth.require_page("scan")
 st.title("Imagery from Google Earth Engine")

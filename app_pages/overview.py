@@ -6,10 +6,10 @@ from core import settings, wording
 from core.access.users import can
 from core.errors import MineScanError
 from db.demo_setup import set_up_demo
-from db.reviews import status_decision_counts
 from db.sites import has_sites
 from db.store_kind import demo_mixed_with_real, store_kind
 from ui import auth, resources, state
+from ui.headline import show_headline, store_headline
 from ui.model_info import card_summary, model_cards
 
 STORE_WORDS = {
@@ -63,13 +63,13 @@ if not has_sites(con):
         if allowed:  # the roles that scan also decide
             st.page_link("app_pages/triage.py", label="Go to the triage queue", icon=":material/map:")
 else:
-    counts = status_decision_counts(con)
-    total = int(counts["sites"].sum())
-    undecided = int(counts.loc[counts["decision"] == "undecided", "sites"].sum())
+    numbers = store_headline(con)
+    undecided = numbers.sites - numbers.decided
     st.success(
-        f"The store holds {wording.count(total, 'candidate site')}; {undecided:,} "
+        f"The store holds {wording.count(numbers.sites, 'candidate site')}; {undecided:,} "
         f"{'is' if undecided == 1 else 'are'} waiting for a decision."
     )
+    show_headline(numbers)
     if can(auth.current_identity(), "decide"):  # a link to a page the role cannot open would be an error
         st.page_link("app_pages/triage.py", label="Go to the triage queue", icon=":material/map:")
 

@@ -63,7 +63,7 @@ TOOLTIP: dict[str, Any] = {
 # pydeck turns every string argument into a JavaScript accessor unless it is wrapped in quotes.
 _PIXELS = '"pixels"'
 _METRES = '"meters"'
-_FALLBACK_VIEW = pydeck.ViewState(latitude=-19.9, longitude=-43.9, zoom=5)
+FALLBACK_VIEW = pydeck.ViewState(latitude=-19.9, longitude=-43.9, zoom=5)
 #: Decimals of a drawn coordinate: 1e-6° is about 0.1 m, far below a 10 m pixel.
 _COORD_DECIMALS = 6
 
@@ -76,7 +76,7 @@ class CompactDeck(pydeck.Deck):
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
-def _rows_text(pairs: Iterable[tuple[str, object]]) -> str:
+def rows_text(pairs: Iterable[tuple[str, object]]) -> str:
     """``Label: value`` lines (plain text; a missing value reads 'not given'); newlines in values become spaces."""
     return "\n".join(f"{label}: {' '.join(wording.text(value).split())}" for label, value in pairs)
 
@@ -109,7 +109,7 @@ def _change_text(row: Mapping[str, Any]) -> str | None:
 def _site_tooltip(row: Mapping[str, Any]) -> str:
     seen_as = row.get("seen_as")
     drawn = None if _is_missing(seen_as) or seen_as == row.get("site_id") else f"site {int(seen_as)}"  # type: ignore[arg-type]
-    return _rows_text(
+    return rows_text(
         [
             ("Site", row.get("site_id")),
             *([("Outline drawn", drawn)] if drawn else []),
@@ -130,7 +130,7 @@ def _site_tooltip(row: Mapping[str, Any]) -> str:
 
 
 def _register_tooltip(row: pd.Series) -> str:
-    return _rows_text(
+    return rows_text(
         [
             (str(row.get("kind") or "register").capitalize(), row.get("name")),
             ("Register id", row.get("register_id")),
@@ -234,7 +234,7 @@ def _bitmap_layer(overview: ScenePicture) -> pydeck.Layer:
     )
 
 
-def _polygon_layer(layer_id: str, records: list[dict], line_px: float) -> pydeck.Layer:
+def polygon_layer(layer_id: str, records: list[dict], line_px: float) -> pydeck.Layer:
     return pydeck.Layer(
         "PolygonLayer",
         data=records,
@@ -251,7 +251,7 @@ def _polygon_layer(layer_id: str, records: list[dict], line_px: float) -> pydeck
     )
 
 
-def _view_for(lons: list[float], lats: list[float], zoom_max: float = 15.0) -> pydeck.ViewState:
+def view_for(lons: list[float], lats: list[float], zoom_max: float = 15.0) -> pydeck.ViewState:
     span = max(max(lons) - min(lons), (max(lats) - min(lats)) * 1.3, 0.005)
     zoom = max(1.0, min(zoom_max, math.log2(360.0 / span) - 0.8))
     return pydeck.ViewState(longitude=(max(lons) + min(lons)) / 2, latitude=(max(lats) + min(lats)) / 2, zoom=zoom)
@@ -304,10 +304,10 @@ def triage_deck(
         layers.append(_bitmap_layer(overview))
     if density is not None and not density.empty:
         layers.append(_density_layer(density))
-    layers.append(_polygon_layer("register-polygons", reg_polygons, 1.5))
-    layers.append(_polygon_layer("site-outlines", site_outlines, 2))
+    layers.append(polygon_layer("register-polygons", reg_polygons, 1.5))
+    layers.append(polygon_layer("site-outlines", site_outlines, 2))
     if site_befores:
-        layers.append(_polygon_layer("site-outlines-before", site_befores, 1.5))
+        layers.append(polygon_layer("site-outlines-before", site_befores, 1.5))
     layers.append(_register_point_layer("register-points", reg_points))
     layers.append(
         pydeck.Layer(
@@ -332,14 +332,14 @@ def triage_deck(
     if selected:
         view = pydeck.ViewState(longitude=selected[0]["lon"], latitude=selected[0]["lat"], zoom=12.5)
     elif site_points:
-        view = _view_for([p["lon"] for p in site_points], [p["lat"] for p in site_points])
+        view = view_for([p["lon"] for p in site_points], [p["lat"] for p in site_points])
     elif overview is not None:
         w, s, e, n = overview.bounds_lonlat
-        view = _view_for([w, e], [s, n])
+        view = view_for([w, e], [s, n])
     elif reg_points:
-        view = _view_for([p["lon"] for p in reg_points], [p["lat"] for p in reg_points])
+        view = view_for([p["lon"] for p in reg_points], [p["lat"] for p in reg_points])
     else:
-        view = _FALLBACK_VIEW
+        view = FALLBACK_VIEW
     return CompactDeck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
 
 
@@ -375,51 +375,8 @@ def register_deck(register: pd.DataFrame) -> pydeck.Deck:
     other_points, other_polygons = _register_records(others, colour_by="kind")
     points = other_points + dam_points
     layers = [
-        _polygon_layer("register-polygons", other_polygons + dam_polygons, 1.5),
+        polygon_layer("register-polygons", other_polygons + dam_polygons, 1.5),
         _register_point_layer("register-points", points),
     ]
-    view = _view_for([p["lon"] for p in points], [p["lat"] for p in points], 12) if points else _FALLBACK_VIEW
-    return CompactDeck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
-
-
-def imagery_plan_deck(regions: list[dict[str, Any]], tiles: list[dict[str, Any]]) -> pydeck.Deck:
-    """Map of an imagery plan: the regions asked for (outlined) and the tiles that will be requested (filled).
-
-    ``regions``: label, west, south, east, north; ``tiles``: tile, region, polygon (lon/lat ring), how.
-    """
-    region_records: list[dict[str, Any]] = [
-        {
-            "polygon": [
-                [
-                    [r["west"], r["south"]],
-                    [r["east"], r["south"]],
-                    [r["east"], r["north"]],
-                    [r["west"], r["north"]],
-                    [r["west"], r["south"]],
-                ]
-            ],
-            "fill": [0, 0, 0, 0],
-            "line": [250, 204, 21, 255],
-            "tooltip": _rows_text([("Region", r["label"])]),
-        }
-        for r in regions
-    ]
-    tile_records: list[dict[str, Any]] = [
-        {
-            "polygon": [t["polygon"]],
-            "fill": [37, 99, 235, 60] if t["how"] != "export only" else [124, 58, 237, 60],
-            "line": [37, 99, 235, 230],
-            "tooltip": _rows_text(
-                [("Tile", t["tile"]), ("Region", t["region"]), ("Size", t["km"] + " km"), ("How", t["how"])]
-            ),
-        }
-        for t in tiles
-    ]
-    lons = [c[0] for rec in tile_records + region_records for c in rec["polygon"][0]]
-    lats = [c[1] for rec in tile_records + region_records for c in rec["polygon"][0]]
-    view = _view_for(lons, lats, 12) if lons else _FALLBACK_VIEW
-    layers = [
-        _polygon_layer("imagery-tiles", tile_records, 1.0),
-        _polygon_layer("imagery-regions", region_records, 2.5),
-    ]
+    view = view_for([p["lon"] for p in points], [p["lat"] for p in points], 12) if points else FALLBACK_VIEW
     return CompactDeck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)

@@ -49,6 +49,7 @@ def test_before_after_swipe_and_dossier_of_a_grown_pit(app_url: str, browser_con
     page.goto(f"{app_url}/triage")
     bh.sign_in(page, "ana", PASSWORD)
     page.get_by_text("Triage queue").wait_for(timeout=60_000)
+    assert page.get_by_role("button", name="Deploy").count() == 0  # .streamlit/config.toml: toolbarMode minimal
     started = time.monotonic()
     page.get_by_text("Grew most first").click()
     bh.settle(page)

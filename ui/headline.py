@@ -1,0 +1,37 @@
+"""The headline numbers as metrics, on the Overview (for a manager who opens nothing else) and the Dashboard."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.review.agreement import cohen_kappa
+from core.review.headline import Headline, headline
+from db.connection import Connection
+from db.reviews import double_review_pairs, status_decision_counts
+
+
+def store_headline(con: Connection) -> Headline:
+    """The store's headline: sites by status and decision, and the agreement on double-reviewed sites."""
+    pairs = double_review_pairs(con)
+    return headline(
+        status_decision_counts(con), cohen_kappa(pairs["decision_1"].tolist(), pairs["decision_2"].tolist())
+    )
+
+
+def show_headline(numbers: Headline) -> None:
+    """Four metrics: candidate sites, decided (share), confirmed unregistered, agreement between reviewers."""
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Candidate sites", f"{numbers.sites:,}")
+    m2.metric("Decided", f"{numbers.decided:,}", f"{numbers.decided_share:.0%} of the queue", delta_color="off")
+    m3.metric(
+        "Confirmed unregistered",
+        f"{numbers.confirmed_unregistered:,}",
+        f"{numbers.unregistered_undecided:,} unregistered undecided",
+        delta_color="off",
+        help="Sites a reviewer confirmed that no register explains: the ones to inspect.",
+    )
+    m4.metric(
+        "Reviewers agree (Cohen's kappa)",
+        numbers.kappa_text,
+        help=numbers.agreement.summary(),
+    )
