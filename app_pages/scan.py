@@ -11,7 +11,7 @@ from core.errors import MineScanError
 from core.imagery.raster import scene_provenance
 from core.register.matching import MatchSettings
 from core.review.rescan import compare_with_decisions
-from core.scan.fit import model_fits, order_for_scene, read_scene_facts, scan_warnings
+from core.scan.fit import impact_fits, model_fits, order_for_scene, read_scene_facts, scan_warnings
 from core.scan.pipeline import ScanSettings
 from db.promotions import promoted_versions
 from db.reviews import rescan_inputs
@@ -70,7 +70,7 @@ discovery_name = col1.selectbox(
 )
 chosen = by_name.get(discovery_name) if discovery_name else None
 # An impact model only fits a discovery model that reads its bands (the RGB model has none that fits).
-fitting = [c.ref for c in cards if c.kind == "impact" and chosen and set(c.bands) <= set(chosen.bands)]
+fitting = [c.ref for c in cards if c.kind == "impact" and chosen and impact_fits(chosen, c)]
 impact_name = col2.selectbox(
     "Impact model",
     impact_names,

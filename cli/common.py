@@ -89,3 +89,39 @@ def load_scan_model(name_or_path: str, promoted: Mapping[str, str] | None = None
     from models.worker import load_scan_model_folder
 
     return load_scan_model_folder(str(resolve_model(name_or_path, settings.model_roots(), promoted)))
+
+
+#: ``--impact-model``'s default: the default impact model when it fits the discovery model, else one that does.
+AUTO_IMPACT = "auto"
+
+
+def impact_model_ref(discovery_ref: str, impact_arg: str, promoted: Mapping[str, str] | None = None) -> str | None:
+    """The impact model to scan with (``name@version`` or a folder; None: none). ``auto`` picks one whose bands the
+    discovery model reads, saying so in one line when it is not the default; a named one that does not fit is
+    refused with what would fit.
+
+    Raises:
+        ModelMismatchError: the named impact model needs bands the discovery model does not read.
+    """
+    from core.errors import ModelMismatchError
+    from core.model_card import ModelCard, list_cards, resolve_model
+    from core.scan.fit import choose_impact, impact_fits
+
+    if impact_arg.lower() == "none":
+        return None
+    roots = settings.model_roots()
+    discovery = ModelCard.load(resolve_model(discovery_ref, roots, promoted))
+    if impact_arg.lower() != AUTO_IMPACT:
+        folder = resolve_model(impact_arg, roots, promoted)
+        impact = ModelCard.load(folder)
+        if not impact_fits(discovery, impact):
+            raise ModelMismatchError(
+                f"the impact model {impact.ref} reads {', '.join(impact.bands)}, which the discovery model "
+                f"{discovery.ref} does not all read ({', '.join(discovery.bands)}); leave --impact-model out to pick "
+                f"one that fits, or pass --impact-model none"
+            )
+        return impact_arg
+    chosen, note = choose_impact(discovery, [c for c, _ in list_cards(roots)], settings.DEFAULT_IMPACT_MODEL, promoted)
+    if note:
+        say(f"Note: {note}.")
+    return chosen.ref if chosen is not None else None

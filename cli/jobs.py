@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.cluster import add_cluster_options
-from cli.common import add_store_option, open_store, say, store_path
+from cli.common import AUTO_IMPACT, add_store_option, impact_model_ref, open_store, say, store_path
 from core import settings
 from core.errors import MineScanError
 from core.jobs.states import HEARTBEAT_S, JobCancelled, JobError
@@ -185,7 +185,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     who = require(operator(args.by), "scan")
     store = open_store(args)
     model = pinned_model(args.model, store)
-    impact = "none" if args.impact_model.lower() == "none" else pinned_model(args.impact_model, store)
+    from db.promotions import promoted_versions
+
+    chosen = impact_model_ref(model, args.impact_model, store.read(promoted_versions))
+    impact = "none" if chosen is None else pinned_model(chosen, store)
     bands = ModelCard.load(resolve_model(model, settings.model_roots())).bands
     for scene in args.scene:
         open_scene(scene, bands)  # refuse a missing or unreadable scene now, not in the background
@@ -263,7 +266,11 @@ def add_parsers(sub: Any) -> None:
     q = jobs.add_parser("scan", help="scan scenes in the background (on Dask workers with --workers/--scheduler)")
     q.add_argument("scene", nargs="+", help="GeoTIFF scene(s)")
     q.add_argument("--model", default=settings.DEFAULT_DISCOVERY_MODEL, help="discovery model (pinned to its version)")
-    q.add_argument("--impact-model", default=settings.DEFAULT_IMPACT_MODEL, help="impact model, or 'none'")
+    q.add_argument(
+        "--impact-model",
+        default=AUTO_IMPACT,
+        help="impact model, 'none', or 'auto' (the default one when it fits the discovery model)",
+    )
     add_cluster_options(q)
     q.add_argument("--by", required=True, help="the reviewer or supervisor starting it")
     q.add_argument("--wait", action="store_true", help="run it in this process instead of the background")

@@ -24,6 +24,10 @@ from cli import (
     users,
 )
 from core.errors import MineScanError
+from models.quiet_import import quiet_tensorflow_import
+
+# TensorFlow's C++ start-up lines are for its developers, not an auditor's terminal (models/quiet_import.py).
+quiet_tensorflow_import()
 
 #: In the order ``--help`` lists them.
 GROUPS = (
@@ -45,9 +49,30 @@ GROUPS = (
 )
 
 
+#: What ``--help`` ends with: the commands a new user runs first.
+EXAMPLES = """examples:
+  python -m cli demo-store                                 the synthetic demo, scanned into its own store
+  python -m cli scan scene.tif --out sites.geojson --db data/minescan.duckdb
+                                                           scan a GeoTIFF and store its sites
+  python -m cli scan scene.tif --model tailings_rgb --out sites.csv
+                                                           the real-data RGB model (impact model picked to fit)
+  python -m cli registry import sigbm.csv --db data/minescan.duckdb
+                                                           import the ANM dam register and match the sites
+  python -m cli export --db data/minescan.duckdb --format gpkg --out sites.gpkg
+                                                           every site with its decision, for QGIS
+  python -m cli places list --db data/minescan.duckdb --format csv --out places.csv
+  python -m cli dossier --site 12 --db data/minescan.duckdb --out dossiers/
+  python -m cli COMMAND --help                             every option of one command"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    parser = argparse.ArgumentParser(prog="python -m cli", description="MineScan command line")
+    parser = argparse.ArgumentParser(
+        prog="python -m cli",
+        description="MineScan command line",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for group in GROUPS:
         group.add_parsers(sub)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cli.cluster import add_cluster_options
-from cli.common import add_radius_options, add_store_option, open_store
+from cli.common import AUTO_IMPACT, add_radius_options, add_store_option, impact_model_ref, open_store
 from core import settings
 
 if TYPE_CHECKING:
@@ -74,7 +74,10 @@ def cmd_region(args: argparse.Namespace) -> int:
         except EarthEngineUnavailable as err:
             raise EarthEngineUnavailable(_missing_message(plan, missing, folder, str(err).rstrip("."))) from None
     model = pinned_model(args.model, store)
-    impact = "none" if args.impact_model.lower() == "none" else pinned_model(args.impact_model, store)
+    from db.promotions import promoted_versions
+
+    chosen = impact_model_ref(model, args.impact_model, store.read(promoted_versions))
+    impact = "none" if chosen is None else pinned_model(chosen, store)
     argv = region_argv(args.region, plan.recipe, folder, str(store.path), model=model, impact_model=impact,
                        by=who.username, workers=args.workers, scheduler=args.scheduler,
                        side_m=args.side_m, periods=plan.periods)  # fmt: skip
@@ -150,7 +153,11 @@ def add_parsers(sub: Any) -> None:
     add_periods_option(p)
     p.add_argument("--folder", help="where the region's tiles are kept (default <data>/scenes/earth_engine)")
     p.add_argument("--model", default=settings.DEFAULT_DISCOVERY_MODEL, help="discovery model (pinned to its version)")
-    p.add_argument("--impact-model", default=settings.DEFAULT_IMPACT_MODEL, help="impact model, or 'none'")
+    p.add_argument(
+        "--impact-model",
+        default=AUTO_IMPACT,
+        help="impact model, 'none', or 'auto' (the default one when it fits the discovery model)",
+    )
     add_cluster_options(p)
     add_radius_options(p)
     p.add_argument("--download-only", action="store_true", help="a download job: fetch the missing tiles, scan nothing")

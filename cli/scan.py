@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from cli.cluster import add_cluster_options, cluster_from_args, driver_models, engine_for, wants_cluster
 from cli.common import (
+    AUTO_IMPACT,
     add_radius_options,
     add_store_option,
+    impact_model_ref,
     load_scan_model,
     match_settings,
     open_store,
@@ -86,7 +88,7 @@ def scan_command(args: argparse.Namespace, hooks: ScanHooks | None = None) -> li
         raise MineScanError("--resume continues one scan kept in the store: add --db (and the same scene and models)")
     typed_period(args)  # a typo in --period is refused before any model loads
     promoted = promoted_models(args)
-    impact_ref = None if args.impact_model.lower() == "none" else args.impact_model
+    impact_ref = impact_model_ref(args.model, args.impact_model, promoted)
     todo = [s for s in scenes if str(s) not in hooks.skip]
     on_dask = wants_cluster(args, len(todo))
     with ExitStack() as stack:
@@ -234,7 +236,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     promoted = promoted_models(args)
     discovery = load_scan_model(args.model, promoted)
-    impact = None if args.impact_model.lower() == "none" else load_scan_model(args.impact_model, promoted)
+    impact_ref = impact_model_ref(args.model, args.impact_model, promoted)
+    impact = load_scan_model(impact_ref, promoted) if impact_ref else None
     threshold = args.threshold if args.threshold is not None else discovery.card.threshold
     result = scan_scene(
         Path(args.scene), discovery, impact, ScanSettings(threshold=threshold), progress=progress_bar("Scanning")
@@ -258,8 +261,10 @@ def add_parsers(sub: Any) -> None:
             "--model", default=settings.DEFAULT_DISCOVERY_MODEL, help="discovery model: name, name@version or folder"
         )
         p.add_argument(
-            "--impact-model", default=settings.DEFAULT_IMPACT_MODEL,
-            help="impact model: name, name@version or folder, or 'none'",
+            "--impact-model", default=AUTO_IMPACT,
+            help=f"impact model: name, name@version or folder, or 'none'; default 'auto': "
+            f"{settings.DEFAULT_IMPACT_MODEL} when the discovery model reads its bands, else one that fits, else none "
+            "(said in one line)",
         )  # fmt: skip
         p.add_argument("--threshold", type=float, help="P(mine) threshold (default: the model card's, 0.6)")
         if name == "scan":

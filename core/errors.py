@@ -33,6 +33,12 @@ class ModelBundleError(MineScanError, ValueError):
     title = "This model can't be loaded"
 
 
+class ModelMismatchError(MineScanError, ValueError):
+    """Two models that cannot work together (an impact model needs bands the discovery model does not read)."""
+
+    title = "These models don't fit together"
+
+
 class TrainingDataError(MineScanError, ValueError):
     """Training data that cannot be used (missing classes, mixed band counts, ...)."""
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.scan.pipeline import ScanModel
 from models.bundle import load_bundle
+from models.quiet_import import quiet_tensorflow_import
 
 
 def load_scan_model_folder(folder: str) -> ScanModel:
@@ -18,6 +19,7 @@ def load_scan_model_folder(folder: str) -> ScanModel:
     Raises:
         ModelBundleError: the folder is missing on this worker, or holds no readable model.
     """
+    quiet_tensorflow_import()  # a worker's terminal is the person's: no TensorFlow start-up lines
     loaded = load_bundle(Path(folder))
     return ScanModel(card=loaded.card, predict=loaded.predict)
 
@@ -25,6 +27,7 @@ def load_scan_model_folder(folder: str) -> ScanModel:
 def cap_threads(threads: int) -> None:
     """Give TensorFlow ``threads`` threads for one operation and one for running operations side by side (this
     worker's share of the cores). Must run before the first model is built; later calls are ignored."""
+    quiet_tensorflow_import()
     import tensorflow as tf
 
     try:

@@ -112,3 +112,26 @@ def scan_warnings(card: ModelCard | None, facts: SceneFacts | None) -> list[str]
 
 def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] < b[2] and a[2] > b[0] and a[1] < b[3] and a[3] > b[1]
+
+
+def impact_fits(discovery: ModelCard, impact: ModelCard) -> bool:
+    """Whether ``impact`` can rate ``discovery``'s sites: the discovery model reads every band it needs."""
+    return set(impact.bands) <= set(discovery.bands)
+
+
+def choose_impact(discovery: ModelCard, impacts: Sequence[ModelCard], preferred: str,
+                  promoted: Mapping[str, str] | None = None) -> tuple[ModelCard | None, str | None]:  # fmt: skip
+    """The impact model for ``discovery`` when the person named none: ``preferred`` (a name) if it fits, else the
+    first that fits (real-data models first; of each its promoted version, else its newest), else none. Returns
+    the card (None: no impact model) and, when it is not ``preferred``, one line saying why."""
+    fitting = [c for c in order_for_scene([c for c in impacts if c.kind == "impact"], None, promoted)
+               if impact_fits(discovery, c)]  # fmt: skip
+    fitting.sort(key=lambda c: (c.name != preferred, c.synthetic != discovery.synthetic))
+    if fitting and fitting[0].name == preferred:
+        return fitting[0], None
+    wanted = f"the default impact model {preferred}"
+    bands = ", ".join(discovery.bands)
+    if fitting:
+        return fitting[0], (f"{wanted} needs bands that {discovery.ref} does not read ({bands}): rating impact with "
+                            f"{fitting[0].ref} instead")  # fmt: skip
+    return None, f"no impact model fits {discovery.ref} (it reads {bands}), so none is used"
