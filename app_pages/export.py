@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.review.export_csv import CSV_DIALECTS, DEFAULT_TZ, EXCEL_BR, PLAIN, CsvOptions, time_zones
 from core.review.exports import EXPORT_FORMATS, export_filename, write_export
 from db.exports import export_rows
 from db.scans import all_scans
@@ -17,6 +18,7 @@ MIME = {
     "kml": "application/vnd.google-earth.kml+xml",
     "gpkg": "application/geopackage+sqlite3",
 }
+CSV_LAYOUTS = {PLAIN: "Plain CSV (, and UTC times)", EXCEL_BR: "CSV for Excel (Brazil: ; and decimal comma)"}
 
 auth.require_page("export")
 st.title("Export decisions")
@@ -43,10 +45,23 @@ st.caption(
     "`last_period`, `persistence`, `growth_ha` and `growth_pct` (since its previous sighting) and its area in each "
     "period (`area_ha_<period>`). KML placemarks are dated with their scan's period for Google Earth's time slider."
 )
+st.caption(
+    "The GeoPackage opens in QGIS styled (fill by decision, outline by register status, labelled with the site); "
+    "the KML opens in Google Earth in the same decision colours, with a legend under its name."
+)
+c4, c5, c6 = st.columns(3)
+dialect = c4.radio("CSV layout", CSV_DIALECTS, format_func=lambda d: CSV_LAYOUTS[d])
+zones = time_zones()
+tz = c5.selectbox(
+    "Time zone of the Excel CSV", zones, index=zones.index(DEFAULT_TZ), disabled=dialect != EXCEL_BR,
+    help="The plain CSV keeps ISO UTC times (2026-11-21T09:30:15Z).",
+)  # fmt: skip
+titles = c6.checkbox("Column titles instead of names", help="'Register status' instead of 'match_status', and so on.")
+csv_options = CsvOptions(dialect, tz if dialect == EXCEL_BR else None, titles)
 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%MZ")
 folder = Path(tempfile.mkdtemp(prefix="minescan_export_"))
 for column, fmt in zip(st.columns(len(EXPORT_FORMATS)), EXPORT_FORMATS, strict=True):
     name = export_filename(fmt, stamp)
-    data = write_export(rows, folder / name, fmt).read_bytes()
+    data = write_export(rows, folder / name, fmt, csv_options).read_bytes()
     column.download_button(f"Download {fmt.upper()}", data, file_name=name, mime=MIME[fmt], key=f"dl_{fmt}")
 st.dataframe(rows.drop(columns=["outline_wkt"]), hide_index=True)

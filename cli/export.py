@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.common import add_store_option, open_store
+from core.review.export_csv import CSV_DIALECTS, DEFAULT_TZ, PLAIN, CsvOptions
 from db.exports import export_rows
 
 
@@ -14,12 +15,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Export sites with their register match and latest decision."""
     from core.review.exports import write_export
 
+    csv_options = _csv_options(args)
     rows = open_store(args).read(
         lambda con: export_rows(con, scan_id=args.scan, status=args.status, decision=args.decision)
     )
-    path = write_export(rows, Path(args.out), args.format)
-    print(f"{len(rows)} site(s) written to {path} ({args.format})")
+    path = write_export(rows, Path(args.out), args.format, csv_options)
+    layout = f", {csv_options.dialect}, times in {csv_options.zone}" if args.format == "csv" else ""
+    print(f"{len(rows)} site(s) written to {path} ({args.format}{layout})")
     return 0
+
+
+def _csv_options(args: argparse.Namespace) -> CsvOptions:
+    """The CSV options of the command line, refused for the other formats (an option that does nothing misleads)."""
+    if args.format != "csv" and (args.csv_dialect != PLAIN or args.tz is not None or args.titles):
+        raise ValueError(f"--csv-dialect, --tz and --titles apply to --format csv, not {args.format}")
+    return CsvOptions(dialect=args.csv_dialect, tz=args.tz, titles=args.titles)
 
 
 def add_parsers(sub: Any) -> None:
@@ -31,4 +41,10 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--status", choices=["registered", "possibly_off_target", "unregistered"])
     p.add_argument("--decision", choices=["confirmed", "rejected", "unsure", "undecided"])
     p.add_argument("--out", required=True, help="output file")
+    p.add_argument(
+        "--csv-dialect", choices=CSV_DIALECTS, default=PLAIN,
+        help="plain: ',' and ISO UTC times (default); excel-br: for Excel in Brazil, ';', decimal comma, local times",
+    )  # fmt: skip
+    p.add_argument("--tz", metavar="ZONE", help=f"time zone of the excel-br times (default {DEFAULT_TZ})")
+    p.add_argument("--titles", action="store_true", help="human-readable column titles instead of the column names")
     p.set_defaults(func=cmd_export)

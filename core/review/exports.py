@@ -1,65 +1,52 @@
 """Writing reviewed candidate sites to files an auditor can open: CSV, GeoJSON, KML and GeoPackage.
 
 Input is the export DataFrame of the store (one row per site, WGS84 ``lon``/``lat`` and ``outline_wkt``).
-Every writer starts from :func:`prepare_rows`, so the four formats agree on column order, types and nulls.
+Every writer starts from :func:`prepare_rows`, so the four formats agree on column order, types and nulls
+(:mod:`core.review.export_columns`). The CSV dialects are :mod:`core.review.export_csv`; the GeoPackage's QGIS style
+is :mod:`core.review.export_qgis` and the KML's styles and legend :mod:`core.review.export_styles` (one palette).
 """
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from core.imagery.provenance import IMAGERY_EXPORT_COLUMNS
+from core.review.export_columns import (
+    AREA_PREFIX,
+    EXPORT_COLUMNS,
+    FLOAT_COLUMNS,
+    GEOMETRY_COLUMN,
+    INT_COLUMNS,
+    PLACE_EXPORT_COLUMNS,
+    TIME_COLUMNS,
+    iso_utc,
+)
+from core.review.export_csv import CsvOptions, write_csv
+from core.review.export_qgis import layer_style_row
+from core.review.export_styles import UNDECIDED, decision_counts, kml_style_id, kml_styles, legend_html, legend_lines
 
 EXPORT_FORMATS = ("csv", "geojson", "kml", "gpkg")
-EXPORT_COLUMNS = (
-    "site_id", "scan_id", "scene_id", "lon", "lat", "area_km2", "p_max", "p_mean", "cell_count", "impact_class",
-    "impact_rating", "match_status", "nearest_dam_id", "nearest_dam_name", "nearest_dam_owner", "nearest_dam_m",
-    "nearest_mine_id", "nearest_mine_m", "inside_polygon_id", "decision", "reason", "note", "reviewer", "decided_at",
-    "discovery_model", "impact_model", *IMAGERY_EXPORT_COLUMNS, "outline_wkt",
-)  # fmt: skip
-#: A site's place over time, after every other column (db.exports.export_rows gives them): the place, the period of
-#: the site's scan (ISO dates, ``period_end`` exclusive; empty when undated), the place's first and last period,
-#: persistence and growth since its previous sighting; then ``area_ha_<period>``, one column per period.
-PLACE_EXPORT_COLUMNS = ("place_id", "period", "period_start", "period_end", "first_period", "last_period",
-                        "persistence", "growth_ha", "growth_pct")  # fmt: skip
-AREA_PREFIX = "area_ha_"
-INT_COLUMNS = ("site_id", "scan_id", "cell_count")
-FLOAT_COLUMNS = ("lon", "lat", "area_km2", "p_max", "p_mean", "nearest_dam_m", "nearest_mine_m", "growth_ha",
-                 "growth_pct")  # fmt: skip
-TIME_COLUMNS = ("decided_at",)
-GEOMETRY_COLUMN = "outline_wkt"
 GPKG_LAYER = "sites"
+STYLES_LAYER = "layer_styles"
 KML_NS = "http://www.opengis.net/kml/2.2"
 
-# OWASP "CSV injection": a spreadsheet evaluates a cell starting with one of these as a formula.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 forbids even when escaped; a pasted note may hold them and would make the KML unreadable.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _STAMP = re.compile(r"[\w.-]+")
-
-UNDECIDED = "undecided"
-# KML colours are aabbggrr: (outline + icon, fill) per decision.
-KML_STYLES: dict[str, tuple[str, str]] = {
-    "confirmed": ("ff0000ff", "660000ff"),  # red
-    "rejected": ("ff808080", "66808080"),  # grey
-    "unsure": ("ff00a5ff", "6600a5ff"),  # orange
-    UNDECIDED: ("ff00ffff", "6600ffff"),  # yellow
-}
-_KML_ICON = "https://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
 _KML_SUMMARY = (
     "decision", "reason", "note", "reviewer", "decided_at", "match_status", "impact_rating", "area_km2", "p_max",
     "nearest_dam_name", "nearest_dam_m", "nearest_mine_id", "nearest_mine_m", "scene_id", "imagery_summary",
@@ -80,17 +67,20 @@ def export_filename(fmt: str, stamp: str) -> str:
     return f"minescan_sites_{stamp}.{fmt}"
 
 
-def write_export(rows: pd.DataFrame, path: Path, fmt: str) -> Path:
+def write_export(rows: pd.DataFrame, path: Path, fmt: str, csv_options: CsvOptions | None = None) -> Path:
     """Write the export rows to ``path`` in format ``fmt`` (one of :data:`EXPORT_FORMATS`), replacing the file.
 
     An empty DataFrame gives a valid empty file: a header-only CSV, an empty FeatureCollection, a KML document
-    with no placemarks, a GeoPackage with an empty ``sites`` layer.
+    with no placemarks, a GeoPackage with an empty ``sites`` layer. ``csv_options`` (CSV only; default the plain
+    CSV) choose the CSV dialect, the time zone of its times and its header. The GeoPackage carries its QGIS style
+    and the KML its styles and legend: both colour the sites by decision.
 
     Raises:
         ValueError: an unknown format, or values that do not fit the export columns (e.g. text in ``lon``).
     """
+    csv_options = csv_options or CsvOptions()
     writers: dict[str, Callable[[pd.DataFrame, Path], None]] = {
-        "csv": _write_csv,
+        "csv": lambda frame, target: write_csv(frame, target, csv_options),
         "geojson": _write_geojson,
         "kml": _write_kml,
         "gpkg": _write_gpkg,
@@ -129,20 +119,6 @@ def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
         else:
             out[col] = pd.Series([_text_or_none(v) for v in out[col]], index=out.index, dtype=object)
     return out
-
-
-def neutralise_formula(value: str | None) -> str | None:
-    """Prefix ``'`` to text a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+1``, ``@SUM``...)."""
-    if value and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def iso_utc(value: Any) -> str | None:
-    """ISO-8601 UTC text (``2026-11-20T14:03:05Z``) of a timestamp, or ``None`` for a null."""
-    if value is None or pd.isna(value):
-        return None
-    return str(pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _check_format(fmt: str) -> str:
@@ -184,17 +160,6 @@ def _outline(wkt: str | None) -> BaseGeometry | None:
     return None if wkt is None else shapely.from_wkt(wkt)
 
 
-def _write_csv(rows: pd.DataFrame, path: Path) -> None:
-    out = rows.copy()
-    for col in out.columns:
-        if col in TIME_COLUMNS:
-            out[col] = out[col].map(iso_utc)
-        elif out[col].dtype == object:
-            out[col] = out[col].map(neutralise_formula)
-    # utf-8-sig: the BOM makes Excel read accents as UTF-8; CRLF + minimal quoting is RFC 4180.
-    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-
-
 def _write_geojson(rows: pd.DataFrame, path: Path) -> None:
     features = []
     for record in _records(rows):
@@ -212,25 +177,30 @@ def _write_gpkg(rows: pd.DataFrame, path: Path) -> None:
     path.unlink(missing_ok=True)  # an export replaces the file, not just the layer inside it
     # One layer type for Polygon and MultiPolygon outlines alike, also when there are no rows to infer it from.
     frame.to_file(path, layer=GPKG_LAYER, driver="GPKG", geometry_type="MultiPolygon", promote_to_multi=True)
+    # QGIS applies the default style of layer_styles when it opens the layer; written through GDAL, the table is
+    # registered in gpkg_contents (an attributes table) with QGIS's own "id" key, as QGIS's "Save as default" does.
+    geometry_column = pyogrio.read_info(path, layer=GPKG_LAYER)["geometry_name"]
+    style = pd.DataFrame([layer_style_row(GPKG_LAYER, geometry_column, datetime.now(UTC))])
+    pyogrio.write_dataframe(style, path, layer=STYLES_LAYER, driver="GPKG", layer_options={"FID": "id"})
 
 
 def _write_kml(rows: pd.DataFrame, path: Path) -> None:
+    records = list(_records(rows))
+    counts = decision_counts(r.get("decision") for r in records)
     root = ET.Element("kml", xmlns=KML_NS)
     document = ET.SubElement(root, "Document")
     _text(document, "name", "MineScan sites")
-    for decision, (line, fill) in KML_STYLES.items():
-        style = ET.SubElement(document, "Style", id=f"decision-{decision}")
-        icon_style = ET.SubElement(style, "IconStyle")
-        _text(icon_style, "color", line)
-        _text(ET.SubElement(icon_style, "Icon"), "href", _KML_ICON)
-        line_style = ET.SubElement(style, "LineStyle")
-        _text(line_style, "color", line)
-        _text(line_style, "width", "2")
-        _text(ET.SubElement(style, "PolyStyle"), "color", fill)
-    # A named Folder makes GDAL (KML and LIBKML drivers) see a "sites" layer even when it is empty.
+    _text(document, "open", "1")
+    # The legend: the Snippet shows under the document's name in Google Earth's Places panel as the file opens,
+    # the description (a click on the name) shows it with colour swatches. Both are built from constants only.
+    _text(document, "Snippet", "; ".join(legend_lines(counts))).set("maxLines", str(len(counts)))
+    _text(document, "description", legend_html(counts))
+    document.extend(kml_styles())
+    # One named Folder: GDAL (KML and LIBKML drivers) sees one "sites" layer, also when it is empty (a Folder per
+    # decision would be one layer per decision to GDAL and QGIS).
     folder = ET.SubElement(document, "Folder")
     _text(folder, "name", GPKG_LAYER)
-    for record in _records(rows):
+    for record in records:
         folder.append(_placemark(record))
     ET.ElementTree(root).write(path, encoding="UTF-8", xml_declaration=True)
 
@@ -247,8 +217,7 @@ def _placemark(record: dict[str, Any]) -> ET.Element:
         _text(span, "begin", str(record["period_start"]))
         if record.get("period_end"):
             _text(span, "end", str(record["period_end"]))
-    style = decision if decision in KML_STYLES else UNDECIDED
-    _text(placemark, "styleUrl", f"#decision-{style}")
+    _text(placemark, "styleUrl", f"#{kml_style_id(record.get('decision'))}")
     extended = ET.SubElement(placemark, "ExtendedData")
     for name, value in record.items():
         if name != GEOMETRY_COLUMN and value is not None:

@@ -100,7 +100,7 @@ def test_geojson_round_trip(tmp_path: Path, rows: pd.DataFrame) -> None:
 def test_gpkg_round_trip(tmp_path: Path, rows: pd.DataFrame) -> None:
     path = write_export(rows, tmp_path / "sites.gpkg", "gpkg")
     write_export(rows, path, "gpkg")  # writing again replaces the file
-    assert pyogrio.list_layers(path).tolist() == [["sites", "MultiPolygon"]]
+    assert pyogrio.list_layers(path).tolist() == [["sites", "MultiPolygon"], ["layer_styles", None]]  # + QGIS style
     back = gpd.read_file(path, layer="sites")
     assert back.crs.to_epsg() == 4326 and len(back) == 4 and set(back.geom_type) == {"MultiPolygon"}
     assert back["note"].tolist()[:2] == [NOTE_ACCENTS, NOTE_FORMULA] and back["note"][3] == NOTE_SCRIPT
@@ -169,7 +169,7 @@ def test_empty_rows_write_valid_empty_files(tmp_path: Path, rows: pd.DataFrame, 
         back = gpd.read_file(path)
         assert back.empty and back.crs.to_epsg() == 4326
         if fmt == "gpkg":
-            assert pyogrio.list_layers(path).tolist() == [["sites", "MultiPolygon"]]
+            assert pyogrio.list_layers(path).tolist() == [["sites", "MultiPolygon"], ["layer_styles", None]]
             assert {"site_id", "note", "decided_at"} <= set(back.columns)
         else:
             assert json.loads(path.read_text(encoding="utf-8")) == {"type": "FeatureCollection", "features": []}
