@@ -15,7 +15,7 @@ from core import wording
 from core.access.users import Identity
 from core.errors import MineScanError
 from core.imagery.chips import site_chips
-from core.review.decisions import REASONS
+from core.review.decisions import DECISION_KEYS, REASONS
 from core.review.dossier import Dossier
 from core.review.queue import IMPACT_ORDER, ORDERS, STATUS_ORDER, QueueFilter, next_site
 from db.dossiers import dossier_for_site
@@ -25,6 +25,7 @@ from db.scans import scan_imagery, scan_scene_path
 from db.sites import site_impact_probs
 from db.workflows import decide
 from ui import auth, resources, state
+from ui.decision_keys import KEYS_HELP, reason_buttons, step_buttons
 from ui.dossier import dossier_downloads
 from ui.place_history import changed_note, place_summary, show_in_time
 from ui.triage_map import MAP_FOCUS, triage_map
@@ -109,6 +110,7 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
     labels = {int(r.site_id): _site_label(r) for r in ranked.itertuples()}
     current = int(st.selectbox("Site", ids, key=SITE_KEY, format_func=lambda i: labels[int(i)]))
     st.session_state[state.SELECTED_SITE] = current
+    step_buttons(ids, current, SITE_KEY, state.SELECTED_SITE)
     shown = st.session_state.get(state.SITE_SHOWN_AT)
     if not shown or shown[0] != current:
         st.session_state[state.SITE_SHOWN_AT] = (current, time.monotonic())
@@ -168,6 +170,7 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
         key=f"reason_{current}",
         placeholder="What is it? (required to reject)",
     )
+    reason_buttons(current)
     st.text_area("Note", key=f"note_{current}")
     following = next_site(ranked, current)
     b1, b2, b3 = st.columns(3)
@@ -176,11 +179,13 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
             wording.label(d),
             disabled=d == "rejected" and reason is None,
             key=f"{d}_{current}",
+            shortcut=DECISION_KEYS[d],
             use_container_width=True,
             # A callback records the decision before the panel reruns: one run per click, not two.
             on_click=_record_decision,
             args=(identity, current, d, following),
         )
+    st.caption(KEYS_HELP)
     if st.session_state.get(state.DECISION_ERROR):
         st.error(st.session_state.pop(state.DECISION_ERROR))
     if st.session_state.get(state.FLASH):
