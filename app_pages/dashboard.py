@@ -123,7 +123,11 @@ st.caption(
     f"{len(disagreements(con))} disagreement(s) wait for a supervisor."
 )
 st.subheader("Sites by register status and decision")
-st.bar_chart(wording.label_columns(counts, ("status", "decision")), x="status", y="sites", color="decision", stack=True)
+# Charts name their axes and legends in words: the columns are renamed before charting.
+by_status = wording.label_columns(counts, ("status", "decision")).rename(
+    columns={"status": "Register status", "decision": "Decision", "sites": "Sites"}
+)
+st.bar_chart(by_status, x="Register status", y="Sites", color="Decision", stack=True, horizontal=True)
 st.progress(decided / total, text=f"Queue progress: {decided:,} of {wording.count(total, 'site')} decided")
 show_over_time(con)
 rows = export_rows(con, decision="confirmed")
@@ -136,13 +140,9 @@ else:
         impact=[wording.label(v, missing=wording.NOT_RATED) for v in unreg["impact_class"]],
         state=unreg["nearest_dam_state"].fillna("no dam near"),
     )
-    st.bar_chart(
-        by.groupby(["state", "impact"]).size().rename("sites").reset_index(),
-        x="state",
-        y="sites",
-        color="impact",
-        stack=True,
-    )
+    per_state = by.groupby(["state", "impact"]).size().rename("Sites").reset_index()
+    per_state = per_state.rename(columns={"state": "State of the nearest dam", "impact": "Impact"})
+    st.bar_chart(per_state, x="State of the nearest dam", y="Sites", color="Impact", stack=True)
     st.caption("State is that of the nearest registered dam. Registered dams near confirmed sites:")
     st.dataframe(
         wording.label_columns(unreg, ("match_status",))[
@@ -164,5 +164,8 @@ st.subheader("Reviewer throughput")
 if throughput.empty:
     st.caption("No decisions yet.")
 else:
-    st.bar_chart(throughput, x="day", y="decisions", color="reviewer", stack=True)
+    st.bar_chart(
+        throughput.rename(columns={"day": "Day", "decisions": "Decisions", "reviewer": "Reviewer"}),
+        x="Day", y="Decisions", color="Reviewer", stack=True,
+    )  # fmt: skip
     st.dataframe(throughput, hide_index=True)

@@ -53,11 +53,13 @@ def _record_decision(identity: Identity, site_id: int, decision: str, following:
     note = st.session_state.get(f"note_{site_id}") or None
     shown = st.session_state.get(state.SITE_SHOWN_AT)
     seconds = round(time.monotonic() - shown[1], 1) if shown and shown[0] == site_id else None
+    before = resources.queue_token()
     try:
-        decide(resources.db(), identity, site_id, decision, reason, note, seconds)
+        review_id = decide(resources.db(), identity, site_id, decision, reason, note, seconds)
     except MineScanError as err:
         st.session_state[state.DECISION_ERROR] = f"**{err.title}.** {err}"
         return
+    resources.note_own_decision(identity.username, site_id, decision, before, review_id)
     st.session_state[state.FLASH] = f"Site {site_id}: {wording.label(decision).lower()}" + (
         f" ({REASONS[reason]})." if reason else "."
     )

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.review.queue import IMPACT_ORDER, STATUS_ORDER, QueueFilter, RequeueRule
 from db.connection import count_of
@@ -127,6 +128,22 @@ def queue_slim(con: duckdb.DuckDBPyConnection, reviewer: str, rule: RequeueRule 
     rule = rule or requeue_rule(con)
     params = {"reviewer": reviewer, "regrowth_pct": rule.growth_pct, "regrowth_ha": rule.growth_ha}
     return con.execute(f"{_SLIM_SQL} SELECT * FROM slim", params).to_arrow_table()  # noqa: S608
+
+
+def slim_after_own_decision(slim: pa.Table, site_id: int, decision: str) -> pa.Table | None:
+    """``slim`` as it is once its reviewer has decided the queue row of ``site_id`` (a place's latest site): that
+    place's decision is the new one, and not 'changed' (decided on its latest area and register status). None when
+    no row is that site's (recompute instead)."""
+    ids = slim.column("site_id")
+    hit = pc.equal(ids, pa.scalar(site_id, ids.type))
+    if not pc.any(hit).as_py():
+        return None
+    out = slim
+    for name, value in (("earlier_decision", decision), ("decision", decision), ("changed", False)):
+        column = out.column(name)
+        at = out.schema.get_field_index(name)
+        out = out.set_column(at, name, pc.if_else(hit, pa.scalar(value, column.type), column))
+    return out
 
 
 @contextmanager

@@ -33,11 +33,15 @@ def clean_caches() -> Iterator[None]:
     """st.cache_resource/cache_data are process-wide: never let one AppTest see another's cached objects (or store)."""
     import streamlit as st
 
+    from ui.resources import clear_slims
+
     st.cache_resource.clear()
     st.cache_data.clear()
+    clear_slims()
     yield
     st.cache_resource.clear()
     st.cache_data.clear()
+    clear_slims()
 
 
 @pytest.fixture

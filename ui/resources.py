@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,15 +98,52 @@ def show_error(err: MineScanError, hide: Path | None = None) -> None:
 # holds the store's queue_version, which changes with every decision, scan, import or double-review selection.
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _queue_slim(_con: Connection, store: str, version: tuple[int, ...], reviewer: str) -> pa.Table:
-    """Every place's narrow queue row for one reviewer and store version (an Arrow table, never modified: shared
-    as it is, not copied)."""
-    return queue_store.queue_slim(_con, reviewer)
+#: The slim queue per (store, version, reviewer), newest last: Arrow tables, never modified, shared by the sessions
+#: of this process. A dict of its own (not st.cache_resource) so that a reviewer's own decision can seed the next
+#: version's table without recomputing it (:func:`note_own_decision`).
+_SLIMS: OrderedDict[tuple[str, tuple[int, ...], str], pa.Table] = OrderedDict()
+_SLIMS_KEPT = 4
+_slims_lock = threading.Lock()
+
+
+def _keep_slim(key: tuple[str, tuple[int, ...], str], slim: pa.Table) -> None:
+    with _slims_lock:
+        _SLIMS[key] = slim
+        _SLIMS.move_to_end(key)
+        while len(_SLIMS) > _SLIMS_KEPT:
+            _SLIMS.popitem(last=False)
 
 
 def _slim(con: Connection, reviewer: str) -> pa.Table:
-    return _queue_slim(con, str(settings.db_path()), queue_store.queue_version(con), reviewer)
+    key = (str(settings.db_path()), queue_store.queue_version(con), reviewer)
+    with _slims_lock:
+        slim = _SLIMS.get(key)
+    if slim is None:
+        slim = queue_store.queue_slim(con, reviewer)
+        _keep_slim(key, slim)
+    return slim
+
+
+def note_own_decision(reviewer: str, site_id: int, decision: str, before: tuple[int, ...], review_id: int) -> None:
+    """After ``reviewer`` decided ``site_id`` (review ``review_id``) on a store at version ``before``: when nothing
+    else changed in between, the next version's slim queue is the previous one with that row decided (no 65 ms
+    recomputation on 100,000 sites); otherwise it is computed when next needed."""
+    con = db()
+    after = queue_store.queue_version(con)
+    store = str(settings.db_path())
+    if not (after[1:] == before[1:] and after[0] == review_id and before[0] == review_id - 1):
+        return  # someone else wrote too (or ids skipped): compute it afresh
+    with _slims_lock:
+        previous = _SLIMS.get((store, before, reviewer))
+    patched = queue_store.slim_after_own_decision(previous, site_id, decision) if previous is not None else None
+    if patched is not None:
+        _keep_slim((store, after, reviewer), patched)
+
+
+def clear_slims() -> None:
+    """Forget every slim queue (tests; st.cache_resource.clear() does not reach them)."""
+    with _slims_lock:
+        _SLIMS.clear()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -54,3 +54,17 @@ def test_the_overview_shows_a_manager_the_numbers_they_came_for(env: Path, clean
     assert metrics["Decided"] == ("2", "67% of the queue")
     assert metrics["Reviewers agree (Cohen's kappa)"][0] == "1.00"
     assert "Confirmed unregistered" in metrics
+
+
+def test_the_dashboards_charts_name_axes_and_legends_in_words(env: Path, clean_caches: None) -> None:
+    import json
+
+    filled_store(env)
+    at = open_app("app_pages/dashboard.py", REVIEWER.__class__("mia", "manager", "Mia", "password"))
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")]
+    assert specs, "the dashboard draws its charts"
+    text = json.dumps(specs)
+    assert '"Register status"' in text and '"Decision"' in text and '"Sites"' in text
+    for raw in ('"field": "status"', '"field": "decision"', '"field": "sites"', "possibly_off_target"):
+        assert raw not in text, raw
