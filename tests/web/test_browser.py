@@ -7,7 +7,6 @@ committed) so a person can look at them.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -232,6 +231,7 @@ def load_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow  # 80 s, most of it filling the store; `./run bench-triage-browser --store load` prints the same
 def test_triage_timings_on_the_100k_store(load_app_url: str, browser_context: Any) -> None:
     page = browser_context.new_page()
     page.goto(load_app_url)
@@ -240,4 +240,4 @@ def test_triage_timings_on_the_100k_store(load_app_url: str, browser_context: An
     times = walk.walk(page, picks=10, decisions=3)
     page.screenshot(path=str(SHOTS / "10_triage_100k.png"))
     _print_timings("100,000-site", times)
-    assert statistics.median(times["site change"]) > 0
+    assert len(times["site change"]) == 10 and len(times["confirm"]) == len(times["reject"]) == 3  # every step ran
