@@ -6,7 +6,6 @@ the reviewer asks for it with 'Show on the map'.
 """
 
 import time
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -14,17 +13,15 @@ import streamlit as st
 from core import wording
 from core.access.users import Identity
 from core.errors import MineScanError
-from core.imagery.chips import site_chips
 from core.review.decisions import DECISION_KEYS, REASONS
-from core.review.dossier import Dossier
 from core.review.queue import IMPACT_ORDER, ORDERS, STATUS_ORDER, QueueFilter, next_site
-from db.dossiers import dossier_for_site
+from db.dossiers import place_token
 from db.queue import queue_choices
 from db.reviews import review_history
 from db.scans import scan_imagery, scan_scene_path
 from db.sites import site_impact_probs
 from db.workflows import decide
-from ui import auth, resources, state
+from ui import auth, resources, site_pictures, state
 from ui.decision_keys import KEYS_HELP, reason_buttons, step_buttons
 from ui.dossier import dossier_downloads
 from ui.place_history import changed_note, place_summary, show_in_time
@@ -35,14 +32,6 @@ PAGE_SIZE = 200
 NOT_RATED = "not rated"
 #: Stable widget keys: a widget whose options or default change between runs keeps the person's choice.
 SITE_KEY = "triage_site"
-#: A bounded cache: a chip set is about 100 KB.
-_cached_chips = st.cache_data(show_spinner=False, max_entries=64)(site_chips)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _cached_dossier(site_id: int, reviewer: str, token: tuple[int, ...]) -> Dossier:
-    """The place's history and pictures as ``reviewer`` may see them (``token`` changes with the queue)."""
-    return dossier_for_site(resources.db(), site_id, generated_by=reviewer, blind_for=reviewer)
 
 
 def _record_decision(identity: Identity, site_id: int, decision: str, following: int | None) -> None:
@@ -66,6 +55,16 @@ def _record_decision(identity: Identity, site_id: int, decision: str, following:
     if following is not None:
         st.session_state[SITE_KEY] = following
         st.session_state[state.SELECTED_SITE] = following
+
+
+def _wkt(value: object) -> str | None:
+    return None if wording.is_missing(value) else str(value)
+
+
+def _prefetch(con: Any, row: Any, site_id: int, reviewer: str) -> None:
+    scene = scan_scene_path(con, int(row["scan_id"]))
+    site_pictures.prefetch(resources.store(), site_id, reviewer, place_token(con, site_id), scene,
+                           float(row["lon"]), float(row["lat"]), _wkt(row["outline_wkt"]))  # fmt: skip
 
 
 def _site_label(row: Any) -> str:
@@ -141,15 +140,15 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
     scene_path = scan_scene_path(con, int(site["scan_id"]))
     if scene_path:
         try:
-            chips = _cached_chips(
-                Path(scene_path), float(site["lon"]), float(site["lat"]), outline_wkt=site["outline_wkt"]
-            )
+            chips = site_pictures.chips(scene_path, float(site["lon"]), float(site["lat"]), _wkt(site["outline_wkt"]))
             for col, chip in zip(st.columns(len(chips)), chips, strict=True):
                 col.image(chip.rgb, caption=f"{chip.title} · bar {chip.scale_m} m")
         except (MineScanError, ValueError) as err:
             st.warning(f"No image chip: {err}")
     try:
-        show_in_time(_cached_dossier(current, identity.username, resources.queue_token()))
+        show_in_time(
+            site_pictures.place_dossier(resources.store(), current, identity.username, place_token(con, current))
+        )
     except MineScanError as err:
         st.caption(f"No history for this place: {err}")
     dossier_downloads(current, identity)
@@ -175,6 +174,8 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
     reason_buttons(current)
     st.text_area("Note", key=f"note_{current}")
     following = next_site(ranked, current)
+    if following is not None:  # what a decision moves on to: its pictures are made while this site is looked at
+        _prefetch(con, ranked.set_index("site_id").loc[following], following, identity.username)
     b1, b2, b3 = st.columns(3)
     for d, column in (("confirmed", b1), ("rejected", b2), ("unsure", b3)):
         column.button(

@@ -279,3 +279,21 @@ def _any_synthetic(con: duckdb.DuckDBPyConnection, scan_ids: list[int]) -> bool:
         {"ids": scan_ids},
     )  # fmt: skip
     return found > 0
+
+
+def place_token(con: duckdb.DuckDBPyConnection, site_id: int) -> tuple[int, ...]:
+    """A token that changes whenever the dossier of ``site_id``'s place could (a sighting added, a decision or a
+    double-review selection on one of its sites, a register import), and not with decisions on other places: the
+    key under which the panel keeps a place's history and pictures."""
+    row = con.execute(
+        """SELECT (SELECT count(*) FROM place_site q WHERE q.place_id = p.place_id),
+                  (SELECT coalesce(max(r.id), 0) FROM review r JOIN place_site q ON q.site_id = r.site_id
+                   WHERE q.place_id = p.place_id),
+                  (SELECT count(*) FROM double_review d JOIN place_site q ON q.site_id = d.site_id
+                   WHERE q.place_id = p.place_id),
+                  (SELECT coalesce(max(id), 0) FROM register_snapshot),
+                  (SELECT coalesce(max(id), 0) FROM site)
+           FROM place_site p WHERE p.site_id = ?""",
+        [site_id],
+    ).fetchone()
+    return tuple(int(v) for v in row) if row else (site_id,)

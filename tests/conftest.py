@@ -33,15 +33,18 @@ def clean_caches() -> Iterator[None]:
     """st.cache_resource/cache_data are process-wide: never let one AppTest see another's cached objects (or store)."""
     import streamlit as st
 
+    from ui import site_pictures
     from ui.resources import clear_slims
 
     st.cache_resource.clear()
     st.cache_data.clear()
     clear_slims()
+    site_pictures.clear()
     yield
     st.cache_resource.clear()
     st.cache_data.clear()
     clear_slims()
+    site_pictures.clear()
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-import streamlit.components.v1 as components
 
 from core import wording
 from core.review.dossier import Dossier, DossierImage
-from core.review.scale_bar import with_scale_bar
+from ui.site_pictures import barred
 
 #: Height in pixels of the swipe view (the pictures are square).
 SWIPE_PX = 360
@@ -71,7 +70,7 @@ def area_table(dossier: Dossier) -> pd.DataFrame | None:
 
 
 def _data_uri(image: DossierImage) -> str:
-    png, _ = with_scale_bar(image.png, image.ground_width_m)
+    png, _ = barred(image.png, image.ground_width_m)
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
@@ -98,10 +97,10 @@ def show_in_time(dossier: Dossier) -> None:
         st.markdown("**Before and after**")
         left, right = st.columns(2)
         for column, image in ((left, before), (right, after)):
-            png, bar_m = with_scale_bar(image.png, image.ground_width_m)
+            png, bar_m = barred(image.png, image.ground_width_m)
             column.image(png, caption=f"{image.label} · bar {wording.metres(bar_m)}")
         with st.expander("Swipe between the two dates", expanded=False):
-            components.html(swipe_html(before, after), height=SWIPE_PX + 40)
+            st.iframe(swipe_html(before, after), height=SWIPE_PX + 40)  # our own HTML: labels escaped, no input
     elif after is not None or before is not None:
         st.caption("Seen in one period only: no earlier picture to compare with.")
     areas = area_table(dossier)

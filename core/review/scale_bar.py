@@ -64,5 +64,5 @@ def with_scale_bar(png: bytes, ground_width_m: float) -> tuple[bytes, float]:
     font = ImageFont.load_default(size=min(16, max(10, width // 30)))
     draw.text((x0 + bar_px + 8, y0 - 4), scale_label(length_m), fill=(0, 0, 0), font=font)
     out = io.BytesIO()
-    canvas.save(out, format="PNG", optimize=True)
+    canvas.save(out, format="PNG", compress_level=6)  # optimize=True took 250 ms a picture for a few % fewer bytes
     return out.getvalue(), length_m
