@@ -114,7 +114,7 @@ counts = status_decision_counts(con)
 if counts.empty:
     st.info("No candidate sites yet.")
     st.stop()
-numbers = store_headline(con)
+numbers = store_headline(con, counts)
 show_headline(numbers)
 total, decided, agreement = numbers.sites, numbers.decided, numbers.agreement
 st.subheader("Agreement between reviewers")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core.review.agreement import cohen_kappa
@@ -10,12 +11,12 @@ from db.connection import Connection
 from db.reviews import double_review_pairs, status_decision_counts
 
 
-def store_headline(con: Connection) -> Headline:
-    """The store's headline: sites by status and decision, and the agreement on double-reviewed sites."""
+def store_headline(con: Connection, counts: pd.DataFrame | None = None) -> Headline:
+    """The store's headline: sites by status and decision (``counts``, when the page has read them already), and
+    the agreement on double-reviewed sites."""
     pairs = double_review_pairs(con)
-    return headline(
-        status_decision_counts(con), cohen_kappa(pairs["decision_1"].tolist(), pairs["decision_2"].tolist())
-    )
+    agreement = cohen_kappa(pairs["decision_1"].tolist(), pairs["decision_2"].tolist())
+    return headline(status_decision_counts(con) if counts is None else counts, agreement)
 
 
 def show_headline(numbers: Headline) -> None:

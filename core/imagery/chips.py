@@ -72,6 +72,12 @@ def percentile_stretch(data: np.ndarray, valid: np.ndarray, low: float = 2.0, hi
     return out
 
 
+def _read(info: SceneInfo, window: _Window) -> tuple[np.ndarray, np.ndarray]:
+    """The window's reflectance and valid mask, in ``info``'s band order."""
+    with scene_reader(info) as reader:
+        return reader.read(window.row0, window.row1, window.col0, window.col1)
+
+
 def site_chips(
     scene_path: Path, lon: float, lat: float, half_size_m: float = 1500.0, outline_wkt: str | None = None
 ) -> list[Chip]:
@@ -101,8 +107,7 @@ def site_chips(
         profiles.append((swir_info, (0, 1, 2), f"False colour ({', '.join(FALSE_COLOUR)})"))
     chips = []
     for info, order, title in profiles:
-        with scene_reader(info) as reader:
-            data, valid = reader.read(window.row0, window.row1, window.col0, window.col1)
+        data, valid = _read(info, window)
         chips.append(_render_chip(data[..., list(order)], valid, title, res_m, info, window, outline_wkt))
     return chips
 
@@ -120,8 +125,7 @@ def site_picture(
         raise ValueError(f"half_size_m must be positive; got {half_size_m}")
     info = open_scene(scene_path, ("B2", "B3", "B4"))
     window, res_m = _site_window(info, lon, lat, half_size_m)
-    with scene_reader(info) as reader:
-        data, valid = reader.read(window.row0, window.row1, window.col0, window.col1)
+    data, valid = _read(info, window)
     image, _ = _crop_image(data[..., [2, 1, 0]], valid, info, window, outline_wkt)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
