@@ -9,7 +9,8 @@ with short connections of its own.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from db.store import Store
 _log = logging.getLogger(__name__)
 #: One thread: the next site is all it makes, and it must not take both cores from the page's own run.
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minescan-prefetch")
+_pending: Future[None] | None = None
+_pending_lock = threading.Lock()
 
 
 @lru_cache(maxsize=32)
@@ -62,8 +65,14 @@ def _warm(store: Store, site_id: int, reviewer: str, token: tuple[int, ...],
 
 def prefetch(store: Store, site_id: int, reviewer: str, token: tuple[int, ...],
              scene: str | None, lon: float, lat: float, outline_wkt: str | None) -> None:  # fmt: skip
-    """Make the pictures and history of ``site_id`` in the background (the site a decision moves on to)."""
-    _pool.submit(_warm, store, site_id, reviewer, token, scene, lon, lat, outline_wkt)
+    """Make the pictures and history of ``site_id`` in the background (the site a decision moves on to). Only the
+    latest request waits: one that has not started when a newer one comes is dropped (a reviewer flicking through
+    sites must not queue work for each)."""
+    global _pending
+    with _pending_lock:
+        if _pending is not None:
+            _pending.cancel()  # no effect once it runs
+        _pending = _pool.submit(_warm, store, site_id, reviewer, token, scene, lon, lat, outline_wkt)
 
 
 def clear() -> None:
