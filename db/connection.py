@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from core.errors import MineScanError
+from core.wording.translate import N_
 from db.schema import migrate
 
 #: The connection type other layers may name (they never import DuckDB themselves).
@@ -22,7 +23,7 @@ Connection = duckdb.DuckDBPyConnection
 class StoreError(MineScanError):
     """The store refused a change (a constraint, a missing row) or cannot be opened."""
 
-    title = "The store refused this change"
+    title = N_("The store refused this change")
 
 
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,11 @@ import pytest
 
 from core.settings import shared_data_dir
 from tests.offline_ee import offline_ee  # noqa: F401 - the Earth Engine client, initialised offline
+
+# The suite reads the app in English (the messages as written in the code); tests of Portuguese ask for it
+# (translate.using("pt_BR"), MINESCAN_LANGUAGE for a subprocess, a pt-BR browser locale). Set before anything starts
+# a server or a command, which inherit it.
+os.environ["MINESCAN_LANGUAGE"] = "en"
 
 
 @pytest.fixture(scope="session", autouse=True)

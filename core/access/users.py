@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from core.errors import MineScanError
+from core.wording.translate import N_
 
 Role = Literal["reviewer", "supervisor", "manager"]
 ROLES: tuple[Role, ...] = ("reviewer", "supervisor", "manager")
@@ -48,13 +49,13 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 class AuthError(MineScanError):
     """Sign-in failed or a user file is unusable."""
 
-    title = "Sign-in problem"
+    title = N_("Sign-in problem")
 
 
 class PermissionDenied(MineScanError):
     """The signed-in role may not take this action."""
 
-    title = "Not allowed"
+    title = N_("Not allowed")
 
 
 @dataclass(frozen=True)

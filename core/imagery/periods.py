@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from core.errors import MineScanError
+from core.wording.translate import N_
 
 #: The GeoTIFF dataset tag MineScan writes with a scene's period (a label or ``start/end``, see :func:`parse_period`).
 PERIOD_TAG = "MINESCAN_PERIOD"
@@ -31,7 +32,7 @@ _TO = r"(?:\s*(?:-|\u2013|\u2014|\.\.)\s*|\s+(?:a|até|to)\s+)"
 class PeriodError(MineScanError, ValueError):
     """A period that cannot be read (a typo, dates out of order, an impossible date)."""
 
-    title = "This period can't be used"
+    title = N_("This period can't be used")
 
 
 @dataclass(frozen=True, order=True)

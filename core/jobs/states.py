@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.errors import MineScanError
+from core.wording.translate import N_
 
 #: States stored in the ``job`` table.
 STORED_STATES = ("queued", "running", "done", "failed", "cancelled")
@@ -16,7 +17,7 @@ STALE_AFTER_S = 60.0
 class JobError(MineScanError):
     """A job that cannot be started, cancelled or run."""
 
-    title = "This job can't go ahead"
+    title = N_("This job can't go ahead")
 
 
 class JobCancelled(Exception):

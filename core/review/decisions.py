@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from core.wording.translate import N_
+
 DECISIONS: tuple[str, ...] = ("confirmed", "rejected", "unsure")
 
-#: Reason codes with their labels. Rejections name what the site really is (the paper's known false positives first).
+#: Reason codes with their labels (English; shown through ``wording.label(code)``). Rejections name what the site
+#: really is (the paper's known false positives first).
 REASONS: dict[str, str] = {
-    "irrigation_dam": "Irrigation or farm dam",
-    "river_bank": "River bank or sand bar",
-    "natural_lake": "Natural lake",
-    "urban_or_construction": "Urban area or construction site",
-    "agriculture": "Agriculture (bare or ploughed field)",
-    "cloud_or_artefact": "Cloud, shadow or image artefact",
-    "mine_visible": "Mine or pit visible",
-    "tailings_visible": "Tailings pond or dam visible",
-    "registered_elsewhere": "Registered, coordinates off target",
-    "other": "Other (explain in the note)",
+    "irrigation_dam": N_("Irrigation or farm dam"),
+    "river_bank": N_("River bank or sand bar"),
+    "natural_lake": N_("Natural lake"),
+    "urban_or_construction": N_("Urban area or construction site"),
+    "agriculture": N_("Agriculture (bare or ploughed field)"),
+    "cloud_or_artefact": N_("Cloud, shadow or image artefact"),
+    "mine_visible": N_("Mine or pit visible"),
+    "tailings_visible": N_("Tailings pond or dam visible"),
+    "registered_elsewhere": N_("Registered, coordinates off target"),
+    "other": N_("Other (explain in the note)"),
 }
 
 #: Keyboard keys of the triage panel (Streamlit reserves C and R): decide, move in the queue, pick a reason.
@@ -26,14 +29,14 @@ PREVIOUS_KEY = "K"
 REASON_KEYS: dict[str, str] = {code: str((i + 1) % 10) for i, code in enumerate(REASONS)}
 #: A reason in a word or two, for its key's button.
 REASON_SHORT: dict[str, str] = {
-    "irrigation_dam": "Farm dam",
-    "river_bank": "River bank",
-    "natural_lake": "Lake",
-    "urban_or_construction": "Urban",
-    "agriculture": "Field",
-    "cloud_or_artefact": "Cloud/artefact",
-    "mine_visible": "Mine",
-    "tailings_visible": "Tailings",
-    "registered_elsewhere": "Registered",
-    "other": "Other",
+    "irrigation_dam": N_("Farm dam"),
+    "river_bank": N_("River bank"),
+    "natural_lake": N_("Lake"),
+    "urban_or_construction": N_("Urban"),
+    "agriculture": N_("Field"),
+    "cloud_or_artefact": N_("Cloud/artefact"),
+    "mine_visible": N_("Mine"),
+    "tailings_visible": N_("Tailings"),
+    "registered_elsewhere": N_("Registered"),
+    "other": N_("Other"),
 }

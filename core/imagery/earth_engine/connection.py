@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import MineScanError
+from core.wording.translate import N_
 
 #: Seconds before a request to Earth Engine is given up.
 TIMEOUT_S = 30
@@ -42,7 +43,7 @@ HOW_TO_CONFIGURE = (
 class EarthEngineUnavailable(MineScanError):
     """Earth Engine cannot be used: not configured, credentials refused, or not reachable from this machine."""
 
-    title = "Google Earth Engine is not available"
+    title = N_("Google Earth Engine is not available")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from core.errors import MineScanError
 from core.imagery.bands import S2_12_BANDS
 from core.imagery.periods import Period, make_period
 from core.imagery.provenance import SOURCE_EARTH_ENGINE, ImageryProvenance
+from core.wording.translate import N_
 
 #: Sentinel-2 L1C, harmonised: scenes after 2022-01-25 (processing baseline 04.00) shifted back by the 1000 DN
 #: offset, so they share the older scenes' radiometry.
@@ -34,7 +35,7 @@ MASKS = ("qa60", "cloud_score_plus")
 class ImageryRequestError(MineScanError, ValueError):
     """A composite that cannot be requested as asked (dates, cloud filter, bands...)."""
 
-    title = "This imagery request can't be made"
+    title = N_("This imagery request can't be made")
 
 
 @dataclass(frozen=True)

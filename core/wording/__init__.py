@@ -2,7 +2,8 @@
 
 One place for every code a person reads (register statuses, impact classes, decisions, reasons, roles) and one for
 numbers and times, so pages never show ``possibly_off_target``, ``ore nan``, ``1 candidate sites`` or a UTC time
-without its zone. Later a translation layer wraps these functions; pages keep calling them.
+without its zone. Every word goes through the current language (:mod:`core.wording.translate`): constants here are
+marked with ``N_`` and translated where they are shown; numbers take the language's decimal mark.
 """
 
 from __future__ import annotations
@@ -15,38 +16,37 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from core.review.decisions import REASONS
+from core.wording.translate import N_, _, localise_number, ngettext
 
-#: Words for every code the store keeps. Reasons come from core.review.decisions (their one definition).
+#: Words for every code the store keeps (English, translated when shown). Reasons come from core.review.decisions.
 LABELS: dict[str, str] = {
     # register match status
-    "unregistered": "Unregistered",
-    "possibly_off_target": "Possibly off-target register coordinates",
-    "registered": "Registered",
+    "unregistered": N_("Unregistered"),
+    "possibly_off_target": N_("Possibly off-target register coordinates"),
+    "registered": N_("Registered"),
     # impact class
-    "high_impact": "High impact",
-    "low_impact": "Low impact",
+    "high_impact": N_("High impact"),
+    "low_impact": N_("Low impact"),
     # decisions and review kinds
-    "confirmed": "Confirmed",
-    "rejected": "Rejected",
-    "unsure": "Unsure",
-    "undecided": "Undecided",
-    "decision": "Decision",
-    "override": "Supervisor's final decision",
+    "confirmed": N_("Confirmed"),
+    "rejected": N_("Rejected"),
+    "unsure": N_("Unsure"),
+    "undecided": N_("Undecided"),
+    "decision": N_("Decision"),
+    "override": N_("Supervisor's final decision"),
     # roles
-    "reviewer": "Reviewer",
-    "supervisor": "Supervisor",
-    "manager": "Manager",
-    **REASONS,
+    "reviewer": N_("Reviewer"),
+    "supervisor": N_("Supervisor"),
+    "manager": N_("Manager"),
 }
 #: Shorter words where space is tight (metrics, selector labels, map legends).
 SHORT_LABELS: dict[str, str] = {
-    "possibly_off_target": "Possibly off target",
-    "high_impact": "High",
-    "low_impact": "Low",
+    "possibly_off_target": N_("Possibly off target"),
+    "high_impact": N_("High"),
+    "low_impact": N_("Low"),
 }
-NOT_GIVEN = "not given"
-NOT_RATED = "Not rated"
+NOT_GIVEN = N_("not given")
+NOT_RATED = N_("Not rated")
 
 
 def is_missing(value: Any) -> bool:
@@ -68,12 +68,16 @@ def label(code: Any, *, short: bool = False, missing: str = NOT_GIVEN) -> str:
     ``missing``.
     """
     if is_missing(code):
-        return missing
+        return _(missing)
     text = str(code)
     if short and text in SHORT_LABELS:
-        return SHORT_LABELS[text]
+        return _(SHORT_LABELS[text])
     if text in LABELS:
-        return LABELS[text]
+        return _(LABELS[text])
+    from core.review.decisions import REASONS  # here: core.review's modules use this package's translations
+
+    if text in REASONS:
+        return _(REASONS[text])
     spaced = text.replace("_", " ").strip()
     return spaced[:1].upper() + spaced[1:]
 
@@ -89,14 +93,17 @@ def label_columns(frame: pd.DataFrame, columns: tuple[str, ...], *, missing: str
 
 def text(value: Any, missing: str = NOT_GIVEN) -> str:
     """A register field as text, or ``missing`` when the register gives nothing (no ``nan``, no ``None``)."""
-    return missing if is_missing(value) else str(value).strip()
+    return _(missing) if is_missing(value) else str(value).strip()
 
 
-def count(n: int, singular: str, plural: str | None = None) -> str:
-    """``1 candidate site``, ``2 candidate sites``, ``1,204 candidate sites`` (``plural`` for irregular words)."""
+def count(n: int, singular: str, plural: str) -> str:
+    """``1 candidate site``, ``2 candidate sites``, ``1,204 candidate sites`` in the current language.
+
+    Pass both English forms as literals (``count(n, "candidate site", "candidate sites")``): the catalogs' extraction
+    reads them as one plural message.
+    """
     n = int(n)
-    word = singular if n == 1 else (plural or singular + "s")
-    return f"{n:,} {word}"
+    return f"{number(n)} {ngettext(singular, plural, n)}"
 
 
 def number(value: Any, decimals: int = 0, missing: str = "—") -> str:
@@ -106,7 +113,7 @@ def number(value: Any, decimals: int = 0, missing: str = "—") -> str:
     x = float(value)
     if not math.isfinite(x):
         return missing
-    return f"{x:,.{decimals}f}"
+    return localise_number(f"{x:,.{decimals}f}")
 
 
 def metres(value: Any, missing: str = "—") -> str:
@@ -114,12 +121,12 @@ def metres(value: Any, missing: str = "—") -> str:
     if is_missing(value):
         return missing
     x = float(value)
-    return f"{x:,.0f} m" if abs(x) < 10_000 else f"{x / 1000:,.1f} km"
+    return localise_number(f"{x:,.0f} m" if abs(x) < 10_000 else f"{x / 1000:,.1f} km")
 
 
 def share(part: int, whole: int) -> str:
     """``37%`` of a whole, ``—`` when the whole is zero."""
-    return "—" if not whole else f"{part / whole:.0%}"
+    return "—" if not whole else localise_number(f"{part / whole:.0%}")
 
 
 def display_zone(name: str | None = None) -> ZoneInfo:
@@ -132,7 +139,8 @@ def display_zone(name: str | None = None) -> ZoneInfo:
     try:
         return ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {zone!r} (MINESCAN_TIMEZONE); use a name like America/Sao_Paulo") from None
+        message = _("unknown time zone {zone!r} (MINESCAN_TIMEZONE); use a name like America/Sao_Paulo")
+        raise ValueError(message.format(zone=zone)) from None
 
 
 def when(value: Any, zone: ZoneInfo | None = None, missing: str = "—") -> str:
@@ -164,13 +172,13 @@ def history_rows(history: pd.DataFrame) -> list[dict[str, str]]:
     """A site's decisions (db review rows) as the audit trail a person reads: when, who, in which role, what, why."""
     return [
         {
-            "When": when(h.decided_at),
-            "Reviewer": str(h.reviewer),
-            "Role": label(getattr(h, "role", None)),
-            "Kind": label(getattr(h, "kind", None) or "decision"),
-            "Decision": label(h.decision),
-            "Reason": label(h.reason, missing="—"),
-            "Note": text(h.note, missing="—"),
+            _("When"): when(h.decided_at),
+            _("Reviewer"): str(h.reviewer),
+            _("Role"): label(getattr(h, "role", None)),
+            _("Kind"): label(getattr(h, "kind", None) or "decision"),
+            _("Decision"): label(h.decision),
+            _("Reason"): label(h.reason, missing="—"),
+            _("Note"): text(h.note, missing="—"),
         }
         for h in history.itertuples()
     ]
@@ -178,30 +186,30 @@ def history_rows(history: pd.DataFrame) -> list[dict[str, str]]:
 
 #: Words for a place's ``persistence`` (db.places: the Amazon Mining Watch rule, seen in two periods within 2 years).
 PERSISTENCE_LABELS: dict[str, str] = {
-    "confirmed": "Confirmed (seen in 2 periods within 2 years)",
-    "provisional": "Provisional (seen once, in the latest imagery: a later period can confirm it)",
-    "not_confirmed": "Not confirmed (not seen again within 2 years)",
-    "undated": "Undated (the imagery's date is not known)",
+    "confirmed": N_("Confirmed (seen in 2 periods within 2 years)"),
+    "provisional": N_("Provisional (seen once, in the latest imagery: a later period can confirm it)"),
+    "not_confirmed": N_("Not confirmed (not seen again within 2 years)"),
+    "undated": N_("Undated (the imagery's date is not known)"),
 }
 #: The state of a place whose site has no registered dam to take one from.
-UNKNOWN_STATE = "Unknown (no registered dam)"
+UNKNOWN_STATE = N_("Unknown (no registered dam)")
 #: How the latest period is marked on every chart and table over time.
-PROVISIONAL = "provisional"
+PROVISIONAL = N_("provisional")
 #: Why the latest period is provisional, for the captions of charts over time ({latest}: its label).
-PROVISIONAL_NOTE = (
+PROVISIONAL_NOTE = N_(
     "The latest period, {latest}, is provisional: a place first seen in it needs a later period to be confirmed "
     "(seen in two periods within two years), and its area may still be revised, as Amazon Mining Watch marks its "
     "latest year."
 )
 #: What the dashboard counts as new unregistered area.
-NEW_AREA_DEFINITION = (
+NEW_AREA_DEFINITION = N_(
     "New unregistered area of a period = the area of the unregistered places first seen in it + the growth of "
     "unregistered places seen before (their area now minus their area when last seen; shrinking counts as 0). "
     "A place is unregistered when no register explains that period's site of it. In the first period everything "
     "is first seen: it is the baseline, not new mining."
 )
 #: Why an auditor may drop small differences ({ha}: the threshold).
-SMALL_DIFF_REASON = (
+SMALL_DIFF_REASON = N_(
     "Amazon Mining Watch drops differences of {ha:g} ha or less. An outline is made of 270 m output cells of "
     "7.3 ha each, so the same pit drawn from two images can differ by a cell with nothing changed on the ground; "
     "dropping differences up to about 1.5 cells keeps that noise out of the totals (and drops small real changes too)."
@@ -210,19 +218,21 @@ SMALL_DIFF_REASON = (
 
 def persistence(code: Any) -> str:
     """Words for a place's persistence code (``not_confirmed`` -> ``Not confirmed (not seen again within 2 years)``)."""
-    return PERSISTENCE_LABELS.get(str(code), label(code)) if not is_missing(code) else NOT_GIVEN
+    if is_missing(code):
+        return _(NOT_GIVEN)
+    return _(PERSISTENCE_LABELS[str(code)]) if str(code) in PERSISTENCE_LABELS else label(code)
 
 
 def state(code: Any) -> str:
     """A state as the dashboard shows it: ``MG``, or :data:`UNKNOWN_STATE` for 'unknown' or a missing one."""
-    return UNKNOWN_STATE if is_missing(code) or str(code) == "unknown" else str(code).strip()
+    return _(UNKNOWN_STATE) if is_missing(code) or str(code) == "unknown" else str(code).strip()
 
 
 def period(period_label: Any, provisional: bool = False, baseline: bool = False) -> str:
     """A period as people read it: ``2024``, ``2025 (provisional)``, ``2023 (baseline)``; ``undated`` for none."""
     if is_missing(period_label) or str(period_label) == "undated":
-        return "undated"
-    marks = [m for m, on in (("baseline", baseline), (PROVISIONAL, provisional)) if on]
+        return _("undated")
+    marks = [_(m) for m, on in ((N_("baseline"), baseline), (PROVISIONAL, provisional)) if on]
     return f"{period_label} ({', '.join(marks)})" if marks else str(period_label)
 
 
