@@ -10,20 +10,21 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from core import settings
 from core.access.users import can
+from core.wording.translate import N_, _
 from db.store_kind import store_kind
-from ui import auth, jobs, resources
+from ui import auth, jobs, language, resources
 
 # Each page checks its capability again on the server (a hidden page's URL does not get round it).
 PAGES = [
-    ("app_pages/overview.py", "Overview", ":material/home:", None),
-    ("app_pages/imagery.py", "Imagery", ":material/public:", "scan"),
-    ("app_pages/scan.py", "Scan", ":material/satellite_alt:", "scan"),
-    ("app_pages/triage.py", "Triage", ":material/map:", "decide"),
-    ("app_pages/register.py", "Register", ":material/list_alt:", "decide"),
-    ("app_pages/disagreements.py", "Disagreements", ":material/rule:", "supervise"),
-    ("app_pages/dashboard.py", "Dashboard", ":material/bar_chart:", "view_dashboard"),
-    ("app_pages/models.py", "Models", ":material/model_training:", "view_models"),
-    ("app_pages/export.py", "Export", ":material/download:", "export"),
+    ("app_pages/overview.py", N_("Overview"), ":material/home:", None),
+    ("app_pages/imagery.py", N_("Imagery"), ":material/public:", "scan"),
+    ("app_pages/scan.py", N_("Scan"), ":material/satellite_alt:", "scan"),
+    ("app_pages/triage.py", N_("Triage"), ":material/map:", "decide"),
+    ("app_pages/register.py", N_("Register"), ":material/list_alt:", "decide"),
+    ("app_pages/disagreements.py", N_("Disagreements"), ":material/rule:", "supervise"),
+    ("app_pages/dashboard.py", N_("Dashboard"), ":material/bar_chart:", "view_dashboard"),
+    ("app_pages/models.py", N_("Models"), ":material/model_training:", "view_models"),
+    ("app_pages/export.py", N_("Export"), ":material/download:", "export"),
 ]
 DEFAULT_PAGE = "app_pages/overview.py"
 
@@ -33,31 +34,35 @@ def run() -> None:
     st.set_page_config(page_title="MineScan", page_icon=":material/landscape:", layout="wide")
     with resources.page_run():
         identity = auth.current_identity()
+        language.settle(identity)
         if identity is None:
             # The sign-in form answers at every page's address, so a reload or a shared link keeps its address and
             # opens that page once the person has signed in (pages are known by their address).
             sign_in = [
-                st.Page(auth.sign_in_page, title="Sign in", icon=":material/login:", url_path=Path(path).stem,
+                st.Page(auth.sign_in_page, title=_("Sign in"), icon=":material/login:", url_path=Path(path).stem,
                         default=path == DEFAULT_PAGE)
-                for path, *_ in PAGES
+                for path, *_rest in PAGES
             ]  # fmt: skip
             auth.sync_cookie()
+            with st.sidebar:
+                language.picker(None)
             st.navigation(sign_in, position="hidden").run()
             st.stop()
 
         pages = [
-            st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE)
+            st.Page(path, title=_(title), icon=icon, default=path == DEFAULT_PAGE)
             for path, title, icon, capability in PAGES
             if capability is None or can(identity, capability)
         ]
         nav = st.navigation(pages)
         with st.sidebar:
-            st.caption("Signed in as")
+            st.caption(_("Signed in as"))
             st.text(identity.label)  # plain text: a display name is never read as Markdown or HTML
-            st.button("Sign out", on_click=auth.sign_out)
+            st.button(_("Sign out"), on_click=auth.sign_out)
+            language.picker(identity)
             kind = store_kind(resources.db())
-            label = "Demo store (synthetic data)" if kind == "demo" else "Working store"
-            st.caption(f"{label}: `{settings.db_path().name}`")
+            label = _("Demo store (synthetic data)") if kind == "demo" else _("Working store")
+            st.caption(_("{store}: `{file}`").format(store=label, file=settings.db_path().name))
             auth.sync_cookie()
             jobs.sidebar_jobs(identity)
         try:

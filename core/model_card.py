@@ -14,6 +14,7 @@ import numpy as np
 
 from core.errors import ModelBundleError
 from core.training.card_metrics import CardMetrics
+from core.wording.translate import _
 
 ModelKind = Literal["discovery", "impact"]
 DISCOVERY_CLASSES: tuple[str, ...] = ("not_mine", "mine")
@@ -48,16 +49,19 @@ class ModelCard:
 
     def __post_init__(self) -> None:
         if self.kind not in ("discovery", "impact"):
-            raise ModelBundleError(f"model card {self.name!r}: kind must be 'discovery' or 'impact', got {self.kind!r}")
+            message = _("model card {name!r}: kind must be 'discovery' or 'impact', got {kind!r}")
+            raise ModelBundleError(message.format(name=self.name, kind=self.kind))
         if not (len(self.bands) == len(self.mean) == len(self.std)):
+            message = _("model card {name!r}: {bands} bands but {means} means and {stds} standard deviations")
             raise ModelBundleError(
-                f"model card {self.name!r}: {len(self.bands)} bands but {len(self.mean)} means and "
-                f"{len(self.std)} standard deviations"
+                message.format(name=self.name, bands=len(self.bands), means=len(self.mean), stds=len(self.std))
             )
         if any(s <= 0 or not np.isfinite(s) for s in self.std):
-            raise ModelBundleError(f"model card {self.name!r}: every band std must be a positive number")
+            message = _("model card {name!r}: every band std must be a positive number")
+            raise ModelBundleError(message.format(name=self.name))
         if not 0.0 < self.threshold < 1.0:
-            raise ModelBundleError(f"model card {self.name!r}: threshold must be in (0, 1), got {self.threshold}")
+            message = _("model card {name!r}: threshold must be in (0, 1), got {threshold}")
+            raise ModelBundleError(message.format(name=self.name, threshold=self.threshold))
 
     @property
     def ref(self) -> str:
@@ -66,16 +70,16 @@ class ModelCard:
 
     @property
     def label(self) -> str:
-        """``name@version`` with a synthetic-data marker where so."""
-        tag = " (synthetic demo)" if self.synthetic else ""
-        return f"{self.ref}{tag}"
+        """``name@version`` with a synthetic-data marker where so (in the current language)."""
+        return _("{model} (synthetic demo)").format(model=self.ref) if self.synthetic else self.ref
 
     def class_index(self, name: str) -> int:
         """Index of class ``name`` in the model output."""
         try:
             return self.classes.index(name)
         except ValueError:
-            raise ModelBundleError(f"model {self.name!r} has no class {name!r} (classes: {self.classes})") from None
+            message = _("model {model!r} has no class {name!r} (classes: {classes})")
+            raise ModelBundleError(message.format(model=self.name, name=name, classes=self.classes)) from None
 
     def normalise(self, reflectance: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
         """Standardise ``(..., bands)`` reflectance with the card's statistics; invalid pixels become 0 (the mean)."""
@@ -114,7 +118,7 @@ class ModelCard:
         )
         missing = [k for k in required if k not in data]
         if missing:
-            raise ModelBundleError(f"{source} lacks the field(s) {', '.join(missing)}")
+            raise ModelBundleError(_("{source} lacks the field(s) {fields}").format(source=source, fields=", ".join(missing)))
         known = {f for f in cls.__dataclass_fields__}
         kwargs = {k: v for k, v in data.items() if k in known}
         for key in ("bands", "classes"):
@@ -131,13 +135,14 @@ class ModelCard:
         """Read ``folder/card.json``."""
         path = Path(folder) / CARD_FILE
         if not path.is_file():
-            raise ModelBundleError(f"{folder} has no {CARD_FILE}: a model folder holds {WEIGHTS_FILE} and {CARD_FILE}")
+            message = _("{folder} has no {card}: a model folder holds {weights} and {card}")
+            raise ModelBundleError(message.format(folder=folder, card=CARD_FILE, weights=WEIGHTS_FILE))
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ModelBundleError(f"{path} is not valid JSON: {err}") from None
+            raise ModelBundleError(_("{path} is not valid JSON: {error}").format(path=path, error=err)) from None
         if not isinstance(data, dict):
-            raise ModelBundleError(f"{path} must hold a JSON object")
+            raise ModelBundleError(_("{path} must hold a JSON object").format(path=path))
         return cls.from_dict(data, source=str(path))
 
     def save(self, folder: Path) -> Path:
@@ -153,7 +158,7 @@ class ModelCard:
 
 def parse_ref(ref: str) -> tuple[str, str | None]:
     """``"name@version"`` -> (name, version); a bare name -> (name, None) meaning its newest version."""
-    name, _, version = ref.partition("@")
+    name, _at, version = ref.partition("@")
     return name, (version or None)
 
 
@@ -213,10 +218,10 @@ def resolve_model(ref: str, roots: Sequence[Path], promoted: Mapping[str, str] |
     matches = [(c, f) for c, f in cards if c.name == name and (version is None or c.version == version)]
     if name and matches:
         return matches[-1][1]
-    available = ", ".join(c.ref for c, _ in cards) or "none"
-    where = " and ".join(str(r) for r in roots)
-    raise ModelBundleError(f"no model {ref!r}: it is neither a model folder nor a model under {where} "
-                           f"(available: {available})")  # fmt: skip
+    available = ", ".join(c.ref for c, _folder in cards) or _("none")
+    where = _(" and ").join(str(r) for r in roots)
+    message = _("no model {ref!r}: it is neither a model folder nor a model under {where} (available: {available})")
+    raise ModelBundleError(message.format(ref=ref, where=where, available=available))
 
 
 def new_model_folder(name: str, version: str | None, user_root: Path, roots: Sequence[Path]) -> tuple[Path, str]:
@@ -228,12 +233,14 @@ def new_model_folder(name: str, version: str | None, user_root: Path, roots: Seq
         ModelBundleError: that version of the model exists already (nothing is overwritten).
     """
     if not name or "@" in name or "/" in name:
-        raise ModelBundleError(f"a model name is letters, digits, '-' and '_' (no '@' or '/'); got {name!r}")
-    taken = [c.version for c, _ in list_cards(roots) if c.name == name]
+        message = _("a model name is letters, digits, '-' and '_' (no '@' or '/'); got {name!r}")
+        raise ModelBundleError(message.format(name=name))
+    taken = [c.version for c, _folder in list_cards(roots) if c.name == name]
     if version is None:
         numbers = [int(v) for v in taken if v.isdigit()]
         version = str(max(numbers, default=0) + 1)
     folder = Path(user_root) / name / version
     if version in taken or folder.exists():
-        raise ModelBundleError(f"{name}@{version} exists already; nothing is overwritten: give another --version")
+        message = _("{model} exists already; nothing is overwritten: give another --version")
+        raise ModelBundleError(message.format(model=f"{name}@{version}"))
     return folder, version

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from core.wording.translate import _, localise_number
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DISCOVERY_MODEL = "demo_discovery"
 DEFAULT_IMPACT_MODEL = "demo_impact"
@@ -89,9 +91,10 @@ def double_review_share() -> float:
     try:
         share = float(raw)
     except ValueError:
-        raise ValueError(f"MINESCAN_DOUBLE_REVIEW must be a number between 0 and 1; got {raw!r}") from None
+        message = _("MINESCAN_DOUBLE_REVIEW must be a number between 0 and 1; got {raw!r}")
+        raise ValueError(message.format(raw=raw)) from None
     if not 0.0 <= share <= 1.0:
-        raise ValueError(f"MINESCAN_DOUBLE_REVIEW must be between 0 and 1; got {share}")
+        raise ValueError(_("MINESCAN_DOUBLE_REVIEW must be between 0 and 1; got {share}").format(share=localise_number(str(share))))
     return share
 
 
@@ -105,7 +108,8 @@ def session_idle_hours() -> float:
     try:
         hours = float(raw.replace(",", "."))
     except ValueError:
-        raise ValueError(f"MINESCAN_SESSION_IDLE_HOURS must be a number of hours; got {raw!r}") from None
+        message = _("MINESCAN_SESSION_IDLE_HOURS must be a number of hours; got {raw!r}")
+        raise ValueError(message.format(raw=raw)) from None
     if not hours > 0:
-        raise ValueError(f"MINESCAN_SESSION_IDLE_HOURS must be more than 0; got {raw!r}")
+        raise ValueError(_("MINESCAN_SESSION_IDLE_HOURS must be more than 0; got {raw!r}").format(raw=raw))
     return hours

@@ -323,6 +323,14 @@ MIGRATIONS: tuple[str, ...] = (
         set_at TIMESTAMP NOT NULL DEFAULT current_timestamp
     );
     """,
+    # 13: each person's own settings (the language they read the app in), by username.
+    """
+    CREATE TABLE person_setting (
+        username VARCHAR PRIMARY KEY,
+        language VARCHAR CHECK (language IS NULL OR language IN ('pt_BR', 'en')),
+        updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    """,
 )
 
 

@@ -111,15 +111,16 @@ def running_app(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, floa
 
 
 @contextmanager
-def chromium(profile: Path) -> Iterator[Any]:
-    """A headless chromium (a fresh profile under ``profile``) as a Playwright browser context."""
+def chromium(profile: Path, locale: str = "en-US") -> Iterator[Any]:
+    """A headless chromium (a fresh profile under ``profile``, the browser's language ``locale``) as a Playwright
+    browser context."""
     from playwright.sync_api import sync_playwright
 
     executable = ensure_chromium()
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             str(profile), executable_path=executable, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1500, "height": 1000}, accept_downloads=True,
+            viewport={"width": 1500, "height": 1000}, accept_downloads=True, locale=locale,
         )  # fmt: skip
         try:
             yield context

@@ -27,6 +27,7 @@ from core.access.sessions import (
     token_hash,
 )
 from core.access.users import AuthError, Identity, User, authenticate, can, identity_for_email, load_users
+from core.wording.translate import N_, _
 from db import sessions
 from ui import resources, state
 
@@ -34,6 +35,20 @@ from ui import resources, state
 _REFUSED = "refused_session_token"
 #: Seconds to wait after the n-th failed password in a session (slows guessing down).
 _FAIL_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
+#: What a capability lets someone do, in words (a page that refuses someone names what it needs).
+CAPABILITY_WORDS: dict[str, str] = {
+    "decide": N_("decide"),
+    "scan": N_("scan"),
+    "supervise": N_("supervise"),
+    "import_register": N_("import register"),
+    "view_dashboard": N_("view dashboard"),
+    "export": N_("export"),
+    "view_models": N_("view models"),
+    "train_model": N_("train model"),
+    "promote_model": N_("promote model"),
+}
+#: Why the revoked session of a sign-out was ended: kept in the store in English (a code), marked for the catalogs.
+SIGNED_OUT_WHY = N_("signed out in the app")
 
 
 def oidc_configured() -> bool:
@@ -89,7 +104,7 @@ def _end(problem: str | None) -> None:
     """Forget this session's sign-in, say why on the sign-in form, and delete the browser's cookie."""
     for key in (state.IDENTITY, state.SESSION_HASH, state.SELECTED_SITE, state.SITE_SHOWN_AT):
         st.session_state.pop(key, None)
-    st.session_state[state.SESSION_ENDED] = problem or "you were signed out"
+    st.session_state[state.SESSION_ENDED] = problem or _("you were signed out")
     st.session_state[state.SET_COOKIE] = ""
 
 
@@ -110,7 +125,7 @@ def current_identity() -> Identity | None:
     if token and token_hash(token) != st.session_state.get(_REFUSED):
         hash_ = token_hash(token)
         if not signature_ok(token, sessions.signing_secret(resources.db())):
-            fresh, problem = None, "the sign-in cookie was not issued by this MineScan"
+            fresh, problem = None, _("the sign-in cookie was not issued by this MineScan")
         else:
             fresh, problem = _check_session(hash_)
         if fresh is not None:
@@ -123,8 +138,8 @@ def current_identity() -> Identity | None:
         try:
             identity = identity_for_email(load_users(settings.users_path()), str(st.user.get("email") or ""))
         except AuthError as err:
-            st.error(f"**{err.title}.** {err}")
-            if st.button("Sign out"):
+            st.error(f"**{_(err.title)}.** {err}")
+            if st.button(_("Sign out")):
                 st.logout()
             st.stop()
         st.session_state[state.IDENTITY] = identity
@@ -134,27 +149,29 @@ def current_identity() -> Identity | None:
 
 def sign_in_page() -> None:
     """The page shown to anyone not signed in."""
-    st.title("MineScan: sign in")
+    st.title(_("MineScan: sign in"))
     ended = st.session_state.get(state.SESSION_ENDED)
     if ended:
-        st.info(f"Please sign in again: {ended}.")
+        st.info(_("Please sign in again: {why}.").format(why=ended))
     if oidc_configured():
-        st.button("Sign in with your organisation's account", type="primary", on_click=st.login)
-        st.caption("Or with a local MineScan account:")
+        st.button(_("Sign in with your organisation's account"), type="primary", on_click=st.login)
+        st.caption(_("Or with a local MineScan account:"))
     try:
         users = load_users(settings.users_path())
     except AuthError as err:
-        st.error(f"**{err.title}.** {err}")
+        st.error(f"**{_(err.title)}.** {err}")
         return
     if not users:
         st.warning(
-            "No accounts yet. An administrator creates one on the server: "
-            "`./run cli users add NAME --role supervisor` (or `./run cli users demo` for the demo account)."
+            _(
+                "No accounts yet. An administrator creates one on the server: "
+                "`./run cli users add NAME --role supervisor` (or `./run cli users demo` for the demo account)."
+            )
         )
     with st.form("sign_in"):
-        username = st.text_input("Username", autocomplete="username")
-        password = st.text_input("Password", type="password", autocomplete="current-password")
-        submitted = st.form_submit_button("Sign in", type="primary")
+        username = st.text_input(_("Username"), autocomplete="username")
+        password = st.text_input(_("Password"), type="password", autocomplete="current-password")
+        submitted = st.form_submit_button(_("Sign in"), type="primary")
     if submitted:
         failures = int(st.session_state.get(state.SIGN_IN_FAILURES, 0))
         try:
@@ -195,11 +212,11 @@ def sign_out() -> None:
     identity = st.session_state.pop(state.IDENTITY, None)
     hash_ = st.session_state.pop(state.SESSION_HASH, None)
     if hash_:
-        sessions.revoke_session(resources.db(), str(hash_), "signed out in the app")
+        sessions.revoke_session(resources.db(), str(hash_), SIGNED_OUT_WHY)
     for key in (state.SELECTED_SITE, state.SITE_SHOWN_AT):
         st.session_state.pop(key, None)
     st.session_state[state.SET_COOKIE] = ""
-    st.session_state[state.SESSION_ENDED] = "you signed out"
+    st.session_state[state.SESSION_ENDED] = _("you signed out")
     if isinstance(identity, Identity) and identity.method == "oidc":
         st.logout()
 
@@ -208,8 +225,10 @@ def require_page(capability: str) -> Identity:
     """The identity, if it may use a page needing ``capability``; otherwise say so and stop the page."""
     identity = current_identity()
     if identity is None or not can(identity, capability):
-        who = identity.label if identity else "Nobody is signed in"
-        st.error(f"**Not allowed.** {who}: this page needs '{capability.replace('_', ' ')}'.")
+        who = identity.label if identity else _("Nobody is signed in")
+        needs = CAPABILITY_WORDS.get(capability)
+        words = _(needs) if needs else capability.replace("_", " ")
+        st.error(_("**Not allowed.** {who}: this page needs '{capability}'.").format(who=who, capability=words))
         st.stop()
     assert identity is not None  # for the type checker: st.stop() does not return
     return identity

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.review.decisions import DECISION_KEYS, NEXT_KEY, PREVIOUS_KEY, REASON_KEYS, REASON_SHORT, REASONS
+from core import wording
+from core.review.decisions import DECISION_KEYS, NEXT_KEY, PREVIOUS_KEY, REASON_KEYS, REASON_SHORT
+from core.wording.translate import N_, _
 
-#: The line under the decision buttons that teaches the keys.
-KEYS_HELP = (
-    f"Keys: **{DECISION_KEYS['confirmed']}** confirm · **{DECISION_KEYS['rejected']}** reject (after a reason: "
-    f"**1**-**9**, **0**) · **{DECISION_KEYS['unsure']}** unsure · **{NEXT_KEY}** next · **{PREVIOUS_KEY}** previous"
-)
+
+def keys_help() -> str:
+    """The line under the decision buttons that teaches the keys (the key letters stay as they are)."""
+    return _(
+        "Keys: **{confirm}** confirm · **{reject}** reject (after a reason: **1**-**9**, **0**) · **{unsure}** "
+        "unsure · **{next}** next · **{previous}** previous"
+    ).format(
+        confirm=DECISION_KEYS["confirmed"], reject=DECISION_KEYS["rejected"], unsure=DECISION_KEYS["unsure"],
+        next=NEXT_KEY, previous=PREVIOUS_KEY,
+    )  # fmt: skip
 
 
 def _set_reason(site_id: int, code: str) -> None:
@@ -26,8 +33,8 @@ def reason_buttons(site_id: int) -> None:
     columns = st.columns(5)
     for k, (code, key) in enumerate(REASON_KEYS.items()):
         columns[k % 5].button(
-            REASON_SHORT[code], key=f"reason_key_{code}_{site_id}", shortcut=key, type="tertiary", help=REASONS[code],
-            on_click=_set_reason, args=(site_id, code),
+            _(REASON_SHORT[code]), key=f"reason_key_{code}_{site_id}", shortcut=key, type="tertiary",
+            help=wording.label(code), on_click=_set_reason, args=(site_id, code),
         )  # fmt: skip
 
 
@@ -41,10 +48,10 @@ def step_buttons(ids: list[int], current: int, site_key: str, selected_key: str)
     at = ids.index(current)
     left, right = st.columns(2)
     for column, label, key, target in (
-        (left, "Previous", PREVIOUS_KEY, ids[at - 1] if at > 0 else None),
-        (right, "Next", NEXT_KEY, ids[at + 1] if at + 1 < len(ids) else None),
+        (left, N_("Previous"), PREVIOUS_KEY, ids[at - 1] if at > 0 else None),
+        (right, N_("Next"), NEXT_KEY, ids[at + 1] if at + 1 < len(ids) else None),
     ):
-        column.button(
-            label, key=f"step_{label}", shortcut=key, disabled=target is None, use_container_width=True,
+        column.button(  # the key keeps the English word: a code, the same in every language
+            _(label), key=f"step_{label}", shortcut=key, disabled=target is None, use_container_width=True,
             on_click=_go, args=(site_key, selected_key, target),
         )  # fmt: skip

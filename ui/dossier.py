@@ -10,12 +10,13 @@ from core import wording
 from core.access.users import Identity, require
 from core.errors import MineScanError
 from core.review.dossier import dossier_stem, render_html, render_pdf
+from core.wording.translate import N_, _
 from db.dossiers import dossier_for_site
 from ui import resources
 
 #: Session-state key of the one dossier prepared in this session (a dossier of another site replaces it).
 PREPARED_DOSSIER = "prepared_dossier"
-_HELP = (
+_HELP = N_(
     "The place's periods, before and after pictures, register neighbours and decisions, as a PDF and a "
     "self-contained HTML page to attach to an inspection request. Prepare it again after new decisions."
 )
@@ -61,9 +62,9 @@ def dossier_downloads(site_id: int, identity: Identity) -> None:
     ready = st.session_state.get(PREPARED_DOSSIER)
     if not isinstance(ready, PreparedDossier) or ready.site_id != site_id:
         ready = None
-    if st.button("Prepare the dossier", key=f"dossier_prepare_{site_id}", help=_HELP):
+    if st.button(_("Prepare the dossier"), key=f"dossier_prepare_{site_id}", help=_(_HELP)):
         try:
-            with st.spinner("Preparing the dossier…"):
+            with st.spinner(_("Preparing the dossier…")):
                 ready = prepare_dossier(site_id, identity)
         except MineScanError as err:
             resources.show_error(err)
@@ -72,8 +73,12 @@ def dossier_downloads(site_id: int, identity: Identity) -> None:
     if ready is None:
         return
     pdf_col, html_col = st.columns(2)
-    pdf_col.download_button("Dossier (PDF)", ready.pdf, file_name=f"{ready.stem}.pdf", mime="application/pdf",
+    pdf_col.download_button(_("Dossier (PDF)"), ready.pdf, file_name=f"{ready.stem}.pdf", mime="application/pdf",
                             key=f"dossier_pdf_{site_id}", on_click="ignore")  # fmt: skip
-    html_col.download_button("Dossier (HTML)", ready.html, file_name=f"{ready.stem}.html", mime="text/html",
+    html_col.download_button(_("Dossier (HTML)"), ready.html, file_name=f"{ready.stem}.html", mime="text/html",
                              key=f"dossier_html_{site_id}", on_click="ignore")  # fmt: skip
-    st.caption(f"Dossier of place {ready.place_id}, prepared {wording.when(ready.generated_at)}.")
+    st.caption(
+        _("Dossier of place {place_id}, prepared {when}.").format(
+            place_id=ready.place_id, when=wording.when(ready.generated_at)
+        )
+    )

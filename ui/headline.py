@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core import wording
 from core.review.agreement import cohen_kappa
 from core.review.headline import Headline, headline
 from db.connection import Connection
+from core.wording.translate import _, localise_number, ngettext
 from db.reviews import double_review_pairs, status_decision_counts
 
 
@@ -22,17 +24,26 @@ def store_headline(con: Connection, counts: pd.DataFrame | None = None) -> Headl
 def show_headline(numbers: Headline) -> None:
     """Four metrics: candidate sites, decided (share), confirmed unregistered, agreement between reviewers."""
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Candidate sites", f"{numbers.sites:,}")
-    m2.metric("Decided", f"{numbers.decided:,}", f"{numbers.decided_share:.0%} of the queue", delta_color="off")
-    m3.metric(
-        "Confirmed unregistered",
-        f"{numbers.confirmed_unregistered:,}",
-        f"{numbers.unregistered_undecided:,} unregistered undecided",
+    m1.metric(_("Candidate sites"), wording.number(numbers.sites))
+    share = localise_number(f"{numbers.decided_share:.0%}")
+    m2.metric(
+        _("Decided"),
+        wording.number(numbers.decided),
+        _("{share} of the queue").format(share=share),
         delta_color="off",
-        help="Sites a reviewer confirmed that no register explains: the ones to inspect.",
+    )
+    waiting = numbers.unregistered_undecided
+    m3.metric(
+        _("Confirmed unregistered"),
+        wording.number(numbers.confirmed_unregistered),
+        ngettext("{n} unregistered undecided", "{n} unregistered undecided", waiting).format(
+            n=wording.number(waiting)
+        ),
+        delta_color="off",
+        help=_("Sites a reviewer confirmed that no register explains: the ones to inspect."),
     )
     m4.metric(
-        "Reviewers agree (Cohen's kappa)",
+        _("Reviewers agree (Cohen's kappa)"),
         numbers.kappa_text,
         help=numbers.agreement.summary(),
     )

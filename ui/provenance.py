@@ -5,13 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from core.imagery.provenance import ImageryProvenance
+from core.wording.translate import _
 
 
 def show_imagery(imagery: ImageryProvenance, label: str) -> None:
     """``label: summary`` of ``imagery`` as plain text, and its full recipe as a table in an expander.
 
-    ``label`` is the app's own text (it titles the expander, which renders Markdown); the recipe never is.
+    ``label`` is the app's own text, already translated (it titles the expander, which renders Markdown); the
+    recipe never is.
     """
-    st.text(f"{label}: {imagery.summary()}")
-    with st.expander(f"{label}: full recipe"):
-        st.dataframe([{"field": name, "value": value} for name, value in imagery.details().items()], hide_index=True)
+    st.text(_("{label}: {summary}").format(label=label, summary=imagery.summary()))
+    with st.expander(_("{label}: full recipe").format(label=label)):
+        field, value = _("field"), _("value")
+        st.dataframe([{field: name, value: text} for name, text in imagery.details().items()], hide_index=True)

@@ -15,10 +15,11 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core import settings
+from core import settings, wording
 from core.errors import MineScanError
 from core.review.queue import QueueFilter
 from core.scan.pipeline import Progress, ScanModel
+from core.wording.translate import _
 from db import queue as queue_store
 from db.connection import Connection
 from db.store import Store, close
@@ -63,9 +64,15 @@ def page_run() -> Iterator[None]:
         release()
 
 
-@st.cache_resource(show_spinner="Loading model…")
 def scan_model(name_or_path: str) -> ScanModel:
-    """A model loaded once per process (TensorFlow is imported here, lazily)."""
+    """A model loaded once per process (TensorFlow is imported here, lazily), with a spinner in the reader's language
+    while it loads (st.spinner shows nothing when the cached model comes back at once)."""
+    with st.spinner(_("Loading model…")):
+        return _scan_model(name_or_path)
+
+
+@st.cache_resource(show_spinner=False)
+def _scan_model(name_or_path: str) -> ScanModel:
     from core.model_card import resolve_model
     from models.bundle import load_bundle
 
@@ -76,11 +83,14 @@ def scan_model(name_or_path: str) -> ScanModel:
     return ScanModel(loaded.card, loaded.predict)
 
 
-def tile_progress(bar: DeltaGenerator, text: str = "Tile {done} of {total}") -> Progress:
-    """The scan's callback that moves the progress ``bar`` (``text`` may use {done} and {total})."""
+def tile_progress(bar: DeltaGenerator, text: str | None = None) -> Progress:
+    """The scan's callback that moves the progress ``bar`` (``text``, translated already, may use {done} and {total};
+    default: 'Tile {done} of {total}' in the current language)."""
+    words = text or _("Tile {done} of {total}")
 
     def report(done: int, total: int) -> None:
-        bar.progress(done / max(total, 1), text=text.format(done=done, total=total))
+        shown = words.format(done=wording.number(done), total=wording.number(total))
+        bar.progress(done / max(total, 1), text=shown)
 
     return report
 
@@ -89,8 +99,8 @@ def show_error(err: MineScanError, hide: Path | None = None) -> None:
     """A user-facing error: headline and the specific message (without the server's folder ``hide``)."""
     message = str(err)
     if hide is not None:
-        message = message.replace(f"{hide}{os.sep}", "").replace(str(hide), "the uploaded file")
-    st.error(f"**{err.title}.** {message}")
+        message = message.replace(f"{hide}{os.sep}", "").replace(str(hide), _("the uploaded file"))
+    st.error(f"**{_(err.title)}.** {message}")
 
 
 # --- the triage queue, cached per store version ------------------------------------------------------------------
@@ -181,11 +191,13 @@ def store_banner() -> None:
     con = db()
     if demo_mixed_with_real(con):
         st.warning(
-            "This demo store also holds real data from before demo and real work were kept apart: these numbers "
-            "mix synthetic and real sites."
+            _(
+                "This demo store also holds real data from before demo and real work were kept apart: these numbers "
+                "mix synthetic and real sites."
+            )
         )
     elif store_kind(con) == "demo":
-        st.info("Demo store: every site here comes from MineScan's synthetic demo scene, none from real imagery.")
+        st.info(_("Demo store: every site here comes from MineScan's synthetic demo scene, none from real imagery."))
 
 
 def queue_token() -> tuple[int, ...]:

@@ -8,8 +8,9 @@ import streamlit as st
 
 from core.imagery.periods import Period, PeriodError, parse_period
 from core.imagery.raster import scene_period
+from core.wording.translate import N_, _
 
-_SOURCE_WORDS = {"recipe": "its imagery recipe", "tags": "its tags"}
+_SOURCE_WORDS = {"recipe": N_("its imagery recipe"), "tags": N_("its tags")}
 
 
 def period_input(scene: Path | None) -> tuple[Period | None, bool]:
@@ -20,16 +21,17 @@ def period_input(scene: Path | None) -> tuple[Period | None, bool]:
     recorded = scene_period(scene)
     if recorded is not None:
         period, source = recorded
-        st.caption(f"Acquisition period: **{period.label}** (from {_SOURCE_WORDS.get(source, source)}).")
+        where = _(_SOURCE_WORDS[source]) if source in _SOURCE_WORDS else source
+        st.caption(_("Acquisition period: **{period}** (from {source}).").format(period=period.label, source=where))
         return None, True
     text = st.text_input(
-        "Acquisition period", key=f"period_for_{scene.name}", placeholder="e.g. 2024",
-        help="When this file's imagery was acquired (it does not record it): a year (2024), a quarter (2024-Q2), a "
-        "month (2024-05), a day or a range (2024-03-01/2024-06-01). Without it the scan is undated and its sites "
-        "cannot be followed over time.",
+        _("Acquisition period"), key=f"period_for_{scene.name}", placeholder=_("e.g. 2024"),
+        help=_("When this file's imagery was acquired (it does not record it): a year (2024), a quarter (2024-Q2), a "
+               "month (2024-05), a day or a range (2024-03-01/2024-06-01). Without it the scan is undated and its "
+               "sites cannot be followed over time."),
     )  # fmt: skip
     if not text.strip():
-        st.caption("Undated: this scan's sites will not be compared across dates.")
+        st.caption(_("Undated: this scan's sites will not be compared across dates."))
         return None, True
     try:
         return parse_period(text), True

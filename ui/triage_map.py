@@ -12,6 +12,7 @@ from core.errors import MineScanError
 from core.imagery.pictures import scene_picture
 from core.review.map_time import CHANGE, CHANGES, LATEST, MapView, change_counts, map_views, rows_for_view
 from core.review.queue import QueueFilter, next_site
+from core.wording.translate import _
 from db.place_map import map_periods, period_scan, place_sightings
 from db.places import requeue_rule
 from db.registers import register_near
@@ -33,8 +34,8 @@ def _choose_view(periods: list[str]) -> MapView:
         return MapView()
     if st.session_state.get(VIEW_KEY) not in views:
         st.session_state.pop(VIEW_KEY, None)
-    tip = "The outlines of one period, or what each place did between two (grown or shrunk by the re-queue rule)"
-    label = st.radio("Map shows", list(views), horizontal=True, key=VIEW_KEY, help=tip)
+    tip = _("The outlines of one period, or what each place did between two (grown or shrunk by the re-queue rule)")
+    label = st.radio(_("Map shows"), list(views), horizontal=True, key=VIEW_KEY, help=tip)
     return views[str(label)]
 
 
@@ -49,19 +50,27 @@ def _focus(ranked: pd.DataFrame) -> int:
 
 
 def _caption(view: MapView, drawn: pd.DataFrame, page: int, focus: int, shown: bool, extra: str) -> str:
-    where = f"Centred on site {focus} (yellow outline)" if shown else f"Site {focus} was not seen in {view.period}"
-    text = f"{where}, with registered dams and mines within 0.5° of it. "
-    if view.kind == LATEST:
-        text += f"The map outlines this page's {wording.count(page, 'site')} at their latest sighting"
-    elif view.kind == CHANGE:
-        counts = ", ".join(f"{n:,} {CHANGES[k]}" for k, n in change_counts(drawn).items()) or "none"
-        text += (
-            f"Change of this page's places from {view.before} (white outline) to {view.after} (filled, over the "
-            f"{view.after} scene): {counts}"
-        )
+    if shown:
+        where = _("Centred on site {site_id} (yellow outline)").format(site_id=focus)
     else:
-        text += f"{wording.count(len(drawn), 'place')} of this page's {page:,} seen in {view.period}, over its scene"
-    return text + "; decisions show on it when it is redrawn ('Show on the map')." + extra
+        where = _("Site {site_id} was not seen in {period}").format(site_id=focus, period=view.period)
+    text = _("{where}, with registered dams and mines within 0.5° of it.").format(where=where)
+    if view.kind == LATEST:
+        shows = _("The map outlines this page's {sites} at their latest sighting").format(
+            sites=wording.count(page, "site", "sites")
+        )
+    elif view.kind == CHANGE:
+        counts = ", ".join(f"{wording.number(n)} {_(CHANGES[k])}" for k, n in change_counts(drawn).items())
+        shows = _(
+            "Change of this page's places from {before} (white outline) to {after} (filled, over the {after} "
+            "scene): {counts}"
+        ).format(before=view.before, after=view.after, counts=counts or _("none"))
+    else:
+        shows = _("{places} of this page's {page} seen in {period}, over its scene").format(
+            places=wording.count(len(drawn), "place", "places"), page=wording.number(page), period=view.period
+        )
+    shows = _("{shows}; decisions show on it when it is redrawn ('Show on the map').").format(shows=shows)
+    return f"{text} {shows}{extra}"
 
 
 def triage_map(identity: Identity, queue: QueueFilter, ranked: pd.DataFrame, total: int) -> None:
@@ -85,13 +94,13 @@ def triage_map(identity: Identity, queue: QueueFilter, ranked: pd.DataFrame, tot
         overview = _cached_picture(scene_path, settings.pictures_dir()) if scene_path else None
     except MineScanError as err:  # the scene file was moved or deleted since the scan: the sites still count
         overview = None
-        st.caption(f"No scene image under the map: {err}")
+        st.caption(_("No scene image under the map: {error}").format(error=err))
     density = resources.queue_density(identity.username, queue, DENSITY_CELL_DEG) if total > len(ranked) else None
     register = register_near(con, [anchor["lon"]], [anchor["lat"]], margin_deg=0.5)
     st.pydeck_chart(triage_deck(drawn, register, overview, focus, density), height=520)
-    extra = (
-        f" Grey dots count all {wording.count(total, 'site')} in this view per {DENSITY_CELL_DEG}° cell."
-        if density is not None
-        else ""
-    )
+    extra = ""
+    if density is not None:
+        extra = " " + _("Grey dots count all {sites} in this view per {cell}° cell.").format(
+            sites=wording.count(total, "site", "sites"), cell=wording.number(DENSITY_CELL_DEG, 2)
+        )
     st.caption(_caption(view, drawn, len(ranked), focus, shown, extra))

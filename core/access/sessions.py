@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.access.users import User
+from core.wording.translate import N_, _, localise_number, ngettext
 
 COOKIE_NAME = "minescan_session"
 #: How long the browser keeps the cookie; the store's idle limit ends a session much sooner.
@@ -69,17 +70,23 @@ def signature_ok(token: str, secret: bytes) -> bool:
 def session_problem(record: SessionRecord | None, user: User | None, now: datetime, idle: timedelta) -> str | None:
     """Why a stored session no longer signs anyone in, or None while it does (the words are shown to the user)."""
     if record is None:
-        return "this sign-in is not known (it was ended, or it never was)"
+        return _("this sign-in is not known (it was ended, or it never was)")
     if record.revoked_at is not None:
-        return f"this sign-in was ended ({record.revoked_why or 'revoked'})"
+        # The store keeps why in English, as the code marked it (ui.auth.SIGNED_OUT_WHY): translated here.
+        return _("this sign-in was ended ({why})").format(why=_(record.revoked_why or N_("revoked")))
     if user is None:
-        return f"the account {record.username} no longer exists"
+        return _("the account {username} no longer exists").format(username=record.username)
     if user.disabled:
-        return f"the account {record.username} is disabled"
+        return _("the account {username} is disabled").format(username=record.username)
     if now - record.last_seen > idle:
         hours = idle.total_seconds() / 3600
-        span = f"{hours:g} hour" + ("" if hours == 1 else "s")
-        return f"the session ended after {span} without activity"
+        # One hour reads "hour"; any other span (0.5, 1.5, 8) reads "hours".
+        message = ngettext(
+            "the session ended after {hours} hour without activity",
+            "the session ended after {hours} hours without activity",
+            1 if hours == 1 else 2,
+        )
+        return message.format(hours=localise_number(f"{hours:g}"))
     return None
 
 

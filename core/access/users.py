@@ -19,16 +19,21 @@ from pathlib import Path
 from typing import Literal
 
 from core.errors import MineScanError
-from core.wording.translate import N_
+from core.wording.translate import N_, _
 
 Role = Literal["reviewer", "supervisor", "manager"]
 ROLES: tuple[Role, ...] = ("reviewer", "supervisor", "manager")
+#: What each role may do, in words (English, marked: show it as ``_(ROLE_HELP[role])``).
 ROLE_HELP = {
-    "reviewer": "decides sites in the triage queue; scans scenes",
-    "supervisor": "everything a reviewer does, plus signing off or overriding decisions, the disagreements queue, "
-    "register imports",
-    "manager": "the dashboard and exports only",
+    "reviewer": N_("decides sites in the triage queue; scans scenes"),
+    "supervisor": N_(
+        "everything a reviewer does, plus signing off or overriding decisions, the disagreements queue, "
+        "register imports"
+    ),
+    "manager": N_("the dashboard and exports only"),
 }
+#: The roles as a sentence names them (lower case; the codes stay what ``--role`` takes).
+ROLE_WORDS = {"reviewer": N_("reviewer"), "supervisor": N_("supervisor"), "manager": N_("manager")}
 #: Every action and the roles allowed to take it. Pages and workflows check these on the server.
 CAPABILITIES: dict[str, frozenset[str]] = {
     "decide": frozenset({"reviewer", "supervisor"}),
@@ -40,6 +45,18 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "view_models": frozenset({"reviewer", "supervisor", "manager"}),
     "train_model": frozenset({"supervisor"}),
     "promote_model": frozenset({"supervisor"}),
+}
+#: The actions as a message names them.
+CAPABILITY_WORDS = {
+    "decide": N_("decide"),
+    "scan": N_("scan"),
+    "supervise": N_("supervise"),
+    "import_register": N_("import register"),
+    "view_dashboard": N_("view dashboard"),
+    "export": N_("export"),
+    "view_models": N_("view models"),
+    "train_model": N_("train model"),
+    "promote_model": N_("promote model"),
 }
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MIN_PASSWORD_LEN = 10
@@ -82,7 +99,12 @@ class Identity:
     @property
     def label(self) -> str:
         """``Name (role)`` for the sidebar."""
-        return f"{self.display_name or self.username} ({self.role})"
+        return _("{name} ({role})").format(name=self.display_name or self.username, role=role_word(self.role))
+
+
+def role_word(role: str) -> str:
+    """A role as a sentence names it, in the current language (an unknown code as it is)."""
+    return _(ROLE_WORDS[role]) if role in ROLE_WORDS else role
 
 
 def can(identity: Identity | None, capability: str) -> bool:
@@ -97,11 +119,14 @@ def require(identity: Identity | None, capability: str) -> Identity:
         PermissionDenied: not signed in, or a role without the capability (the message names who may).
     """
     if identity is None:
-        raise PermissionDenied("sign in first")
+        raise PermissionDenied(_("sign in first"))
     if not can(identity, capability):
-        allowed = ", ".join(sorted(CAPABILITIES.get(capability, ()))) or "nobody"
+        allowed = ", ".join(role_word(r) for r in sorted(CAPABILITIES.get(capability, ()))) or _("nobody")
+        action = _(CAPABILITY_WORDS[capability]) if capability in CAPABILITY_WORDS else capability.replace("_", " ")
+        message = _("{username} is a {role}; '{capability}' needs the role {allowed}")
         raise PermissionDenied(
-            f"{identity.username} is a {identity.role}; '{capability.replace('_', ' ')}' needs the role {allowed}"
+            message.format(username=identity.username, role=role_word(identity.role), capability=action,
+                           allowed=allowed)
         )
     return identity
 
@@ -141,7 +166,7 @@ _DUMMY_HASH = hash_password(secrets.token_hex(8))
 def check_new_password(password: str) -> None:
     """Raises AuthError when a new password is too short or only spaces."""
     if len(password) < MIN_PASSWORD_LEN or not password.strip():
-        raise AuthError(f"a password needs at least {MIN_PASSWORD_LEN} characters")
+        raise AuthError(_("a password needs at least {n} characters").format(n=MIN_PASSWORD_LEN))
 
 
 # --- the users file ---------------------------------------------------------------------------------------------
@@ -160,10 +185,11 @@ def load_users(path: Path) -> dict[str, User]:
         data = json.loads(path.read_text(encoding="utf-8"))
         users = {u["username"]: User(**u) for u in data["users"]}
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise AuthError(f"{path} is not a MineScan users file: {err}") from None
+        raise AuthError(_("{path} is not a MineScan users file: {error}").format(path=path, error=err)) from None
     bad = [u.username for u in users.values() if u.role not in ROLES]
     if bad:
-        raise AuthError(f"{path}: unknown role for {', '.join(bad)}; roles are {', '.join(ROLES)}")
+        message = _("{path}: unknown role for {users}; roles are {roles}")
+        raise AuthError(message.format(path=path, users=", ".join(bad), roles=", ".join(ROLES)))
     return users
 
 
@@ -190,21 +216,21 @@ def add_user(
     users = load_users(path)
     if not USERNAME_RE.match(username):
         raise AuthError(
-            "a username is 2-40 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit"
+            _("a username is 2-40 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit")
         )
     if username in users:
-        raise AuthError(f"user {username} exists; change the role with 'users set-role'")
+        raise AuthError(_("user {username} exists; change the role with 'users set-role'").format(username=username))
     if role not in ROLES:
-        raise AuthError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        raise AuthError(_unknown_role(role))
     if not password and not email:
-        raise AuthError("give a password (local sign-in), an e-mail (OpenID Connect sign-in), or both")
+        raise AuthError(_("give a password (local sign-in), an e-mail (OpenID Connect sign-in), or both"))
     if password:
         check_new_password(password)
     email = email.strip().lower()
     if email and (
         not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email) or any(u.email == email for u in users.values())
     ):
-        raise AuthError(f"{email!r} is not an e-mail address or belongs to another user")
+        raise AuthError(_("{email!r} is not an e-mail address or belongs to another user").format(email=email))
     user = User(
         username=username,
         role=role,
@@ -226,11 +252,11 @@ def update_user(path: Path, username: str, *, role: str | None = None, password:
     """
     users = load_users(path)
     if username not in users:
-        raise AuthError(f"there is no user {username}")
+        raise AuthError(_("there is no user {username}").format(username=username))
     user = users[username]
     if role is not None:
         if role not in ROLES:
-            raise AuthError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+            raise AuthError(_unknown_role(role))
         user = replace(user, role=role)
     if password is not None:
         check_new_password(password)
@@ -252,9 +278,9 @@ def authenticate(users: dict[str, User], username: str, password: str) -> Identi
     # Hash even for unknown users, so that timing does not reveal which usernames exist.
     ok = verify_password(password, user.password_hash if user and user.password_hash else _DUMMY_HASH)
     if user is None or not user.password_hash or not ok:
-        raise AuthError("unknown username or wrong password")
+        raise AuthError(_("unknown username or wrong password"))
     if user.disabled:
-        raise AuthError(f"the account {user.username} is disabled; ask an administrator")
+        raise AuthError(_disabled(user))
     return Identity(user.username, user.role, user.display_name, "password")
 
 
@@ -267,10 +293,19 @@ def identity_for_email(users: dict[str, User], email: str | None) -> Identity:
     address = (email or "").strip().lower()
     user = next((u for u in users.values() if address and u.email == address), None)
     if user is None:
-        raise AuthError(
-            f"{address or 'this account'} has no MineScan role. An administrator adds it with "
-            f"'./run cli users add NAME --role reviewer --email {address or 'ADDRESS'}'"
+        message = _(
+            "{who} has no MineScan role. An administrator adds it with "
+            "'./run cli users add NAME --role reviewer --email {email}'"
         )
+        raise AuthError(message.format(who=address or _("this account"), email=address or "ADDRESS"))
     if user.disabled:
-        raise AuthError(f"the account {user.username} is disabled; ask an administrator")
+        raise AuthError(_disabled(user))
     return Identity(user.username, user.role, user.display_name, "oidc")
+
+
+def _unknown_role(role: str) -> str:
+    return _("unknown role {role!r}; use one of {roles}").format(role=role, roles=", ".join(ROLES))
+
+
+def _disabled(user: User) -> str:
+    return _("the account {username} is disabled; ask an administrator").format(username=user.username)

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core import wording
 from core.jobs.states import subject_of
+from core.wording.translate import _, ngettext
 
 
 def scan_subject(scenes: Sequence[Path | str]) -> str:
@@ -15,10 +17,17 @@ def scan_subject(scenes: Sequence[Path | str]) -> str:
 
 
 def scan_title(scenes: Sequence[Path | str], workers: int | None, scheduler: str | None) -> str:
-    """A line that says what the job scans and where."""
-    names = ", ".join(Path(s).name for s in scenes[:3]) + (f" and {len(scenes) - 3} more" if len(scenes) > 3 else "")
-    where = f"on {scheduler}" if scheduler else f"on {workers} local worker(s)" if workers else "in one process"
-    return f"scan {names} {where}"
+    """A line that says what the job scans and where (in the current language)."""
+    names = ", ".join(Path(s).name for s in scenes[:3])
+    if len(scenes) > 3:
+        names = _("{names} and {n} more").format(names=names, n=wording.number(len(scenes) - 3))
+    if scheduler:
+        where = _("on {scheduler}").format(scheduler=scheduler)
+    elif workers:
+        where = ngettext("on {n} local worker(s)", "on {n} local worker(s)", workers).format(n=wording.number(workers))
+    else:
+        where = _("in one process")
+    return _("scan {names} {where}").format(names=names, where=where)
 
 
 def scan_argv(scenes: Sequence[Path | str], out_dir: Path, store: str, *, model: str, impact_model: str,

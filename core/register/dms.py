@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.wording.translate import N_, _, localise_number
+
 #: Every mark exports use for degrees, minutes and seconds, mapped to one spelling each.
 _MARKS = str.maketrans(
     {
@@ -32,6 +34,8 @@ _NEGATIVE_WORDS = ("sul", "south", "oeste", "west")
 _POSITIVE_WORDS = ("norte", "north", "leste", "east")
 _NEGATIVE_LETTERS = {"S", "W", "O"}
 _POSITIVE_LETTERS = {"N", "E", "L"}
+#: A problem with one axis of a point, said with the axis's name ({problem}: what is wrong with its text).
+AXIS_PROBLEM: dict[str, str] = {"latitude": N_("latitude {problem}"), "longitude": N_("longitude {problem}")}
 
 
 def _plain(text: str) -> str:
@@ -53,7 +57,7 @@ def hemisphere_sign(text: str | None) -> int | None:
         return -1
     if letter in _POSITIVE_LETTERS:
         return 1
-    raise ValueError(f"hemisphere '{text}' is not N, S, E, W or 'Norte/Sul do Equador'")
+    raise ValueError(_("hemisphere '{text}' is not N, S, E, W or 'Norte/Sul do Equador'").format(text=text))
 
 
 def _split_hemisphere(text: str) -> tuple[str, int | None]:
@@ -84,27 +88,27 @@ def parse_dms(text: str, hemisphere: str | None = None, *, allow_overflow: bool 
         ValueError: the text is not a coordinate, or minutes/seconds are 60 or more (the message quotes the text).
     """
     if text is None or not str(text).strip():
-        raise ValueError("empty coordinate")
+        raise ValueError(_("empty coordinate"))
     body = str(text).strip().translate(_MARKS).replace("''", '"').strip('"').strip()
     body = body.replace("\u00a0", " ")
     try:
         body, text_sign = _split_hemisphere(body)
     except ValueError as exc:
-        raise ValueError(f"'{text}' is not a coordinate: {exc}") from None
+        raise ValueError(_("'{text}' is not a coordinate: {problem}").format(text=text, problem=exc)) from None
     match = _DECIMAL.match(body) or _DMS.match(body + ("" if "°" in body or " " in body else " "))
     if match is None or not match.group("deg"):
-        raise ValueError(f"'{text}' is not a coordinate")
+        raise ValueError(_("'{text}' is not a coordinate").format(text=text))
     parts = match.groupdict()
     minutes, seconds = _number(parts.get("min")), _number(parts.get("sec"))
     if minutes >= (100 if allow_overflow else 60) or seconds >= (100 if allow_overflow else 60):
-        raise ValueError(f"'{text}' is not a coordinate: minutes and seconds must be below 60")
+        raise ValueError(_("'{text}' is not a coordinate: minutes and seconds must be below 60").format(text=text))
     if (parts.get("min") or parts.get("sec")) and "." in parts["deg"].replace(",", "."):
-        raise ValueError(f"'{text}' is not a coordinate: decimal degrees followed by minutes")
+        raise ValueError(_("'{text}' is not a coordinate: decimal degrees followed by minutes").format(text=text))
     magnitude = _number(parts["deg"]) + minutes / 60 + seconds / 3600
     sign = text_sign or hemisphere_sign(hemisphere) or (-1 if parts.get("sign") == "-" else 1)
     value = sign * magnitude
     if magnitude > 180:
-        raise ValueError(f"'{text}' is not a coordinate: more than 180 degrees")
+        raise ValueError(_("'{text}' is not a coordinate: more than 180 degrees").format(text=text))
     return value
 
 
@@ -116,7 +120,7 @@ def parse_lat(text: str, hemisphere: str | None = None, *, allow_overflow: bool 
     """
     value = parse_dms(text, hemisphere, allow_overflow=allow_overflow)
     if abs(value) > 90:
-        raise ValueError(f"'{text}' is not a latitude: beyond ±90°")
+        raise ValueError(_("'{text}' is not a latitude: beyond ±90°").format(text=text))
     return value
 
 
@@ -138,7 +142,8 @@ def dms(lat: float, lon: float, decimals: int = 1) -> str:
         ValueError: a latitude beyond ±90° or a longitude beyond ±180°.
     """
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError(f"({lat}, {lon}) is not a latitude, longitude pair")
+        message = _("({lat}, {lon}) is not a latitude, longitude pair")
+        raise ValueError(message.format(lat=localise_number(f"{lat}"), lon=localise_number(f"{lon}")))
     parts = []
     for value, positive, negative in ((lat, "N", "S"), (lon, "E", "W")):
         unit = 10**decimals

@@ -17,16 +17,29 @@ import shapely
 from core.register.dms import dms
 from core.review.scale_bar import scale_bar_length, scale_label
 from core.wording import label, metres, number, persistence, text, when
+from core.wording.translate import N_, _, localise_number
 
-SYNTHETIC_BANNER = "Synthetic demo data - not a real site"
+SYNTHETIC_BANNER = N_("Synthetic demo data - not a real site")
+#: The line under the dossier's title (HTML and PDF).
+INTRO = N_("MineScan: a candidate mine or tailings dam found in Sentinel-2 imagery, for an inspection request.")
+#: The two pictures' roles, as their captions name them.
+BEFORE, AFTER = N_("Before"), N_("After")
 DASH = "—"
 #: Metres in a degree of latitude (and of longitude at the equator), enough for a drawing's scale bar.
 _M_PER_DEGREE = 111_320.0
 
-PERIOD_HEADERS = ("Period", "Dates", "Area (ha)", "P(mine)", "Growth (ha)", "Growth (%)", "Sites")
-NEIGHBOUR_HEADERS = ("Kind", "Register ID", "Name", "Owner", "Municipality / state", "Main ore", "Risk category",
-                     "Potential damage", "Height", "Distance")  # fmt: skip
-DECISION_HEADERS = ("When", "Reviewer", "Role", "Kind", "Decision", "Reason", "Note", "Site", "Period")
+#: The tables' column headers (English, translated where shown: :func:`headers`).
+PERIOD_HEADERS = (N_("Period"), N_("Dates"), N_("Area (ha)"), N_("P(mine)"), N_("Growth (ha)"), N_("Growth (%)"),
+                  N_("Sites"))  # fmt: skip
+NEIGHBOUR_HEADERS = (N_("Kind"), N_("Register ID"), N_("Name"), N_("Owner"), N_("Municipality / state"),
+                     N_("Main ore"), N_("Risk category"), N_("Potential damage"), N_("Height"),
+                     N_("Distance"))  # fmt: skip
+DECISION_HEADERS = (N_("When"), N_("Reviewer"), N_("Role"), N_("Kind"), N_("Decision"), N_("Reason"), N_("Note"),
+                    N_("Site"), N_("Period"))  # fmt: skip
+#: The column of :data:`DECISION_HEADERS` that holds the reviewer's note (kept as written, line breaks and all).
+NOTE_COLUMN = DECISION_HEADERS.index("Note")
+#: Words for a register neighbour's kind.
+NEIGHBOUR_KINDS = {"dam": N_("Dam"), "mine": N_("Mine")}
 
 
 @dataclass(frozen=True)
@@ -112,13 +125,19 @@ class Dossier:
 
     def __post_init__(self) -> None:
         if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
-            raise ValueError(f"a dossier's point must be lon, lat in degrees; got ({self.lon}, {self.lat})")
+            message = _("a dossier's point must be lon, lat in degrees; got ({lon}, {lat})")
+            raise ValueError(message.format(lon=self.lon, lat=self.lat))
 
 
 def dossier_stem(place_id: str) -> str:
     """A safe file name stem for a place's dossier: ``dossier_<place_id>`` with only letters, digits, ``-``, ``_``."""
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", place_id).strip("_-")[:80]
     return f"dossier_{safe or 'place'}"
+
+
+def headers(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """A table's column headers in the current language."""
+    return tuple(_(c) for c in columns)
 
 
 def sites_text(site_ids: tuple[int, ...]) -> str:
@@ -144,8 +163,8 @@ def growth_text(before_ha: float, after_ha: float) -> tuple[str, str]:
     if not (math.isfinite(before_ha) and math.isfinite(after_ha)):
         return DASH, DASH
     delta = after_ha - before_ha
-    share = f"{delta / before_ha * 100:+.1f}%" if before_ha > 0 else DASH
-    return f"{delta:+,.2f}", share
+    share = localise_number(f"{delta / before_ha * 100:+.1f}%") if before_ha > 0 else DASH
+    return localise_number(f"{delta:+,.2f}"), share
 
 
 def period_rows(d: Dossier) -> list[tuple[str, ...]]:
@@ -153,7 +172,7 @@ def period_rows(d: Dossier) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for i, p in enumerate(d.periods):
         grown = growth_text(d.periods[i - 1].area_ha, p.area_ha) if i else (DASH, DASH)
-        dates = f"{p.start} to {p.end} (end exclusive)" if p.start and p.end else DASH
+        dates = _("{start} to {end} (end exclusive)").format(start=p.start, end=p.end) if p.start and p.end else DASH
         rows.append((p.label, dates, number(p.area_ha, 2), number(p.p_max, 2), *grown, sites_text(p.site_ids)))
     return rows
 
@@ -164,39 +183,44 @@ def overall_growth(d: Dossier) -> str:
         return DASH
     first, last = d.periods[0], d.periods[-1]
     delta, share = growth_text(first.area_ha, last.area_ha)
-    return (
-        f"from {number(first.area_ha, 2)} ha ({first.label}) to {number(last.area_ha, 2)} ha ({last.label}): "
-        f"{delta} ha ({share})"
-    )
+    message = _("from {first_area} ha ({first_period}) to {last_area} ha ({last_period}): {change} ha ({share})")
+    return message.format(
+        first_area=number(first.area_ha, 2), first_period=first.label, last_area=number(last.area_ha, 2),
+        last_period=last.label, change=delta, share=share,
+    )  # fmt: skip
 
 
 def facts(d: Dossier, zone: ZoneInfo | None = None) -> list[tuple[str, str]]:
     """The summary an auditor reads first: where the place is, since when it is seen, how it grew, its status."""
+    who = text(d.generated_by, missing=DASH)
+    generated = _("{when} by {who}").format(when=when_text(d.generated_at, zone), who=who)
     return [
-        ("Place", d.place_id),
-        ("Sites", sites_text(d.site_ids)),
-        ("Coordinates (decimal degrees, WGS84)", decimal_text(d.lat, d.lon)),
-        ("Coordinates (degrees, minutes, seconds)", dms(d.lat, d.lon)),
-        ("First seen", text(d.first_seen, missing=DASH)),
-        ("Last seen", text(d.last_seen, missing=DASH)),
-        ("Persistence", persistence(d.persistence) if d.persistence else DASH),
-        ("Area growth", overall_growth(d)),
-        ("Register match", label(d.match_status, missing=DASH)),
-        ("Generated", f"{when_text(d.generated_at, zone)} by {text(d.generated_by, missing=DASH)}"),
+        (_("Place"), d.place_id),
+        (_("Sites"), sites_text(d.site_ids)),
+        (_("Coordinates (decimal degrees, WGS84)"), decimal_text(d.lat, d.lon)),
+        (_("Coordinates (degrees, minutes, seconds)"), dms(d.lat, d.lon)),
+        (_("First seen"), text(d.first_seen, missing=DASH)),
+        (_("Last seen"), text(d.last_seen, missing=DASH)),
+        (_("Persistence"), persistence(d.persistence) if d.persistence else DASH),
+        (_("Area growth"), overall_growth(d)),
+        (_("Register match"), label(d.match_status, missing=DASH)),
+        (_("Generated"), generated),
     ]
 
 
 def image_caption(role: str, image: DossierImage) -> str:
-    """``Before: 2023 (scale bar 500 m; width 3,000 m)``."""
+    """``Before: 2023 (scale bar 500 m; width 3,000 m)`` (``role``: :data:`BEFORE` or :data:`AFTER`, translated)."""
     bar = scale_label(scale_bar_length(image.ground_width_m))
-    return f"{role}: {image.label} (scale bar {bar}; width {image.ground_width_m:,.0f} m)"
+    return _("{role}: {label} (scale bar {bar}; width {width} m)").format(
+        role=role, label=image.label, bar=bar, width=number(image.ground_width_m)
+    )
 
 
 def height_text(height_m: float | None) -> str:
     """``45.0 m`` or a dash."""
     if height_m is None or not math.isfinite(height_m):
         return DASH
-    return f"{height_m:,.1f} m"
+    return localise_number(f"{height_m:,.1f} m")
 
 
 def neighbour_rows(d: Dossier) -> list[tuple[str, ...]]:
@@ -206,7 +230,7 @@ def neighbour_rows(d: Dossier) -> list[tuple[str, ...]]:
         where = ", ".join(text(v) for v in (n.municipality, n.state) if v and v.strip()) or DASH
         rows.append(
             (
-                label(n.kind),
+                _(NEIGHBOUR_KINDS[n.kind]) if n.kind in NEIGHBOUR_KINDS else label(n.kind),
                 text(n.register_id, missing=DASH),
                 text(n.name, missing=DASH),
                 text(n.owner, missing=DASH),
@@ -284,7 +308,8 @@ def _outline(outline_wkt: str) -> shapely.Geometry:
     try:
         geom = shapely.from_wkt(outline_wkt)
     except shapely.errors.GEOSException as exc:
-        raise ValueError(f"the outline is not valid WKT ({exc})") from None
+        raise ValueError(_("the outline is not valid WKT ({error})").format(error=exc)) from None
     if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-        raise ValueError(f"the outline must be a polygon or multipolygon; got {outline_wkt[:60]!r}")
+        message = _("the outline must be a polygon or multipolygon; got {outline!r}")
+        raise ValueError(message.format(outline=outline_wkt[:60]))
     return geom

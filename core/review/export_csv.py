@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from core.review.export_columns import AREA_PREFIX, column_titles, iso_utc
+from core.wording.translate import _
 
 PLAIN = "plain"
 EXCEL_BR = "excel-br"
@@ -43,8 +44,8 @@ class CsvOptions:
         dialect: ``plain`` (``,``, numbers as stored, ISO UTC times) or ``excel-br`` (``;``, decimal comma with
             :data:`DECIMALS`, times as ``2026-11-21 06:30:15`` in ``tz``).
         tz: the IANA time zone of the ``excel-br`` times; ``None`` is :data:`DEFAULT_TZ`. The plain CSV is UTC.
-        titles: human-readable column titles (:data:`core.review.export_columns.COLUMN_TITLES`) instead of the
-            machine names.
+        titles: human-readable column titles (:data:`core.review.export_columns.COLUMN_TITLES`, in the current
+            language) instead of the machine names.
 
     Raises:
         ValueError: an unknown dialect or time zone, or a time zone for the plain dialect.
@@ -56,10 +57,12 @@ class CsvOptions:
 
     def __post_init__(self) -> None:
         if self.dialect not in CSV_DIALECTS:
-            raise ValueError(f"unknown CSV dialect {self.dialect!r}; use one of {', '.join(CSV_DIALECTS)}")
+            message = _("unknown CSV dialect {dialect!r}; use one of {dialects}")
+            raise ValueError(message.format(dialect=self.dialect, dialects=", ".join(CSV_DIALECTS)))
         if self.tz is not None:
             if self.dialect == PLAIN:
-                raise ValueError(f"the plain CSV keeps ISO UTC times; a time zone ({self.tz}) needs '{EXCEL_BR}'")
+                message = _("the plain CSV keeps ISO UTC times; a time zone ({tz}) needs '{dialect}'")
+                raise ValueError(message.format(tz=self.tz, dialect=EXCEL_BR))
             check_time_zone(self.tz)
 
     @property
@@ -77,7 +80,8 @@ def check_time_zone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as {DEFAULT_TZ} or UTC") from None
+        message = _("unknown time zone {name!r}; use an IANA name such as {example} or UTC")
+        raise ValueError(message.format(name=name, example=DEFAULT_TZ)) from None
     return name
 
 

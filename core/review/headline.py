@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core import wording
 from core.review.agreement import Agreement
 
 
@@ -27,8 +28,9 @@ class Headline:
 
     @property
     def kappa_text(self) -> str:
-        """Cohen's kappa with two decimals, or a dash before any site has two independent decisions."""
-        return "—" if not self.agreement.pairs else f"{self.agreement.kappa:.2f}"
+        """Cohen's kappa with two decimals (the language's decimal mark), or a dash before any site has two
+        independent decisions."""
+        return "—" if not self.agreement.pairs else wording.number(self.agreement.kappa, 2)
 
 
 def headline(counts: pd.DataFrame, agreement: Agreement) -> Headline:

@@ -27,6 +27,7 @@ LANGUAGES: dict[str, str] = {"pt_BR": "Português (Brasil)", "en": "English"}
 DEFAULT_LANGUAGE = "pt_BR"
 LANGUAGE_ENV = "MINESCAN_LANGUAGE"
 
+_SWAP_MARKS = str.maketrans(",.", ".,")
 _chosen: ContextVar[str | None] = ContextVar("minescan_language", default=None)
 _provider: list[Callable[[], str | None]] = []
 
@@ -162,4 +163,4 @@ def localise_number(text: str) -> str:
     """A number formatted the English way (``1,234.5``) written the current language's way (``1.234,5``)."""
     if current() != "pt_BR":
         return text
-    return text.translate(str.maketrans({",": ".", ".": ","}))
+    return text.translate(_SWAP_MARKS)
