@@ -111,7 +111,9 @@ def show_over_time(con: Connection) -> None:
     shown = pd.DataFrame(
         {
             _("Place"): places["place_id"],
-            _("First seen"): [wording.period(p, f) for p, f in zip(places["first_period"], places["first_provisional"])],
+            _("First seen"): [
+                wording.period(p, f) for p, f in zip(places["first_period"], places["first_provisional"])
+            ],
             _("Last seen"): [wording.period(p, f) for p, f in zip(places["last_period"], places["last_provisional"])],
             _("Persistence"): [wording.persistence(v) for v in places["persistence"]],
             _("First area (ha)"): places["first_area_ha"],

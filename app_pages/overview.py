@@ -13,6 +13,8 @@ from ui import auth, resources, state
 from ui.headline import show_headline, store_headline
 from ui.model_info import card_summary, model_cards
 
+#: The triage page (a path, not words).
+TRIAGE_PAGE = "app_pages/triage.py"
 STORE_WORDS = {
     "demo": N_("the **demo store**: synthetic demo data only, never mixed with real work"),
     "work": N_("a **working store** (real scans and registers; the demo has a store of its own)"),
@@ -83,7 +85,7 @@ if not has_sites(con):
             _("Demo ready: {found}, joined into places seen over time. Open the triage queue.").format(found=found)
         )
         if allowed:  # the roles that scan also decide
-            st.page_link("app_pages/triage.py", label=_("Go to the triage queue"), icon=":material/map:")
+            st.page_link(TRIAGE_PAGE, label=_("Go to the triage queue"), icon=":material/map:")
 else:
     numbers = store_headline(con)
     undecided = numbers.sites - numbers.decided
@@ -96,7 +98,7 @@ else:
     st.success(waiting.format(sites=sites, n=wording.number(undecided)))
     show_headline(numbers)
     if can(auth.current_identity(), "decide"):  # a link to a page the role cannot open would be an error
-        st.page_link("app_pages/triage.py", label=_("Go to the triage queue"), icon=":material/map:")
+        st.page_link(TRIAGE_PAGE, label=_("Go to the triage queue"), icon=":material/map:")
 
 st.subheader(_("Models"))
 cards = model_cards(settings.model_roots())

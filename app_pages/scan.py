@@ -46,8 +46,9 @@ FROM_FOLDER, UPLOAD = N_("From the imagery folder"), N_("Upload a GeoTIFF")
 NOT_MATCHED = N_("Not matched")
 
 
-def _headers(columns: dict[str, str]) -> dict[str, st.column_config.Column]:
-    return {code: st.column_config.Column(_(words)) for code, words in columns.items()}
+def _headers(columns: dict[str, str]) -> dict[str, str]:
+    """A table's ``column_config``: each column's header in words (the data keeps the store's column names)."""
+    return {code: _(words) for code, words in columns.items()}
 
 
 def _status_word(code: object) -> str:
@@ -236,10 +237,18 @@ if run and not background:
                 summary=agreement.summary()
             )
         )
-        st.dataframe([{
-            _("site"): r.site_id, _("decision"): wording.label(r.decision),
-            _("reason"): wording.label(r.reason, missing="—"), _("model"): r.model, _("flagged now"): r.flagged_now, _("agrees"): r.agrees,
-        } for r in agreement.rows], hide_index=True)  # fmt: skip
+        rows = [
+            {
+                _("site"): r.site_id,
+                _("decision"): wording.label(r.decision),
+                _("reason"): wording.label(r.reason, missing="—"),
+                _("model"): r.model,
+                _("flagged now"): r.flagged_now,
+                _("agrees"): r.agrees,
+            }
+            for r in agreement.rows
+        ]
+        st.dataframe(rows, hide_index=True)
     if result.scene.synthetic:
         st.caption(_("This is the synthetic demo scene, not real imagery."))
     st.text(_("Imagery scanned: {summary}").format(summary=result.scene.provenance.summary()))

@@ -15,6 +15,8 @@ from core.access.users import Identity
 from core.errors import MineScanError
 from core.review.decisions import DECISION_KEYS, REASONS
 from core.review.queue import IMPACT_ORDER, ORDERS, STATUS_ORDER, QueueFilter, next_site
+from core.wording import translate
+from core.wording.translate import N_, _
 from db.dossiers import place_token
 from db.queue import queue_choices
 from db.reviews import review_history
@@ -22,14 +24,16 @@ from db.scans import scan_imagery, scan_scene_path
 from db.sites import site_impact_probs
 from db.workflows import decide
 from ui import auth, resources, site_pictures, state
-from ui.decision_keys import KEYS_HELP, reason_buttons, step_buttons
+from ui.decision_keys import keys_help, reason_buttons, step_buttons
 from ui.dossier import dossier_downloads
 from ui.place_history import changed_note, place_summary, show_in_time
 from ui.triage_map import MAP_FOCUS, triage_map
 
 #: Sites per page of the queue: the selector, the table and the map's outlines hold one page.
 PAGE_SIZE = 200
+#: The impact filter's code for sites without an impact class (db.queue), and the words for a missing rating.
 NOT_RATED = "not rated"
+NOT_RATED_WORDS = N_("not rated")
 #: Stable widget keys: a widget whose options or default change between runs keeps the person's choice.
 SITE_KEY = "triage_site"
 
@@ -46,11 +50,14 @@ def _record_decision(identity: Identity, site_id: int, decision: str, following:
     try:
         review_id = decide(resources.db(), identity, site_id, decision, reason, note, seconds)
     except MineScanError as err:
-        st.session_state[state.DECISION_ERROR] = f"**{err.title}.** {err}"
+        st.session_state[state.DECISION_ERROR] = f"**{_(err.title)}.** {err}"
         return
     resources.note_own_decision(identity.username, site_id, decision, before, review_id)
-    st.session_state[state.FLASH] = f"Site {site_id}: {wording.label(decision).lower()}" + (
-        f" ({REASONS[reason]})." if reason else "."
+    words = {"site_id": site_id, "decision": wording.label(decision).lower()}
+    st.session_state[state.FLASH] = (
+        _("Site {site_id}: {decision} ({reason}).").format(reason=wording.label(reason), **words)
+        if reason
+        else _("Site {site_id}: {decision}.").format(**words)
     )
     if following is not None:
         st.session_state[SITE_KEY] = following
@@ -63,28 +70,34 @@ def _wkt(value: object) -> str | None:
 
 def _prefetch(con: Any, row: Any, site_id: int, reviewer: str) -> None:
     scene = scan_scene_path(con, int(row["scan_id"]))
-    site_pictures.prefetch(resources.store(), site_id, reviewer, place_token(con, site_id), scene,
-                           float(row["lon"]), float(row["lat"]), _wkt(row["outline_wkt"]))  # fmt: skip
+    site_pictures.prefetch(resources.store(), site_id, reviewer, place_token(con, site_id), scene, float(row["lon"]),
+                           float(row["lat"]), _wkt(row["outline_wkt"]), translate.current())  # fmt: skip
 
 
 def _site_label(row: Any) -> str:
     impact = wording.label(row.impact_class, short=True, missing=wording.NOT_RATED)
     status = wording.label(row.match_status, short=True)
-    time = " · changed since decided" if getattr(row, "changed", False) else ""
-    time += " · new this period" if getattr(row, "new_in_latest", False) else ""
-    return f"#{row.rank} · site {row.site_id} · {status} · {impact}{time}"
+    marks = [_("changed since decided")] if getattr(row, "changed", False) else []
+    marks += [_("new this period")] if getattr(row, "new_in_latest", False) else []
+    text = _("#{rank} · site {site_id} · {status} · {impact}").format(
+        rank=row.rank, site_id=row.site_id, status=status, impact=impact
+    )
+    return text + "".join(f" · {m}" for m in marks)
 
 
 def _nearest_dam(site: object) -> str:
     get = site.get  # type: ignore[attr-defined]
     if wording.is_missing(get("nearest_dam_id")) or wording.is_missing(get("nearest_dam_m")):
-        return "No registered dam in the store."
-    return (
-        f"Nearest registered dam: **{wording.text(get('nearest_dam_name'))}** (id {get('nearest_dam_id')}), "
-        f"{wording.metres(get('nearest_dam_m'))} away · owner {wording.text(get('nearest_dam_owner'))} · "
-        f"ore {wording.text(get('nearest_dam_ore'))} · risk {wording.text(get('nearest_dam_risk'))} · "
-        f"potential damage {wording.text(get('nearest_dam_damage'))}"
-    )
+        return _("No registered dam in the store.")
+    return _(
+        "Nearest registered dam: **{name}** (id {dam_id}), {distance} away · owner {owner} · ore {ore} · risk {risk} "
+        "· potential damage {damage}"
+    ).format(
+        name=wording.text(get("nearest_dam_name")), dam_id=get("nearest_dam_id"),
+        distance=wording.metres(get("nearest_dam_m")), owner=wording.text(get("nearest_dam_owner")),
+        ore=wording.text(get("nearest_dam_ore")), risk=wording.text(get("nearest_dam_risk")),
+        damage=wording.text(get("nearest_dam_damage")),
+    )  # fmt: skip
 
 
 @st.fragment
@@ -98,10 +111,10 @@ def decision_panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
 
 def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
     con = resources.db()
-    ranked, _ = resources.queue_page(identity.username, queue, limit=PAGE_SIZE, offset=offset)
+    ranked, _total = resources.queue_page(identity.username, queue, limit=PAGE_SIZE, offset=offset)
     if ranked.empty:
-        st.success("Nothing left on this page: every site here is decided.")
-        if st.button("Show the queue again"):
+        st.success(_("Nothing left on this page: every site here is decided."))
+        if st.button(_("Show the queue again")):
             st.rerun(scope="app")
         return
     ids = [int(i) for i in ranked["site_id"]]
@@ -109,7 +122,7 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
         wanted = st.session_state.get(state.SELECTED_SITE)
         st.session_state[SITE_KEY] = wanted if wanted in ids else (next_site(ranked, None) or ids[0])
     labels = {int(r.site_id): _site_label(r) for r in ranked.itertuples()}
-    current = int(st.selectbox("Site", ids, key=SITE_KEY, format_func=lambda i: labels[int(i)]))
+    current = int(st.selectbox(_("Site"), ids, key=SITE_KEY, format_func=lambda i: labels[int(i)]))
     st.session_state[state.SELECTED_SITE] = current
     step_buttons(ids, current, SITE_KEY, state.SELECTED_SITE)
     shown = st.session_state.get(state.SITE_SHOWN_AT)
@@ -117,62 +130,69 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
         st.session_state[state.SITE_SHOWN_AT] = (current, time.monotonic())
     site = ranked.set_index("site_id").loc[current]
 
-    st.subheader(f"Site {current}: {wording.label(site['match_status'])}")
+    st.subheader(_("Site {site_id}: {status}").format(site_id=current, status=wording.label(site["match_status"])))
     if summary := place_summary(site):
         st.markdown(summary)
     if note := changed_note(site):
         st.warning(note, icon=":material/history:")
     m1, m2, m3 = st.columns(3)
-    m1.metric("P(mine) max", wording.number(site["p_max"], 2))
-    m2.metric("Area (km²)", wording.number(site["area_km2"], 2))
-    m3.metric("Impact", wording.label(site["impact_class"], short=True, missing=wording.NOT_RATED))
+    m1.metric(_("P(mine) max"), wording.number(site["p_max"], 2))
+    m2.metric(_("Area (km²)"), wording.number(site["area_km2"], 2))
+    m3.metric(_("Impact"), wording.label(site["impact_class"], short=True, missing=wording.NOT_RATED))
     if wording.is_missing(site["impact_class"]):
-        st.caption(f"Impact {wording.text(site['impact_rating'], NOT_RATED)}.")
+        st.caption(_("Impact {rating}.").format(rating=wording.text(site["impact_rating"], NOT_RATED_WORDS)))
     probs = site_impact_probs(con, current)
+    impact = ", ".join(f"{wording.label(k).lower()} {wording.number(v, 2)}" for k, v in probs.items())
     st.caption(
-        f"P(mine) max {wording.number(site['p_max'], 2)}, mean {wording.number(site['p_mean'], 2)} over "
-        f"{wording.count(int(site['cell_count']), 'cell')} · impact: "
-        + (", ".join(f"{wording.label(k).lower()} {v:.2f}" for k, v in probs.items()) if probs else "none")
+        _("P(mine) max {p_max}, mean {p_mean} over {cells} · impact: {impact}").format(
+            p_max=wording.number(site["p_max"], 2),
+            p_mean=wording.number(site["p_mean"], 2),
+            cells=wording.count(int(site["cell_count"]), "cell", "cells"),
+            impact=impact or _("none"),
+        )
     )
     st.markdown(_nearest_dam(site))
     # Plain text: the recipe holds a region label someone typed.
-    st.text(f"Imagery: {scan_imagery(con, int(site['scan_id'])).summary()}")
+    st.text(_("Imagery: {summary}").format(summary=scan_imagery(con, int(site["scan_id"])).summary()))
     scene_path = scan_scene_path(con, int(site["scan_id"]))
     if scene_path:
         try:
-            chips = site_pictures.chips(scene_path, float(site["lon"]), float(site["lat"]), _wkt(site["outline_wkt"]))
+            chips = site_pictures.chips(scene_path, float(site["lon"]), float(site["lat"]), _wkt(site["outline_wkt"]),
+                                        translate.current())  # fmt: skip
             for col, chip in zip(st.columns(len(chips)), chips, strict=True):
-                col.image(chip.rgb, caption=f"{chip.title} · bar {chip.scale_m} m")
+                bar = f"{chip.scale_m} m"
+                col.image(chip.rgb, caption=_("{picture} · bar {length}").format(picture=chip.title, length=bar))
         except (MineScanError, ValueError) as err:
-            st.warning(f"No image chip: {err}")
+            st.warning(_("No image chip: {error}").format(error=err))
     try:
+        token = place_token(con, current)
         show_in_time(
-            site_pictures.place_dossier(resources.store(), current, identity.username, place_token(con, current))
+            site_pictures.place_dossier(resources.store(), current, identity.username, token, translate.current())
         )
     except MineScanError as err:
-        st.caption(f"No history for this place: {err}")
+        st.caption(_("No history for this place: {error}").format(error=err))
     dossier_downloads(current, identity)
-    if st.button("Show on the map", help="Redraw the map centred on this site, with the decisions taken so far"):
+    if st.button(_("Show on the map"), help=_("Redraw the map centred on this site, with the decisions taken so far")):
         st.session_state[MAP_FOCUS] = current
         st.rerun(scope="app")
 
     history = review_history(con, current)
     if bool(site["blind"]):
         history = history[history["reviewer"] == identity.username]
-        st.caption("Double review: a colleague decides this site too; you see each other's calls once both are in.")
+        st.caption(_("Double review: a colleague decides this site too; you see each other's calls once both are in."))
     if not history.empty:
-        st.markdown("**History**")
+        st.markdown(_("**History**"))
         st.table(wording.history_rows(history))  # a plain table: notes are shown as typed, never as Markdown or HTML
     reason = st.selectbox(
-        "Reason",
+        _("Reason"),
         list(REASONS),
         index=None,
-        format_func=lambda k: REASONS[k],
+        format_func=wording.label,
         key=f"reason_{current}",
-        placeholder="What is it? (required to reject)",
+        placeholder=_("What is it? (required to reject)"),
     )
     reason_buttons(current)
-    st.text_area("Note", key=f"note_{current}")
+    st.text_area(_("Note"), key=f"note_{current}")
     following = next_site(ranked, current)
     if following is not None:  # what a decision moves on to: its pictures are made while this site is looked at
         _prefetch(con, ranked.set_index("site_id").loc[following], following, identity.username)
@@ -188,43 +208,50 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
             on_click=_record_decision,
             args=(identity, current, d, following),
         )
-    st.caption(KEYS_HELP)
+    st.caption(keys_help())
     if st.session_state.get(state.DECISION_ERROR):
         st.error(st.session_state.pop(state.DECISION_ERROR))
     if st.session_state.get(state.FLASH):
         st.toast(st.session_state.pop(state.FLASH))
 
 
+#: The 'Show' choices (their values are codes; the words are translated where shown) and the queue orders' names.
+SHOW_LABELS = {"Undecided": wording.LABELS["undecided"], "Decided": N_("Decided"), "All": N_("All")}
+ORDER_LABELS = {
+    "risk": N_("Highest risk first"),
+    "uncertain": N_("Least certain first (teaches the model most)"),
+    "new": N_("New this period first"),
+    "growth": N_("Grew most first"),
+}
+
 identity = auth.require_page("decide")
-st.title("Triage queue")
+st.title(_("Triage queue"))
 con = resources.db()
 scan_ids, dam_states = queue_choices(con)
 if not scan_ids:
-    st.info("No candidate sites yet: run a scan (or set up the demo on the Overview page).")
-    st.page_link("app_pages/scan.py", label="Scan a scene", icon=":material/satellite_alt:")
+    st.info(_("No candidate sites yet: run a scan (or set up the demo on the Overview page)."))
+    st.page_link("app_pages/scan.py", label=_("Scan a scene"), icon=":material/satellite_alt:")
     st.stop()
 if st.session_state.get("triage_scan") not in scan_ids:
     st.session_state.pop("triage_scan", None)
 
 f1, f2, f3, f4, f5 = st.columns(5)
-scan_id = f1.selectbox("Scan", scan_ids, key="triage_scan")
-states = f2.multiselect("State (of nearest dam)", dam_states, key="triage_states")
-statuses = f3.multiselect("Register status", list(STATUS_ORDER), format_func=wording.label, key="triage_statuses")
+scan_id = f1.selectbox(_("Scan"), scan_ids, key="triage_scan")
+states = f2.multiselect(_("State (of nearest dam)"), dam_states, key="triage_states")
+statuses = f3.multiselect(_("Register status"), list(STATUS_ORDER), format_func=wording.label, key="triage_statuses")
 impacts = f4.multiselect(
-    "Impact",
+    _("Impact"),
     [*IMPACT_ORDER, NOT_RATED],
-    format_func=lambda k: wording.label(k, short=True) if k != NOT_RATED else wording.NOT_RATED,
+    format_func=lambda k: wording.label(k, short=True) if k != NOT_RATED else _(wording.NOT_RATED),
     key="triage_impacts",
 )
-decided_choice = f5.radio("Show", ["Undecided", "Decided", "All"], horizontal=True, key="triage_show")
+decided_choice = f5.radio(
+    _("Show"), list(SHOW_LABELS), horizontal=True, key="triage_show", format_func=lambda k: _(SHOW_LABELS[k])
+)
 decided = {"Undecided": False, "Decided": True, "All": None}[decided_choice]
-ORDER_LABELS = {
-    "risk": "Highest risk first",
-    "uncertain": "Least certain first (teaches the model most)",
-    "new": "New this period first",
-    "growth": "Grew most first",
-}
-order = st.radio("Order", list(ORDERS), horizontal=True, key="triage_order", format_func=ORDER_LABELS.__getitem__)
+order = st.radio(
+    _("Order"), list(ORDERS), horizontal=True, key="triage_order", format_func=lambda k: _(ORDER_LABELS[k])
+)
 queue = QueueFilter(scan_id, tuple(states), tuple(statuses), tuple(impacts), decided, order)
 # The store ranks all sites; the page holds one page of them. Double-review sites stay blind (only this
 # reviewer's own call shows) until two reviewers have decided them.
@@ -235,14 +262,18 @@ if ranked.empty and page_no > 0:  # decisions emptied the last page: back to the
     st.session_state.pop(page_key, None)
     page_no = 0
     ranked, total = resources.queue_page(identity.username, queue, limit=PAGE_SIZE)
-st.caption(f"**Order.** {ORDERS[order]}")
+st.caption(_("**Order.** {explained}").format(explained=_(ORDERS[order])))
 if ranked.empty:
-    st.success("Nothing left in this view: every site here is decided (choose 'All' to see them).")
+    st.success(_("Nothing left in this view: every site here is decided (choose 'All' to see them)."))
     st.stop()
 if total > PAGE_SIZE:
     pages = -(-total // PAGE_SIZE)
     st.number_input(
-        f"Page ({PAGE_SIZE} sites each, {wording.count(pages, 'page')}; {wording.count(total, 'site')} in this view)",
+        _("Page ({per_page} sites each, {pages}; {sites} in this view)").format(
+            per_page=wording.number(PAGE_SIZE),
+            pages=wording.count(pages, "page", "pages"),
+            sites=wording.count(total, "site", "sites"),
+        ),
         1,
         pages,
         key=page_key,
@@ -252,20 +283,20 @@ left, right = st.columns([3, 2])
 with left:
     triage_map(identity, queue, ranked, total)
     table = wording.label_columns(ranked, ("match_status", "impact_class"), missing=wording.NOT_RATED)
-    table = wording.label_columns(table, ("decision",), missing="Undecided")
+    table = wording.label_columns(table, ("decision",), missing=wording.LABELS["undecided"])
     st.dataframe(
         table[["rank", "site_id", "match_status", "impact_class", "p_max", "area_km2", "nearest_dam_m", "decision"]],
         hide_index=True,
         height=220,
         column_config={
             "rank": st.column_config.NumberColumn("#"),
-            "site_id": st.column_config.NumberColumn("Site"),
-            "match_status": st.column_config.TextColumn("Register status"),
-            "impact_class": st.column_config.TextColumn("Impact"),
-            "p_max": st.column_config.NumberColumn("P(mine)", format="%.2f"),
+            "site_id": st.column_config.NumberColumn(_("Site")),
+            "match_status": st.column_config.TextColumn(_("Register status")),
+            "impact_class": st.column_config.TextColumn(_("Impact")),
+            "p_max": st.column_config.NumberColumn(_("P(mine)"), format="%.2f"),
             "area_km2": st.column_config.NumberColumn("km²", format="%.2f"),
-            "nearest_dam_m": st.column_config.NumberColumn("Nearest dam (m)", format="%.0f"),
-            "decision": st.column_config.TextColumn("Decision"),
+            "nearest_dam_m": st.column_config.NumberColumn(_("Nearest dam (m)"), format="%.0f"),
+            "decision": st.column_config.TextColumn(_("Decision")),
         },
     )
 with right:

@@ -7,6 +7,7 @@ from typing import Any
 
 from cli.common import say
 from core.errors import MineScanError
+from core.wording.translate import _
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -16,7 +17,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
     unknown = [p for p in phases if p not in PHASES]
     if unknown:
-        raise MineScanError(f"unknown phase(s) {', '.join(unknown)}; use {', '.join(PHASES)}")
+        raise MineScanError(
+            _("unknown phase(s) {unknown}; use {phases}").format(unknown=", ".join(unknown), phases=", ".join(PHASES))
+        )
     run_benchmark(args.size, phases, print_fn=say)
     return 0
 
@@ -31,10 +34,10 @@ def cmd_bench_cluster(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: Any) -> None:
     """``bench`` and ``bench-cluster``."""
-    p = sub.add_parser("bench", help="benchmark the scan (km²/s, memory, FCN GFLOP/s) against a naive pipeline")
-    p.add_argument("--size", type=int, default=4096, help="scene side in pixels (9216 = the paper's 92 km tile)")
-    p.add_argument("--phases", default="streamed,naive,fcn", help="comma-separated: streamed, naive, fcn")
+    p = sub.add_parser("bench", help=_("benchmark the scan (km²/s, memory, FCN GFLOP/s) against a naive pipeline"))
+    p.add_argument("--size", type=int, default=4096, help=_("scene side in pixels (9216 = the paper's 92 km tile)"))
+    p.add_argument("--phases", default="streamed,naive,fcn", help=_("comma-separated: streamed, naive, fcn"))
     p.set_defaults(func=cmd_bench)
-    p = sub.add_parser("bench-cluster", help="benchmark scans on 1 and 2 local Dask workers; capacity plan")
-    p.add_argument("--size", type=int, help="scene side in pixels (default 4494: 16 tiles of 40 x 40 cells)")
+    p = sub.add_parser("bench-cluster", help=_("benchmark scans on 1 and 2 local Dask workers; capacity plan"))
+    p.add_argument("--size", type=int, help=_("scene side in pixels (default 4494: 16 tiles of 40 x 40 cells)"))
     p.set_defaults(func=cmd_bench_cluster)

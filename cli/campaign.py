@@ -14,10 +14,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from cli.common import say
+from cli.common import fmt, say
 from core import settings
 from core.access.users import Identity
 from core.errors import MineScanError
+from core.wording.translate import _
 
 #: Who the mask decisions are recorded as: a reviewer (not a person; the campaign's note says so).
 MASK_REVIEWER = Identity("mask_reviewer", "reviewer", "Decisions from the tailings masks", "script")
@@ -51,7 +52,9 @@ def _decide_scene(store: Any, scan_id: int, scene: Path, mask_path: Path) -> Cou
 def _mask_of(scene: Path, data: Path) -> Path:
     mask = data / "mask" / scene.name.replace("img_", "mask_")
     if not mask.is_file():
-        raise MineScanError(f"{scene.name} has no mask {mask.name} in {data / 'mask'}")
+        raise MineScanError(
+            _("{scene} has no mask {mask} in {folder}").format(scene=scene.name, mask=mask.name, folder=data / "mask")
+        )
     return mask
 
 
@@ -70,25 +73,32 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     data, work = Path(args.data), Path(args.work)
     scenes = sorted((data / "img").glob("img_*.tif"), key=lambda p: int(p.stem.split("_")[1]))
     if not scenes:
-        raise MineScanError(f"{data / 'img'} holds no img_N.tif patches (see ../shared/data/README.md)")
+        raise MineScanError(
+            _("{folder} holds no img_N.tif patches (see ../shared/data/README.md)").format(folder=data / "img")
+        )
     parent = load_scan_model(args.parent)
     card = parent.card
     if (work / "store.duckdb").exists():
-        raise MineScanError(f"{work} already holds a campaign: give a new --work folder")
+        raise MineScanError(_("{folder} already holds a campaign: give a new --work folder").format(folder=work))
     store = Store(work / "store.duckdb")
-    say(f"Scanning {len(scenes)} patches with {card.ref} at threshold {card.threshold:g}")
+    say(
+        _("Scanning {patches} patches with {model} at threshold {threshold}").format(
+            patches=len(scenes), model=card.ref, threshold=fmt(card.threshold, "g")
+        )
+    )
     tally: Counter[str] = Counter()
     scan_ids = []
     for scene in scenes:
         stored = scan_into_store(store, scene, parent, None, ScanSettings(threshold=card.threshold), MatchSettings())
         scan_ids.append(stored.scan_id)
         tally += _decide_scene(store, stored.scan_id, scene, _mask_of(scene, data))
-    say(f"Decisions from the masks: {dict(tally)}")
+    say(_("Decisions from the masks: {tally}").format(tally=dict(tally)))
     set_id, built = build_training_set(store, scan_ids, card.bands, "tailings campaign (masks)",
                                        CAMPAIGN_SUPERVISOR.username, work / "training_sets", card.name)  # fmt: skip
     counts: Any = built.manifest["counts"]
-    say(f"Training set {set_id}: {counts['windows']} windows in {counts['places']} places, {counts['by_reason']}; "
-        f"{len(built.held_out)} sites held out as the frozen evaluation set")  # fmt: skip
+    say(_("Training set {set_id}: {windows} windows in {places} places, {by_reason}; {held_out} sites held out as "
+          "the frozen evaluation set").format(set_id=set_id, windows=counts["windows"], places=counts["places"],
+                                              by_reason=counts["by_reason"], held_out=len(built.held_out)))  # fmt: skip
     t = card.training
     version = args.version or str(int(card.version) + 1)
     config = TrainConfig(
@@ -111,17 +121,21 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     write_oof_comparison(result.folder, report)
     print(comparison_markdown(report))
     if not report["after_beats_before"]:
-        print(f"Not shipped: {report['why']}. The trained version stays in {result.folder}.")
+        print(
+            _("Not shipped: {why}. The trained version stays in {folder}.").format(
+                why=report["why"], folder=result.folder
+            )
+        )
         return 0
     if args.ship:
         shipped = settings.models_dir() / card.name / version
         if shipped.exists():
-            raise MineScanError(f"{shipped} exists already; nothing is overwritten")
+            raise MineScanError(_("{folder} exists already; nothing is overwritten").format(folder=shipped))
         shutil.copytree(result.folder, shipped)
-        print(f"Shipped {result.card.ref} to {shipped}")
+        print(_("Shipped {model} to {folder}").format(model=result.card.ref, folder=shipped))
     store.write(lambda con: record_promotion(con, CAMPAIGN_SUPERVISOR, result.card.name, result.card.version,
                                              "promote", f"campaign: {report['why']}"))  # fmt: skip
-    print(f"Promoted {result.card.ref} in the campaign store {store.path}")
+    print(_("Promoted {model} in the campaign store {store}").format(model=result.card.ref, store=store.path))
     return 0
 
 
@@ -135,14 +149,16 @@ def add_parsers(sub: Any) -> None:
     """``campaign-tailings``."""
     p = sub.add_parser(
         "campaign-tailings",
-        help="the learning loop on the real tailings patches (decisions from their masks): "
-        "scan, decide, training set, next version, compare",
+        help=_(
+            "the learning loop on the real tailings patches (decisions from their masks): "
+            "scan, decide, training set, next version, compare"
+        ),
     )
     p.add_argument("--data", default=str(settings.shared_data_dir() / "tailings_seg"),
-                   help="folder with img/ and mask/ (default ../shared/data/tailings_seg)")  # fmt: skip
-    p.add_argument("--work", required=True, help="a new folder for the campaign's store, training set and model")
-    p.add_argument("--parent", default=f"{settings.REAL_RGB_MODEL}@2", help="the version reviewed and improved on")
-    p.add_argument("--version", help="the new version (default: the parent's + 1)")
-    p.add_argument("--epochs", type=int, help="default: the parent's")
-    p.add_argument("--ship", action="store_true", help="copy the new version under models/ when it is better")
+                   help=_("folder with img/ and mask/ (default ../shared/data/tailings_seg)"))  # fmt: skip
+    p.add_argument("--work", required=True, help=_("a new folder for the campaign's store, training set and model"))
+    p.add_argument("--parent", default=f"{settings.REAL_RGB_MODEL}@2", help=_("the version reviewed and improved on"))
+    p.add_argument("--version", help=_("the new version (default: the parent's + 1)"))
+    p.add_argument("--epochs", type=int, help=_("default: the parent's"))
+    p.add_argument("--ship", action="store_true", help=_("copy the new version under models/ when it is better"))
     p.set_defaults(func=cmd_campaign)

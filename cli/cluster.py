@@ -13,6 +13,7 @@ import numpy as np
 
 from core import settings
 from core.errors import ClusterError
+from core.wording.translate import _
 
 if TYPE_CHECKING:
     from core.scan.cluster import Cluster
@@ -23,12 +24,12 @@ def add_cluster_options(p: argparse.ArgumentParser) -> None:
     """The two ways of sending tiles to Dask; without either one scene scans in this process."""
     p.add_argument(
         "--workers", type=int, metavar="N",
-        help="scan on a local Dask cluster of N worker processes (default with several scenes: one per core)",
+        help=_("scan on a local Dask cluster of N worker processes (default with several scenes: one per core)"),
     )  # fmt: skip
     p.add_argument(
         "--scheduler", metavar="tcp://HOST:8786",
-        help="scan on an existing Dask cluster (or set MINESCAN_DASK_SCHEDULER); scenes and models must be at the "
-        "same paths on its workers",
+        help=_("scan on an existing Dask cluster (or set MINESCAN_DASK_SCHEDULER); scenes and models must be at "
+               "the same paths on its workers"),
     )  # fmt: skip
 
 
@@ -45,7 +46,7 @@ def cluster_from_args(args: argparse.Namespace) -> Iterator[Cluster]:
     from core.scan.cluster import connect, scheduler_from_env
 
     if args.workers is not None and args.workers < 1:
-        raise ClusterError(f"--workers must be 1 or more; got {args.workers}")
+        raise ClusterError(_("--workers must be 1 or more; got {workers}").format(workers=args.workers))
     with connect(args.scheduler or scheduler_from_env(), args.workers) as cluster:
         yield cluster
 
@@ -61,7 +62,7 @@ class DriverModels:
 
 
 def _runs_on_workers(x: np.ndarray) -> np.ndarray:
-    raise ClusterError("this scan's models run on the Dask workers, not in the driver")
+    raise ClusterError(_("this scan's models run on the Dask workers, not in the driver"))
 
 
 def driver_models(discovery_ref: str, impact_ref: str | None, promoted: Mapping[str, str]) -> DriverModels:

@@ -16,10 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cli.common import fmt
 from cli.scan_benchmark import make_bench_scene, peak_rss_mb
 from core.scan.grid import STRIDE_PX, WINDOW_PX, plan_tiles
 from core.scan.pipeline import ScanSettings, scan_scene
 from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, ROOT
+from core.wording.translate import _
 
 CONFIGS = ("one_process", "dask_1", "dask_2")
 #: Brazil's area (IBGE), and the periods of a yearly series 2018-2025.
@@ -77,10 +79,14 @@ def run_cluster_benchmark(size_px: int = SIXTEEN_TILES_PX, cores: int | None = N
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tiles = len(plan_tiles(size_px, size_px, ScanSettings().cells_per_tile))
-        print_fn(f"Building a {size_px} x {size_px} px synthetic 12-band scene ({tiles} tiles)...")
+        print_fn(
+            _("Building a {size} x {size} px synthetic 12-band scene ({tiles} tiles)...").format(
+                size=size_px, tiles=tiles
+            )
+        )
         scene = make_bench_scene(Path(tmp), size_px)
         for config in CONFIGS:
-            print_fn(f"Running {config}...")
+            print_fn(_("Running {config}...").format(config=config))
             results[config] = _run_process(config, scene)
     print_fn(format_cluster_report(size_px, results, cores))
     return results
@@ -89,24 +95,31 @@ def run_cluster_benchmark(size_px: int = SIXTEEN_TILES_PX, cores: int | None = N
 def format_cluster_report(size_px: int, results: dict[str, Any], cores: int) -> str:
     """The numbers as a plain-text table, then the per-tile overhead of Dask and the capacity plan."""
     one = results["one_process"]
-    lines = [f"MineScan on Dask: {size_px} x {size_px} px, {one['tiles']} tiles, {one['km2']:.0f} km², {cores} cores"]
+    lines = [_("MineScan on Dask: {size} x {size} px, {tiles} tiles, {area} km², {cores} cores").format(
+        size=size_px, tiles=one["tiles"], area=fmt(one["km2"], ".0f"), cores=cores)]  # fmt: skip
     for config in CONFIGS:
         r = results[config]
-        workers = ", ".join(f"{mb:.0f}" for mb in r["worker_mb"]) or "-"
+        workers = ", ".join(fmt(mb, ".0f") for mb in r["worker_mb"]) or "-"
         rate = r["km2"] / r["seconds"]
-        lines.append(f"  {config:12s} {r['seconds']:6.1f} s  {rate:6.1f} km²/s  sites {r['sites']:4d}"
-                     f"  driver peak {r['driver_mb']:5.0f} MB  worker peak MB {workers}"
-                     f"  start {r['startup_s']:4.1f} s")  # fmt: skip
+        lines.append(_("  {config} {seconds} s  {rate} km²/s  sites {sites}  driver peak {driver} MB  worker peak MB "
+                       "{workers}  start {start} s").format(
+            config=f"{config:12s}", seconds=fmt(r["seconds"], "6.1f"), rate=fmt(rate, "6.1f"),
+            sites=f"{r['sites']:4d}", driver=fmt(r["driver_mb"], "5.0f"), workers=workers,
+            start=fmt(r["startup_s"], "4.1f")))  # fmt: skip
     overhead = (results["dask_1"]["seconds"] - one["seconds"]) / one["tiles"]
-    lines.append(f"  Dask's overhead per tile (1 worker vs one process, same cores): {overhead * 1000:+.0f} ms")
+    lines.append(_("  Dask's overhead per tile (1 worker vs one process, same cores): {ms} ms").format(
+        ms=fmt(overhead * 1000, "+.0f")))  # fmt: skip
     best = max(results[c]["km2"] / results[c]["seconds"] for c in CONFIGS)
     per_core = best / cores
-    lines.append(f"  Rate per core (best of the three / {cores} cores): {per_core:.1f} km²/s")
-    lines.append("  Capacity plan (this rate per core; the 12-band demo models; I/O not limiting):")
+    lines.append(_("  Rate per core (best of the three / {cores} cores): {rate} km²/s").format(
+        cores=cores, rate=fmt(per_core, ".1f")))  # fmt: skip
+    lines.append(_("  Capacity plan (this rate per core; the 12-band demo models; I/O not limiting):"))
     for total in (2, 16, 64, 256):
         hours = BRAZIL_KM2 / (per_core * total) / 3600
-        lines.append(f"    {total:4d} cores: one period of Brazil ({BRAZIL_KM2 / 1e6:.2f} M km²) {hours:6.2f} h; "
-                     f"yearly series 2018-2025 ({YEARS} periods) {hours * YEARS:6.2f} h")  # fmt: skip
+        lines.append(_("    {cores} cores: one period of Brazil ({area} M km²) {hours} h; yearly series 2018-2025 "
+                       "({years} periods) {series} h").format(
+            cores=f"{total:4d}", area=fmt(BRAZIL_KM2 / 1e6, ".2f"), hours=fmt(hours, "6.2f"), years=YEARS,
+            series=fmt(hours * YEARS, "6.2f")))  # fmt: skip
     return "\n".join(lines)
 
 

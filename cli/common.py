@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core import settings
+from core.wording.translate import _, localise_number
 
 if TYPE_CHECKING:
     from core.register.matching import MatchSettings
@@ -17,14 +18,22 @@ if TYPE_CHECKING:
 ProgressFn = Callable[[int, int], None]
 
 
+def fmt(value: float, spec: str = "") -> str:
+    """A number formatted with ``spec`` (``.1f``, ``g``, ``,``, ``.0%``) in the current language's decimal mark:
+    ``12.5`` in English, ``12,5`` in pt-BR (the English text stays as the format writes it)."""
+    return localise_number(format(value, spec))
+
+
 def progress_bar(label: str) -> ProgressFn:
-    """A one-line text bar of finished tiles."""
+    """A one-line text bar of finished tiles (``label`` in the current language)."""
 
     def report(done: int, total: int) -> None:
         width = 30
         filled = int(width * done / max(total, 1))
         end = "\n" if done >= total else ""
-        print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} tiles", end=end, flush=True)
+        bar = "#" * filled + "." * (width - filled)
+        line = _("{label} [{bar}] {done}/{total} tiles").format(label=label, bar=bar, done=done, total=total)
+        print(f"\r{line}", end=end, flush=True)
 
     return report
 
@@ -34,11 +43,17 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def add_store_option(p: argparse.ArgumentParser, what: str = "the store") -> None:
-    """``--db [PATH]``, the same in every command: a store file, or the default one when given without a path."""
+def add_store_option(p: argparse.ArgumentParser, what: str | None = None) -> None:
+    """``--db [PATH]``, the same in every command: a store file, or the default one when given without a path.
+
+    ``what``: what the store is for, already in the current language (default: "the store").
+    """
+    what = _("the store") if what is None else what
     p.add_argument(
         "--db", nargs="?", const="", default=None, metavar="PATH",
-        help=f"{what} (a DuckDB file; without PATH or without --db: $MINESCAN_DB or <data>/minescan.duckdb)",
+        help=_("{what} (a DuckDB file; without PATH or without --db: $MINESCAN_DB or <data>/minescan.duckdb)").format(
+            what=what
+        ),
     )  # fmt: skip
 
 
@@ -52,15 +67,15 @@ def open_store(args: argparse.Namespace) -> Store:
     from db.store import Store
 
     path = store_path(args)
-    print(f"Store: {path}")
+    print(_("Store: {path}").format(path=path))
     return Store(path)
 
 
 def add_radius_options(p: argparse.ArgumentParser) -> None:
     """The register matching's two distances."""
-    p.add_argument("--radius", type=float, default=1000.0, help="registered within this many metres (default 1000)")
+    p.add_argument("--radius", type=float, default=1000.0, help=_("registered within this many metres (default 1000)"))
     p.add_argument(
-        "--off-target-radius", type=float, default=3000.0, help="possibly off target up to this distance (3000)"
+        "--off-target-radius", type=float, default=3000.0, help=_("possibly off target up to this distance (3000)")
     )
 
 
@@ -116,12 +131,21 @@ def impact_model_ref(discovery_ref: str, impact_arg: str, promoted: Mapping[str,
         impact = ModelCard.load(folder)
         if not impact_fits(discovery, impact):
             raise ModelMismatchError(
-                f"the impact model {impact.ref} reads {', '.join(impact.bands)}, which the discovery model "
-                f"{discovery.ref} does not all read ({', '.join(discovery.bands)}); leave --impact-model out to pick "
-                f"one that fits, or pass --impact-model none"
+                _(
+                    "the impact model {impact} reads {impact_bands}, which the discovery model {discovery} does not "
+                    "all read ({discovery_bands}); leave --impact-model out to pick one that fits, or pass "
+                    "--impact-model none"
+                ).format(
+                    impact=impact.ref,
+                    impact_bands=", ".join(impact.bands),
+                    discovery=discovery.ref,
+                    discovery_bands=", ".join(discovery.bands),
+                )
             )
         return impact_arg
-    chosen, note = choose_impact(discovery, [c for c, _ in list_cards(roots)], settings.DEFAULT_IMPACT_MODEL, promoted)
+    chosen, note = choose_impact(
+        discovery, [c for c, _folder in list_cards(roots)], settings.DEFAULT_IMPACT_MODEL, promoted
+    )
     if note:
-        say(f"Note: {note}.")
+        say(_("Note: {note}.").format(note=note))
     return chosen.ref if chosen is not None else None

@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cli.common import add_store_option, load_scan_model, open_store, progress_bar, say
+from cli.common import add_store_option, fmt, load_scan_model, open_store, progress_bar, say
 from core import settings
+from core.wording.translate import _, ngettext
 from db.sites import has_sites
 from db.store_kind import store_kind
 
@@ -20,19 +21,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else settings.demo_dir()
     present = DemoPaths.under(out).scene_files_exist() if args.scene_only else demo_is_complete(out)
     if args.if_missing and present:
-        print(f"Demo data already present in {out}")
+        print(_("Demo data already present in {folder}").format(folder=out))
         return 0
     started = time.perf_counter()
     if args.scene_only:
-        periods = " and ".join(settings.DEMO_PERIODS)
-        print(f"Generating the synthetic demo scene ({args.size} x {args.size} px, {periods}) ...", flush=True)
+        periods = _(" and ").join(settings.DEMO_PERIODS)
+        print(
+            _("Generating the synthetic demo scene ({size} x {size} px, {periods}) ...").format(
+                size=args.size, periods=periods
+            ),
+            flush=True,
+        )
         paths = make_demo_scene(out, seed=args.seed, size=args.size)
     else:
         paths = make_demo(out, seed=args.seed, size=args.size, progress=say)
-    print(f"Synthetic demo data written to {paths.root} in {time.perf_counter() - started:.0f} s")
-    for (period, scene), (_, truth) in zip(paths.period_scenes, paths.period_truths, strict=True):
-        print(f"  scene {period}: {scene}\n  truth {period}: {truth}")
-    print(f"  register:   {paths.register}")
+    print(
+        _("Synthetic demo data written to {folder} in {seconds} s").format(
+            folder=paths.root, seconds=fmt(time.perf_counter() - started, ".0f")
+        )
+    )
+    for (period, scene), (_period, truth) in zip(paths.period_scenes, paths.period_truths, strict=True):
+        print(_("  scene {period}: {scene}\n  truth {period}: {truth}").format(period=period, scene=scene, truth=truth))
+    print(_("  register:   {register}").format(register=paths.register))
     return 0
 
 
@@ -42,21 +52,30 @@ def cmd_demo_store(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     if store.read(store_kind) == "work":
-        print(f"{store.path} is a working store (real data): the demo goes into a store of its own; nothing done.")
+        print(
+            _("{store} is a working store (real data): the demo goes into a store of its own; nothing done.").format(
+                store=store.path
+            )
+        )
         return 0
     if store.read(has_sites):
-        print("The demo store already holds the demo; nothing to do.")
+        print(_("The demo store already holds the demo; nothing to do."))
         return 0
     stored = set_up_demo(
         store,
         settings.demo_dir(),
         load_scan_model(settings.DEFAULT_DISCOVERY_MODEL),
         load_scan_model(settings.DEFAULT_IMPACT_MODEL),
-        progress=progress_bar("Scanning a synthetic demo scene"),
+        progress=progress_bar(_("Scanning a synthetic demo scene")),
     )
     for scan, period in zip(stored, settings.DEMO_PERIODS, strict=False):
-        print(f"Demo {period}: scan {scan.scan_id}, {len(scan.result.sites)} candidate sites (synthetic scene).")
-    print("Demo ready: the sites of both periods are joined into places seen over time.")
+        found = ngettext(
+            "Demo {period}: scan {scan_id}, {n} candidate sites (synthetic scene).",
+            "Demo {period}: scan {scan_id}, {n} candidate sites (synthetic scene).",
+            len(scan.result.sites),
+        )
+        print(found.format(period=period, scan_id=scan.scan_id, n=len(scan.result.sites)))
+    print(_("Demo ready: the sites of both periods are joined into places seen over time."))
     return 0
 
 
@@ -81,26 +100,28 @@ def cmd_demo_models(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: Any) -> None:
     """``demo``, ``demo-store`` and ``demo-models``."""
-    p = sub.add_parser("demo", help="generate the synthetic demo data (scene, truth, register, training patches)")
-    p.add_argument("--out", help="folder (default: $MINESCAN_DATA/demo)")
+    p = sub.add_parser("demo", help=_("generate the synthetic demo data (scene, truth, register, training patches)"))
+    p.add_argument("--out", help=_("folder (default: $MINESCAN_DATA/demo)"))
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--size", type=int, default=3072, help="scene side in pixels (default 3072)")
-    p.add_argument("--if-missing", action="store_true", help="do nothing when the demo data is complete")
-    p.add_argument("--scene-only", action="store_true", help="only the scene, truth and register (no training data)")
+    p.add_argument("--size", type=int, default=3072, help=_("scene side in pixels (default 3072)"))
+    p.add_argument("--if-missing", action="store_true", help=_("do nothing when the demo data is complete"))
+    p.add_argument("--scene-only", action="store_true", help=_("only the scene, truth and register (no training data)"))
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("demo-store", help="fill an empty store with the demo scan and register (what ./run app does)")
-    add_store_option(p, "the demo's store")
+    p = sub.add_parser(
+        "demo-store", help=_("fill an empty store with the demo scan and register (what ./run app does)")
+    )
+    add_store_option(p, _("the demo's store"))
     p.set_defaults(func=cmd_demo_store)
 
-    p = sub.add_parser("demo-models", help="rebuild the shipped demo models from freshly generated demo data")
-    p.add_argument("--demo", help="demo data folder, regenerated (default: $MINESCAN_DATA/demo)")
-    p.add_argument("--epochs", type=int, default=15, help="discovery model epochs")
-    p.add_argument("--impact-epochs", type=int, default=30, help="impact model epochs (the paper's 30)")
+    p = sub.add_parser("demo-models", help=_("rebuild the shipped demo models from freshly generated demo data"))
+    p.add_argument("--demo", help=_("demo data folder, regenerated (default: $MINESCAN_DATA/demo)"))
+    p.add_argument("--epochs", type=int, default=15, help=_("discovery model epochs"))
+    p.add_argument("--impact-epochs", type=int, default=30, help=_("impact model epochs (the paper's 30)"))
     p.add_argument("--folds", type=int, default=5)
     p.add_argument(
         "--evaluate-only",
         action="store_true",
-        help="scan the demo scene with the newest demo models and compare with their cards (no training, no change)",
+        help=_("scan the demo scene with the newest demo models and compare with their cards (no training, no change)"),
     )
     p.set_defaults(func=cmd_demo_models)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.common import add_store_option, open_store
+from core.wording.translate import _
 
 
 def generated_by(by: str | None) -> str:
@@ -40,7 +41,7 @@ def cmd_dossier(args: argparse.Namespace) -> int:
     html, pdf = stem.with_suffix(".html"), stem.with_suffix(".pdf")
     html.write_text(render_html(dossier), encoding="utf-8")
     pdf.write_bytes(render_pdf(dossier))
-    print(f"Dossier of place {dossier.place_id} (site {args.site}):")
+    print(_("Dossier of place {place} (site {site}):").format(place=dossier.place_id, site=args.site))
     print(html)
     print(pdf)
     return 0
@@ -48,9 +49,11 @@ def cmd_dossier(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: Any) -> None:
     """``dossier``."""
-    p = sub.add_parser("dossier", help="write the dossier (HTML and PDF) of a site's place for an inspection request")
+    p = sub.add_parser(
+        "dossier", help=_("write the dossier (HTML and PDF) of a site's place for an inspection request")
+    )
     add_store_option(p)
-    p.add_argument("--site", type=int, required=True, help="a site id; the dossier covers the place it belongs to")
-    p.add_argument("--out", required=True, help="folder to write dossier_<place>.html and .pdf into")
-    p.add_argument("--by", help="the account generating it (from the users file; default: the OS user name)")
+    p.add_argument("--site", type=int, required=True, help=_("a site id; the dossier covers the place it belongs to"))
+    p.add_argument("--out", required=True, help=_("folder to write dossier_<place>.html and .pdf into"))
+    p.add_argument("--by", help=_("the account generating it (from the users file; default: the OS user name)"))
     p.set_defaults(func=cmd_dossier)

@@ -27,6 +27,7 @@ from core.imagery.earth_engine.recipe import (
 )
 from core.imagery.earth_engine.requests import DESTINATIONS
 from core.imagery.periods import Period, parse_periods
+from core.wording.translate import _, ngettext
 
 if TYPE_CHECKING:
     from core.imagery.earth_engine.plan import ImageryPlan
@@ -49,7 +50,7 @@ def read_secrets() -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path} is not valid TOML ({err})") from None
+        raise ValueError(_("{file} is not valid TOML ({error})").format(file=path, error=err)) from None
 
 
 def recipe_from_args(args: argparse.Namespace) -> CompositeRecipe:
@@ -76,8 +77,10 @@ def periods_from_args(args: argparse.Namespace) -> list[Period] | None:
                                       ("--paper-dates", args.paper_dates)) if value]  # fmt: skip
     if given:
         raise ImageryRequestError(
-            f"--periods and {' and '.join(given)} both say when: give either the periods (one composite each) or "
-            "the dates of one composite, not both"
+            _(
+                "--periods and {options} both say when: give either the periods (one composite each) or the dates of "
+                "one composite, not both"
+            ).format(options=_(" and ").join(given))
         )
     return parse_periods(text)
 
@@ -90,7 +93,7 @@ def plan_from_args(args: argparse.Namespace) -> ImageryPlan:
     periods = periods_from_args(args)
     regions = read_regions(args.region, side_m=args.side_m)
     for warning in brazil_warnings(regions):
-        print(f"Warning: {warning}", file=sys.stderr)
+        print(_("Warning: {warning}").format(warning=warning), file=sys.stderr)
     return make_plan(regions, recipe_from_args(args), periods)
 
 
@@ -99,7 +102,12 @@ def connect_earth_engine() -> Any:
     from core.imagery.earth_engine.connection import config_from, connect
 
     config = config_from(os.environ, read_secrets())
-    print(f"Connecting to Earth Engine (project {config.project or 'of the service account'}, {config.method})...")
+    connecting = (
+        _("Connecting to Earth Engine (project {project}, {method})...")
+        if config.project
+        else _("Connecting to Earth Engine (project of the service account, {method})...")
+    )
+    print(connecting.format(project=config.project, method=config.method))
     return connect(config)
 
 
@@ -130,10 +138,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     plan = plan_from_args(args)
     ee = connect_earth_engine()
     for started in start_exports(_store(args), ee, plan, args.to, args.target, os.environ.get("USER")):
-        print(f"Started export task {started.task_id}: {started.file_name} to {args.to} {args.target!r}")
+        print(
+            _("Started export task {task_id}: {file} to {destination} {target!r}").format(
+                task_id=started.task_id, file=started.file_name, destination=args.to, target=args.target
+            )
+        )
     print(
-        "Follow them with `imagery status`; copy the finished files into the imagery folder and run "
-        "`imagery status --tag-files` so the scan knows where they came from."
+        _(
+            "Follow them with `imagery status`; copy the finished files into the imagery folder and run "
+            "`imagery status --tag-files` so the scan knows where they came from."
+        )
     )
     return 0
 
@@ -144,20 +158,28 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     store = _store(args)
     if recorded_tasks(store).empty:
-        print("No export task has been started from this store.")
+        print(_("No export task has been started from this store."))
         return 0
     if not args.offline:
-        print(f"{refresh_tasks(store, connect_earth_engine())} task(s) changed state.")
+        changed = refresh_tasks(store, connect_earth_engine())
+        print(ngettext("{n} task(s) changed state.", "{n} task(s) changed state.", changed).format(n=changed))
     for row in recorded_tasks(store).itertuples():
         error = f"  {row.error}" if isinstance(row.error, str) and row.error else ""
-        print(f"{row.task_id}  {row.state:<10} {row.file_prefix}  to {row.destination} {row.target!r}{error}")
+        print(
+            _("{task_id}  {state} {file}  to {destination} {target!r}{error}").format(
+                task_id=row.task_id, state=f"{row.state:<10}", file=row.file_prefix, destination=row.destination,
+                target=row.target, error=error,
+            )
+        )  # fmt: skip
     if args.tag_files:
         folder = Path(args.folder) if args.folder else settings.scenes_dir()
         tagged = tag_exported(store, folder)
         for path, task_id in tagged:
-            print(f"Tagged {path} with the recipe of task {task_id}: ready to scan.")
+            print(
+                _("Tagged {file} with the recipe of task {task_id}: ready to scan.").format(file=path, task_id=task_id)
+            )
         if not tagged:
-            print(f"No exported file of these tasks under {folder}.")
+            print(_("No exported file of these tasks under {folder}.").format(folder=folder))
     return 0
 
 
@@ -171,24 +193,27 @@ def cmd_download(args: argparse.Namespace) -> int:
     folder = Path(args.out) if args.out else settings.scenes_dir() / "earth_engine"
 
     def report(tile_id: str, i: int, n: int, done: int, total: int) -> None:
-        print(f"\rTile {i + 1}/{n} {tile_id}: {done}/{total} requests", end="\n" if done >= total else "", flush=True)
+        line = _("Tile {number}/{tiles} {tile}: {done}/{total} requests").format(
+            number=i + 1, tiles=n, tile=tile_id, done=done, total=total
+        )
+        print(f"\r{line}", end="\n" if done >= total else "", flush=True)
 
     for tile in download_scenes(ee, plan.scenes, folder, progress=report):
-        print(f"{'Already there' if tile.already_there else 'Wrote'}: {tile.path}")
+        print((_("Already there: {file}") if tile.already_there else _("Wrote: {file}")).format(file=tile.path))
     return 0
 
 
 def add_recipe_options(q: argparse.ArgumentParser) -> None:
     """The composite's dates, scene cloud limit and per-pixel mask (read by :func:`recipe_from_args`)."""
-    q.add_argument("--start", help="first day (YYYY-MM-DD); default: two years before --end")
-    q.add_argument("--end", help="day after the last (YYYY-MM-DD, exclusive); default: 1st of this month")
-    q.add_argument("--paper-dates", action="store_true", help="the paper's 2018-01-01 to 2020-01-01")
-    q.add_argument("--max-cloud", type=float, default=20.0, help="scene cloud percentage limit (default 20)")
+    q.add_argument("--start", help=_("first day (YYYY-MM-DD); default: two years before --end"))
+    q.add_argument("--end", help=_("day after the last (YYYY-MM-DD, exclusive); default: 1st of this month"))
+    q.add_argument("--paper-dates", action="store_true", help=_("the paper's 2018-01-01 to 2020-01-01"))
+    q.add_argument("--max-cloud", type=float, default=20.0, help=_("scene cloud percentage limit (default 20)"))
     q.add_argument(
         "--mask",
         choices=["qa60", "cloud_score_plus"],
         default="qa60",
-        help="per-pixel cloud mask: QA60 bits 10-11 (default) or Cloud Score+",
+        help=_("per-pixel cloud mask: QA60 bits 10-11 (default) or Cloud Score+"),
     )
 
 
@@ -197,47 +222,51 @@ def add_periods_option(q: argparse.ArgumentParser) -> None:
     q.add_argument(
         "--periods",
         metavar="TEXT",
-        help="one composite per period instead of --start/--end: 2019-2025 (one per year), 2024-Q1..2024-Q4 "
-        "(quarters), or a list such as 2019,2022,2025 or 2024-03-01/2024-06-01 (end exclusive)",
+        help=_(
+            "one composite per period instead of --start/--end: 2019-2025 (one per year), 2024-Q1..2024-Q4 "
+            "(quarters), or a list such as 2019,2022,2025 or 2024-03-01/2024-06-01 (end exclusive)"
+        ),
     )
 
 
 def add_parsers(sub: Any) -> None:
     """The ``imagery`` command and its sub-commands."""
-    p = sub.add_parser("imagery", help="Sentinel-2 composites from Google Earth Engine: plan, export, status, download")
+    p = sub.add_parser(
+        "imagery", help=_("Sentinel-2 composites from Google Earth Engine: plan, export, status, download")
+    )
     isub = p.add_subparsers(dest="imagery_command", required=True)
 
     def region_options(q: argparse.ArgumentParser) -> None:
         # Bounds start with a minus in the southern and western hemispheres ("-44.2,-20.2,-43.9,-20.0"):
         # let argparse read them as a value, as it already does for a single negative number.
         q._negative_number_matcher = BOUNDS_LIKE
-        q.add_argument("region", help="'west,south,east,north' in degrees, or a CSV or GeoJSON file of regions")
-        q.add_argument("--side-m", type=float, help="square side in metres for CSV rows given as centre + label")
+        q.add_argument("region", help=_("'west,south,east,north' in degrees, or a CSV or GeoJSON file of regions"))
+        q.add_argument("--side-m", type=float, help=_("square side in metres for CSV rows given as centre + label"))
         add_recipe_options(q)
         add_periods_option(q)
 
-    q = isub.add_parser("plan", help="show the tiles and the exact request (offline, no account needed)")
+    q = isub.add_parser("plan", help=_("show the tiles and the exact request (offline, no account needed)"))
     region_options(q)
     q.add_argument("--to", choices=DESTINATIONS, default="drive")
-    q.add_argument("--target", default="MineScan", help="Drive folder or Cloud Storage bucket (default MineScan)")
-    q.add_argument("--json", action="store_true", help="print the tiles and request as JSON")
+    q.add_argument("--target", default="MineScan", help=_("Drive folder or Cloud Storage bucket (default MineScan)"))
+    q.add_argument("--json", action="store_true", help=_("print the tiles and request as JSON"))
     q.set_defaults(func=cmd_plan)
 
-    q = isub.add_parser("export", help="start one export task per tile and period (Drive or Cloud Storage)")
+    q = isub.add_parser("export", help=_("start one export task per tile and period (Drive or Cloud Storage)"))
     region_options(q)
     q.add_argument("--to", choices=DESTINATIONS, default="drive")
-    q.add_argument("--target", default="MineScan", help="Drive folder or Cloud Storage bucket (default MineScan)")
+    q.add_argument("--target", default="MineScan", help=_("Drive folder or Cloud Storage bucket (default MineScan)"))
     add_store_option(q)
     q.set_defaults(func=cmd_export)
 
-    q = isub.add_parser("status", help="refresh the export tasks' states; --tag-files readies copied exports")
+    q = isub.add_parser("status", help=_("refresh the export tasks' states; --tag-files readies copied exports"))
     add_store_option(q)
-    q.add_argument("--offline", action="store_true", help="only list the recorded states")
-    q.add_argument("--tag-files", action="store_true", help="write band names and the recipe into exported files")
-    q.add_argument("--folder", help="where the exported files were copied (default: the imagery folder)")
+    q.add_argument("--offline", action="store_true", help=_("only list the recorded states"))
+    q.add_argument("--tag-files", action="store_true", help=_("write band names and the recipe into exported files"))
+    q.add_argument("--folder", help=_("where the exported files were copied (default: the imagery folder)"))
     q.set_defaults(func=cmd_status)
 
-    q = isub.add_parser("download", help="download small regions directly as scan-ready GeoTIFFs")
+    q = isub.add_parser("download", help=_("download small regions directly as scan-ready GeoTIFFs"))
     region_options(q)
-    q.add_argument("--out", help="folder (default: <imagery folder>/earth_engine)")
+    q.add_argument("--out", help=_("folder (default: <imagery folder>/earth_engine)"))
     q.set_defaults(func=cmd_download)

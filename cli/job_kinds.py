@@ -17,6 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from core.jobs.training import training_fits
+from core.wording.translate import _, ngettext
 
 if TYPE_CHECKING:
     from cli.jobs import JobReporter
@@ -84,11 +85,17 @@ def scan_in_job(args: Any, reporter: JobReporter, share0: float = 0.0, span: flo
     def done(scene: str, scan_id: int, sites: int) -> None:
         stored.append(scene)
         reporter.note(stored=list(stored))
-        reporter(f"{scene}: stored as scan {scan_id}, {sites} site(s)")
+        reporter(
+            ngettext("{scene}: stored as scan {scan_id}, {n} site(s)", "{scene}: stored as scan {scan_id}, {n} site(s)",
+                     sites).format(scene=scene, scan_id=scan_id, n=sites)
+        )  # fmt: skip
 
     def tiles(number: int, scenes: int, done_tiles: int, total: int) -> None:
         share = ((number - 1) + done_tiles / max(total, 1)) / max(scenes, 1)
-        reporter.progress(share0 + span * share, f"scene {number}/{scenes}: tile {done_tiles}/{total}")
+        line = _("scene {number}/{scenes}: tile {done}/{total}").format(
+            number=number, scenes=scenes, done=done_tiles, total=total
+        )
+        reporter.progress(share0 + span * share, line)
 
     hooks = ScanHooks(
         progress=tiles, started=started, stored=done, cluster=lambda line: reporter.note(cluster=line),
@@ -98,7 +105,8 @@ def scan_in_job(args: Any, reporter: JobReporter, share0: float = 0.0, span: flo
         results = scan_command(args, hooks)
     sites = sum(len(r.sites) for r in results)
     return {"scans": scans, "stored": stored, "sites": sites, "out": str(args.out),
-            "summary": f"{len(stored)} scene(s) stored, {sites} site(s) found in this run"}  # fmt: skip
+            "summary": _("{scenes} scene(s) stored, {sites} site(s) found in this run").format(
+                scenes=len(stored), sites=sites)}  # fmt: skip
 
 
 def run_region(argv: tuple[str, ...], reporter: JobReporter) -> dict[str, Any]:

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from cli.cluster import add_cluster_options
-from cli.common import AUTO_IMPACT, add_store_option, impact_model_ref, open_store, say, store_path
+from cli.common import AUTO_IMPACT, add_store_option, fmt, impact_model_ref, open_store, say, store_path
 from core import settings
 from core.errors import MineScanError
 from core.jobs.states import HEARTBEAT_S, JobCancelled, JobError
 from core.jobs.training import TrainingProgress, training_argv, training_subject
+from core.wording.translate import _
 from db.store import Store
 
 #: A flush of the log at most this often (an epoch always flushes).
@@ -100,30 +101,38 @@ def run_job(store: Store, job_id: int) -> int:
     job = store.write(lambda con: claim_job(con, job_id, os.getpid()))
     work = KINDS.get(job.kind)
     if work is None:
-        store.write(lambda con: finish_job(con, job_id, "failed", f"unknown job kind {job.kind!r}"))
-        raise JobError(f"job {job_id} is of an unknown kind {job.kind!r}")
+        unknown = _("unknown job kind {kind!r}").format(kind=job.kind)
+        store.write(lambda con: finish_job(con, job_id, "failed", unknown))
+        raise JobError(_("job {job_id} is of an unknown kind {kind!r}").format(job_id=job_id, kind=job.kind))
     reporter = JobReporter(store, job_id, fits=1, noted=job.result)
     stop = threading.Event()
     beating = threading.Thread(target=_heartbeat, args=(store, job_id, reporter.cancel, stop), daemon=True)
     beating.start()
     state, message, result = "failed", "", None
     try:
-        again = " (resumed: only the missing work is done)" if job.result else ""
-        reporter(f"job {job_id} ({job.title}) started by {job.owner}{again}: {' '.join(job.argv)}")
+        started = (
+            _("job {job_id} ({title}) started by {owner} (resumed: only the missing work is done): {argv}")
+            if job.result
+            else _("job {job_id} ({title}) started by {owner}: {argv}")
+        )
+        reporter(started.format(job_id=job_id, title=job.title, owner=job.owner, argv=" ".join(job.argv)))
         result = work(job.argv, reporter)
-        state, message = "done", f"done: {result.get('summary', result.get('model', ''))}".strip()
+        summary = result.get("summary", result.get("model", ""))
+        state, message = "done", _("done: {summary}").format(summary=summary).strip()
     except JobCancelled:
         state = "cancelled"
         message = (
-            "cancelled on request; nothing was saved"
+            _("cancelled on request; nothing was saved")
             if job.kind == "train"
-            else ("cancelled on request: the sites of scenes already stored are kept; the scan in progress stored none")
+            else _(
+                "cancelled on request: the sites of scenes already stored are kept; the scan in progress stored none"
+            )
         )
     except MineScanError as err:
-        message = f"{err.title}. {err}"
+        message = _("{title}. {message}").format(title=_(err.title), message=err)
     except Exception as err:  # noqa: BLE001 - a runner records every failure instead of dying silently
         reporter.lines.append(traceback.format_exc())
-        message = f"failed: {type(err).__name__}: {err}"
+        message = _("failed: {error_type}: {error}").format(error_type=type(err).__name__, error=err)
     finally:
         stop.set()
         beating.join(timeout=HEARTBEAT_S + 1)
@@ -160,7 +169,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     name = parse_ref(args.model)[0]
     argv = training_argv(name, args.training_set, fine_tune=fine_tune, profile=args.profile, epochs=args.epochs,
                          folds=args.folds, store=str(store.path))  # fmt: skip
-    title = f"train {name} " + (f"from {fine_tune}" if fine_tune else "from scratch") + f" on set {args.training_set}"
+    title = (
+        _("train {model} from {parent} on set {set_id}").format(model=name, parent=fine_tune, set_id=args.training_set)
+        if fine_tune
+        else _("train {model} from scratch on set {set_id}").format(model=name, set_id=args.training_set)
+    )
     job_id = store.write(lambda con: create_job(con, who, "train", training_subject(name), title, argv))
     return start_job(store, job_id, title, args.wait)
 
@@ -206,7 +219,11 @@ def start_job(store: Store, job_id: int, title: str, wait: bool) -> int:
     if wait:
         return run_job(store, job_id)
     pid = launch_runner(job_id, Path(store.path), settings.jobs_dir())
-    print(f"Job {job_id} started (process {pid}): {title}. Follow it with 'jobs list' or in the app's Jobs panel.")
+    print(
+        _(
+            "Job {job_id} started (process {pid}): {title}. Follow it with 'jobs list' or in the app's Jobs panel."
+        ).format(job_id=job_id, pid=pid, title=title)
+    )
     return 0
 
 
@@ -226,9 +243,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     jobs = open_store(args).read(lambda con: list_jobs(con, owner=args.owner, limit=args.limit))
     if not jobs:
-        print("No jobs yet.")
+        print(_("No jobs yet."))
     for j in jobs:
-        print(f"  {j.id:>4}  {j.state:<11} {j.progress:>4.0%}  {j.owner:<12} {j.title}  {j.message or ''}")
+        print(f"  {j.id:>4}  {j.state:<11} {fmt(j.progress, '>4.0%')}  {j.owner:<12} {j.title}  {j.message or ''}")
     return 0
 
 
@@ -239,56 +256,61 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
     who = operator(args.by)
     job = open_store(args).write(lambda con: request_cancel(con, who, args.job))
-    later = "its next epoch" if job.kind == "train" else "its next checkpoint (the tile in progress)"
-    print(f"Job {job.id} is {job.state}" + ("" if job.state == "cancelled" else f": it stops at {later}"))
+    if job.state == "cancelled":
+        print(_("Job {job_id} is {state}").format(job_id=job.id, state=job.state))
+        return 0
+    later = _("its next epoch") if job.kind == "train" else _("its next checkpoint (the tile in progress)")
+    print(_("Job {job_id} is {state}: it stops at {later}").format(job_id=job.id, state=job.state, later=later))
     return 0
 
 
 def add_parsers(sub: Any) -> None:
     """``jobs run|train|scan|resume|list|cancel``."""
-    p = sub.add_parser("jobs", help="long work outside the page: trainings and scans run as background jobs")
+    p = sub.add_parser("jobs", help=_("long work outside the page: trainings and scans run as background jobs"))
     jobs = p.add_subparsers(dest="jobs_command", required=True)
-    q = jobs.add_parser("run", help="run a queued job here (the page and 'jobs train' start this for you)")
+    q = jobs.add_parser("run", help=_("run a queued job here (the page and 'jobs train' start this for you)"))
     q.add_argument("job", type=int)
     add_store_option(q)
     q.set_defaults(func=cmd_run)
-    q = jobs.add_parser("train", help="train a new version of a model on a training set, in the background")
-    q.add_argument("--model", required=True, help="name (fine-tunes its promoted version) or name@version")
+    q = jobs.add_parser("train", help=_("train a new version of a model on a training set, in the background"))
+    q.add_argument("--model", required=True, help=_("name (fine-tunes its promoted version) or name@version"))
     q.add_argument("--training-set", type=int, required=True, metavar="ID")
-    q.add_argument("--scratch", action="store_true", help="train from scratch instead of fine-tuning")
-    q.add_argument("--profile", default="s2_12", help="with --scratch: band profile (s2_12 or rgb)")
+    q.add_argument("--scratch", action="store_true", help=_("train from scratch instead of fine-tuning"))
+    q.add_argument("--profile", default="s2_12", help=_("with --scratch: band profile (s2_12 or rgb)"))
     q.add_argument("--epochs", type=int, default=10)
-    q.add_argument("--folds", type=int, default=0, help="cross-validation folds (0 = none; default 0)")
-    q.add_argument("--by", required=True, help="the supervisor starting it")
-    q.add_argument("--wait", action="store_true", help="run it in this process instead of the background")
+    q.add_argument("--folds", type=int, default=0, help=_("cross-validation folds (0 = none; default 0)"))
+    q.add_argument("--by", required=True, help=_("the supervisor starting it"))
+    q.add_argument("--wait", action="store_true", help=_("run it in this process instead of the background"))
     add_store_option(q)
     q.set_defaults(func=cmd_train)
-    q = jobs.add_parser("scan", help="scan scenes in the background (on Dask workers with --workers/--scheduler)")
-    q.add_argument("scene", nargs="+", help="GeoTIFF scene(s)")
-    q.add_argument("--model", default=settings.DEFAULT_DISCOVERY_MODEL, help="discovery model (pinned to its version)")
+    q = jobs.add_parser("scan", help=_("scan scenes in the background (on Dask workers with --workers/--scheduler)"))
+    q.add_argument("scene", nargs="+", help=_("GeoTIFF scene(s)"))
+    q.add_argument(
+        "--model", default=settings.DEFAULT_DISCOVERY_MODEL, help=_("discovery model (pinned to its version)")
+    )
     q.add_argument(
         "--impact-model",
         default=AUTO_IMPACT,
-        help="impact model, 'none', or 'auto' (the default one when it fits the discovery model)",
+        help=_("impact model, 'none', or 'auto' (the default one when it fits the discovery model)"),
     )
     add_cluster_options(q)
-    q.add_argument("--by", required=True, help="the reviewer or supervisor starting it")
-    q.add_argument("--wait", action="store_true", help="run it in this process instead of the background")
+    q.add_argument("--by", required=True, help=_("the reviewer or supervisor starting it"))
+    q.add_argument("--wait", action="store_true", help=_("run it in this process instead of the background"))
     add_store_option(q)
     q.set_defaults(func=cmd_scan)
-    q = jobs.add_parser("resume", help="run an interrupted job again: only the missing work is done")
+    q = jobs.add_parser("resume", help=_("run an interrupted job again: only the missing work is done"))
     q.add_argument("job", type=int)
-    q.add_argument("--by", required=True, help="its owner or a supervisor")
-    q.add_argument("--wait", action="store_true", help="run it in this process instead of the background")
+    q.add_argument("--by", required=True, help=_("its owner or a supervisor"))
+    q.add_argument("--wait", action="store_true", help=_("run it in this process instead of the background"))
     add_store_option(q)
     q.set_defaults(func=cmd_resume)
-    q = jobs.add_parser("list", help="the newest jobs")
-    q.add_argument("--owner", help="only this person's")
+    q = jobs.add_parser("list", help=_("the newest jobs"))
+    q.add_argument("--owner", help=_("only this person's"))
     q.add_argument("--limit", type=int, default=20)
     add_store_option(q)
     q.set_defaults(func=cmd_list)
-    q = jobs.add_parser("cancel", help="ask a job to stop")
+    q = jobs.add_parser("cancel", help=_("ask a job to stop"))
     q.add_argument("job", type=int)
-    q.add_argument("--by", required=True, help="its owner or a supervisor")
+    q.add_argument("--by", required=True, help=_("its owner or a supervisor"))
     add_store_option(q)
     q.set_defaults(func=cmd_cancel)

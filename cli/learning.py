@@ -7,15 +7,23 @@ import argparse
 import json
 from typing import Any
 
-from cli.common import add_store_option, open_store, say
+from cli.common import add_store_option, fmt, open_store, say
 from core import settings
 from core.access.users import Identity, load_users
 from core.errors import MineScanError
 from core.imagery.bands import get_profile
 from core.model_card import ModelCard, list_cards, resolve_model
+from core.wording.translate import N_, _, ngettext
 
 #: The model a set from the register is for by default: a new 12-band discovery model (not the synthetic demo's).
 REGISTER_MODEL = "register_discovery"
+#: The cross-validated measures ``models show`` prints, with their line ({mean} ± {sd}).
+MEASURES = (
+    ("accuracy", N_("  cross-validated accuracy: {mean} ± {sd}")),
+    ("precision", N_("  cross-validated precision: {mean} ± {sd}")),
+    ("recall", N_("  cross-validated recall: {mean} ± {sd}")),
+    ("f1", N_("  cross-validated f1: {mean} ± {sd}")),
+)
 
 
 def operator(username: str) -> Identity:
@@ -23,7 +31,11 @@ def operator(username: str) -> Identity:
     users = load_users(settings.users_path())
     user = users.get(username)
     if user is None or user.disabled:
-        raise MineScanError(f"--by {username}: no such active user in {settings.users_path()} (see 'users list')")
+        raise MineScanError(
+            _("--by {username}: no such active user in {users_file} (see 'users list')").format(
+                username=username, users_file=settings.users_path()
+            )
+        )
     return Identity(user.username, user.role, user.display_name, "cli")
 
 
@@ -31,9 +43,11 @@ def _scan_ids(text: str) -> list[int]:
     try:
         ids = [int(part) for part in text.replace(" ", "").split(",") if part]
     except ValueError:
-        raise MineScanError(f"--scans {text!r}: give scan ids separated by commas, e.g. 1,2,5") from None
+        raise MineScanError(
+            _("--scans {text!r}: give scan ids separated by commas, e.g. 1,2,5").format(text=text)
+        ) from None
     if not ids:
-        raise MineScanError("--scans: give at least one scan id")
+        raise MineScanError(_("--scans: give at least one scan id"))
     return ids
 
 
@@ -52,12 +66,17 @@ def cmd_set_build(args: argparse.Namespace) -> int:
         SetSettings(seed=args.seed),
     )  # fmt: skip
     for scan_id, why in built.skipped:
-        say(f"Left out scan {scan_id}: {why}")
+        say(_("Left out scan {scan_id}: {why}").format(scan_id=scan_id, why=why))
     if built.held_out:
-        say(f"{len(built.held_out)} decided site(s) held out as {model}'s frozen evaluation set (never trained on)")
+        n = len(built.held_out)
+        say(ngettext("{n} decided site(s) held out as {model}'s frozen evaluation set (never trained on)",
+                     "{n} decided site(s) held out as {model}'s frozen evaluation set (never trained on)",
+                     n).format(n=n, model=model))  # fmt: skip
     counts: Any = built.manifest["counts"]
-    print(f"Training set {set_id} in {built.folder}: {counts['windows']} windows in {counts['places']} places; "
-          f"by class {counts['by_class']}; by reason {counts['by_reason']}")  # fmt: skip
+    print(_("Training set {set_id} in {folder}: {windows} windows in {places} places; by class {by_class}; by "
+            "reason {by_reason}").format(set_id=set_id, folder=built.folder, windows=counts["windows"],
+                                         places=counts["places"], by_class=counts["by_class"],
+                                         by_reason=counts["by_reason"]))  # fmt: skip
     return 0
 
 
@@ -70,7 +89,7 @@ def _region_boxes(args: argparse.Namespace) -> tuple[tuple[float, float, float, 
 
     regions = read_regions(args.region, side_m=args.side_m)
     for warning in brazil_warnings(regions):
-        say(f"Warning: {warning}")
+        say(_("Warning: {warning}").format(warning=warning))
     return tuple((r.west, r.south, r.east, r.north) for r in regions)
 
 
@@ -89,22 +108,35 @@ def cmd_set_from_register(args: argparse.Namespace) -> int:
     )  # fmt: skip
     store = open_store(args)
     plan = plan_register_set(store, rules, args.model, _region_boxes(args))
-    left_out = f", {plan.dams_outside} outside the region" if plan.dams_outside else ""
-    say(f"{len(plan.positives)} dam window(s) and {len(plan.negatives)} background window(s) to fetch "
-        f"({len(plan.skipped)} dam(s) left out{left_out}); composite {recipe.start} to {recipe.end}, end "
-        "exclusive")  # fmt: skip
+    words = (
+        _(
+            "{dams} dam window(s) and {background} background window(s) to fetch ({skipped} dam(s) left out, {outside} "
+            "outside the region); composite {start} to {end}, end exclusive"
+        )
+        if plan.dams_outside
+        else _(
+            "{dams} dam window(s) and {background} background window(s) to fetch ({skipped} dam(s) left out); "
+            "composite {start} to {end}, end exclusive"
+        )
+    )
+    say(words.format(dams=len(plan.positives), background=len(plan.negatives), skipped=len(plan.skipped),
+                     outside=plan.dams_outside, start=recipe.start, end=recipe.end))  # fmt: skip
     ee = connect_earth_engine()
 
     def report(done: int, total: int) -> None:
-        print(f"\rWindows {done}/{total}", end="\n" if done >= total else "", flush=True)
+        line = _("Windows {done}/{total}").format(done=done, total=total)
+        print(f"\r{line}", end="\n" if done >= total else "", flush=True)
 
     set_id, built = build_register_set(store, ee, recipe, plan, args.name, who.username, settings.training_sets_dir(),
                                        args.model, rules, progress=report)  # fmt: skip
     counts: Any = built.manifest["counts"]
-    print(f"Training set {set_id} in {built.folder}: {counts['windows']} windows in {counts['places']} places "
-          f"({counts['dams']} dams); by class {counts['by_class']}; left out "
-          f"{counts['skipped'] or 'none'}")  # fmt: skip
-    print(f"Train on it: train --kind discovery --from-training-set {set_id} --name {args.model}")
+    print(_("Training set {set_id} in {folder}: {windows} windows in {places} places ({dams} dams); by class "
+            "{by_class}; left out {skipped}").format(set_id=set_id, folder=built.folder, windows=counts["windows"],
+                                                     places=counts["places"], dams=counts["dams"],
+                                                     by_class=counts["by_class"],
+                                                     skipped=counts["skipped"] or _("none")))  # fmt: skip
+    print(_("Train on it: {command}").format(
+        command=f"train --kind discovery --from-training-set {set_id} --name {args.model}"))  # fmt: skip
     return 0
 
 
@@ -114,7 +146,7 @@ def cmd_set_list(args: argparse.Namespace) -> int:
 
     rows = open_store(args).read(training_sets)
     if rows.empty:
-        print("No training sets yet: build one with 'training-set build --scans IDS --by USER'.")
+        print(_("No training sets yet: build one with 'training-set build --scans IDS --by USER'."))
     for r in rows.itertuples():
         counts = json.loads(r.counts_json) if r.counts_json else {}
         print(f"  {r.id:>4}  {r.name:<24} {r.status:<9} {r.bands:<20} {counts.get('by_class', '')} "
@@ -128,9 +160,10 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
     promoted = open_store(args).read(promoted_versions)
     for card, folder in list_cards(settings.model_roots()):
-        mark = "promoted" if promoted.get(card.name) == card.version else ""
+        mark = _("promoted") if promoted.get(card.name) == card.version else ""
         parent = card.training.get("parent") or ""
-        print(f"  {card.label:<36} {card.kind:<9} {mark:<8} {('from ' + parent) if parent else '':<24} {folder}")
+        lineage = _("from {parent}").format(parent=parent) if parent else ""
+        print(f"  {card.label:<36} {card.kind:<9} {mark:<8} {lineage:<24} {folder}")
     return 0
 
 
@@ -138,15 +171,26 @@ def cmd_models_show(args: argparse.Namespace) -> int:
     """One version's card: lineage, data and measures."""
     card = ModelCard.load(resolve_model(args.model, settings.model_roots()))
     t = card.training
-    print(f"{card.label} ({card.kind}), bands {', '.join(card.bands)}, threshold {card.threshold:g}")
-    print(f"  parent: {t.get('parent') or '-'}; training set: {t.get('training_set') or '-'}; "
-          f"data fingerprint: {t.get('data_fingerprint') or '-'}; data: {t.get('data', '')}")  # fmt: skip
-    for measure in ("accuracy", "precision", "recall", "f1"):
+    print(
+        _("{model} ({kind}), bands {bands}, threshold {threshold}").format(
+            model=card.label, kind=card.kind, bands=", ".join(card.bands), threshold=fmt(card.threshold, "g")
+        )
+    )
+    print(
+        _("  parent: {parent}; training set: {training_set}; data fingerprint: {fingerprint}; data: {data}").format(
+            parent=t.get("parent") or "-",
+            training_set=t.get("training_set") or "-",
+            fingerprint=t.get("data_fingerprint") or "-",
+            data=t.get("data", ""),
+        )
+    )
+    for measure, words in MEASURES:
         value = card.metrics.measure(measure)
         if value is not None:
-            print(f"  cross-validated {measure}: {value.mean:.3f} ± {value.sd:.3f}")
+            print(_(words).format(mean=fmt(value.mean, ".3f"), sd=fmt(value.sd, ".3f")))
     if card.metrics.sites:
-        print(f"  out-of-fold sites at {card.metrics.sites.threshold:g}: {card.metrics.sites.at_threshold}")
+        print(_("  out-of-fold sites at {threshold}: {sites}").format(
+            threshold=fmt(card.metrics.sites.threshold, "g"), sites=card.metrics.sites.at_threshold))  # fmt: skip
     return 0
 
 
@@ -166,17 +210,21 @@ def cmd_models_compare(args: argparse.Namespace) -> int:
     except MineScanError as err:
         oof, why_not = None, str(err)
     if oof is not None:
-        _, oof_md, _ = write_oof_comparison(after, oof)
+        _table, oof_md, _picture = write_oof_comparison(after, oof)
         print(oof_md.read_text(encoding="utf-8"))
     if not any(cases.values()) and oof is not None:
-        print(f"{name} has no frozen reviewed cases yet: the out-of-fold comparison above is the only one.")
+        print(
+            _("{model} has no frozen reviewed cases yet: the out-of-fold comparison above is the only one.").format(
+                model=name
+            )
+        )
         return 0
     report = compare_versions(before, after, cases)
-    _, md, _ = write_comparison(after, report)
+    _table, md, _picture = write_comparison(after, report)
     print(md.read_text(encoding="utf-8"))
     if oof is None:
-        print(f"(No out-of-fold comparison: {why_not})")
-    print(f"Written to {md.parent}")
+        print(_("(No out-of-fold comparison: {why})").format(why=why_not))
+    print(_("Written to {folder}").format(folder=md.parent))
     return 0
 
 
@@ -185,7 +233,12 @@ def _promote(args: argparse.Namespace, action: str) -> int:
 
     who = operator(args.by)
     card = change_promotion(open_store(args), who, args.model, action, args.note, settings.model_roots())
-    print(f"{card.ref} is now the promoted version of {card.name} ({action} by {who.username}).")
+    done = (
+        _("{model} is now the promoted version of {name} (promote by {username}).")
+        if action == "promote"
+        else _("{model} is now the promoted version of {name} (rollback by {username}).")
+    )
+    print(done.format(model=card.ref, name=card.name, username=who.username))
     return 0
 
 
@@ -193,67 +246,72 @@ def _add_from_register(tsub: Any) -> None:
     """``training-set from-register``: the options of a cold start from the register."""
     from cli.imagery import BOUNDS_LIKE, add_recipe_options
 
-    r = tsub.add_parser("from-register", help="a 12-band set from Earth Engine: register dams and background")
+    r = tsub.add_parser("from-register", help=_("a 12-band set from Earth Engine: register dams and background"))
     r._negative_number_matcher = BOUNDS_LIKE  # "--region -44.2,-20.2,-43.9,-20.0" is a value, not an option
-    r.add_argument("--by", required=True, help="the supervisor building it (a user of the app)")
-    r.add_argument("--region", help="'west,south,east,north' or a CSV/GeoJSON of regions (default: around the dams)")
-    r.add_argument("--side-m", type=float, help="square side in metres for CSV rows given as centre + label")
+    r.add_argument("--by", required=True, help=_("the supervisor building it (a user of the app)"))
+    r.add_argument("--region", help=_("'west,south,east,north' or a CSV/GeoJSON of regions (default: around the dams)"))
+    r.add_argument("--side-m", type=float, help=_("square side in metres for CSV rows given as centre + label"))
     add_recipe_options(r)
-    r.add_argument("--background", type=int, help="background windows (default: as many as dam windows)")
+    r.add_argument("--background", type=int, help=_("background windows (default: as many as dam windows)"))
     r.add_argument(
         "--min-distance-km",
         type=float,
         default=2.0,
-        help="background at least this far from any registered dam, mine or mining area (default 2)",
+        help=_("background at least this far from any registered dam, mine or mining area (default 2)"),
     )
     r.add_argument(
         "--background-radius-km",
         type=float,
         default=10.0,
-        help="without --region: background within this distance of a dam (default 10)",
+        help=_("without --region: background within this distance of a dam (default 10)"),
     )
-    r.add_argument("--seed", type=int, default=0, help="seed of the background points")
-    r.add_argument("--name", default="register", help="a name for the set")
-    r.add_argument("--model", default=REGISTER_MODEL, help=f"the model it is for (default {REGISTER_MODEL})")
+    r.add_argument("--seed", type=int, default=0, help=_("seed of the background points"))
+    r.add_argument("--name", default="register", help=_("a name for the set"))
+    r.add_argument(
+        "--model", default=REGISTER_MODEL, help=_("the model it is for (default {model})").format(model=REGISTER_MODEL)
+    )
     add_store_option(r)
     r.set_defaults(func=cmd_set_from_register)
 
 
 def add_parsers(sub: Any) -> None:
     """``training-set build|from-register|list`` and ``models list|show|compare|promote|rollback``."""
-    p = sub.add_parser("training-set", help="training sets built from reviewers' decisions or from the register")
+    p = sub.add_parser("training-set", help=_("training sets built from reviewers' decisions or from the register"))
     tsub = p.add_subparsers(dest="set_command", required=True)
-    b = tsub.add_parser("build", help="cut the decided sites of scans (and background) into a new training set")
-    b.add_argument("--scans", required=True, help="scan ids, comma-separated")
-    b.add_argument("--by", required=True, help="the supervisor building it (a user of the app)")
-    b.add_argument("--name", default="reviews", help="a name for the set")
-    b.add_argument("--model", help="the model it is for (its frozen evaluation set stays out); default by profile")
-    b.add_argument("--profile", default="s2_12", help="band profile of the windows: s2_12 (default) or rgb")
-    b.add_argument("--seed", type=int, default=0, help="seed of the background windows")
+    b = tsub.add_parser("build", help=_("cut the decided sites of scans (and background) into a new training set"))
+    b.add_argument("--scans", required=True, help=_("scan ids, comma-separated"))
+    b.add_argument("--by", required=True, help=_("the supervisor building it (a user of the app)"))
+    b.add_argument("--name", default="reviews", help=_("a name for the set"))
+    b.add_argument("--model", help=_("the model it is for (its frozen evaluation set stays out); default by profile"))
+    b.add_argument("--profile", default="s2_12", help=_("band profile of the windows: s2_12 (default) or rgb"))
+    b.add_argument("--seed", type=int, default=0, help=_("seed of the background windows"))
     add_store_option(b)
     b.set_defaults(func=cmd_set_build)
     _add_from_register(tsub)
-    ls = tsub.add_parser("list", help="every training set with its counts")
+    ls = tsub.add_parser("list", help=_("every training set with its counts"))
     add_store_option(ls)
     ls.set_defaults(func=cmd_set_list)
 
-    p = sub.add_parser("models", help="model versions: list, show, compare, promote, rollback")
+    p = sub.add_parser("models", help=_("model versions: list, show, compare, promote, rollback"))
     msub = p.add_subparsers(dest="models_command", required=True)
-    ml = msub.add_parser("list", help="every model version; the promoted one marked")
+    ml = msub.add_parser("list", help=_("every model version; the promoted one marked"))
     add_store_option(ml)
     ml.set_defaults(func=cmd_models_list)
-    sh = msub.add_parser("show", help="one version's card: parent, training set, data, measures")
-    sh.add_argument("model", help="name, name@version or folder")
+    sh = msub.add_parser("show", help=_("one version's card: parent, training set, data, measures"))
+    sh.add_argument("model", help=_("name, name@version or folder"))
     sh.set_defaults(func=cmd_models_show)
-    cp = msub.add_parser("compare", help="two versions on the model's frozen evaluation set (table and picture)")
-    cp.add_argument("before", help="name@version, e.g. the parent")
-    cp.add_argument("after", help="name@version, e.g. the new version")
+    cp = msub.add_parser("compare", help=_("two versions on the model's frozen evaluation set (table and picture)"))
+    cp.add_argument("before", help=_("name@version, e.g. the parent"))
+    cp.add_argument("after", help=_("name@version, e.g. the new version"))
     add_store_option(cp)
     cp.set_defaults(func=cmd_models_compare)
-    for action, what in (("promote", "make a version the one scans use"), ("rollback", "go back to an earlier one")):
+    for action, what in (
+        ("promote", _("make a version the one scans use")),
+        ("rollback", _("go back to an earlier one")),
+    ):
         m = msub.add_parser(action, help=what)
-        m.add_argument("model", help="name@version")
-        m.add_argument("--by", required=True, help="the supervisor doing it (a user of the app)")
-        m.add_argument("--note", default=None, help="why")
+        m.add_argument("model", help=_("name@version"))
+        m.add_argument("--by", required=True, help=_("the supervisor doing it (a user of the app)"))
+        m.add_argument("--note", default=None, help=_("why"))
         add_store_option(m)
         m.set_defaults(func=lambda args, action=action: _promote(args, action))

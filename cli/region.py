@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cli.cluster import add_cluster_options
-from cli.common import AUTO_IMPACT, add_radius_options, add_store_option, impact_model_ref, open_store
+from cli.common import AUTO_IMPACT, add_radius_options, add_store_option, fmt, impact_model_ref, open_store
 from core import settings
+from core.wording.translate import _
 
 if TYPE_CHECKING:
     from cli.jobs import JobReporter
@@ -40,11 +41,24 @@ def _folder(args: argparse.Namespace) -> Path:
 
 
 def _missing_message(plan: ImageryPlan, missing: list[str], folder: Path, why: str) -> str:
-    names = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
-    return (f"{len(missing)} of {len(plan.scenes)} {plan.scene_word} of this region are not on this machine ({names}) "
-            f"and {why}. Download them where an account is configured ('imagery download' with the same region and "
-            f"{'dates' if len(plan.recipes) == 1 else 'periods'}) and copy them into {folder}, or configure Earth "
-            "Engine here")  # fmt: skip
+    names = ", ".join(missing[:4])
+    if len(missing) > 4:
+        names = _("{names} and {more} more").format(names=names, more=len(missing) - 4)
+    message = (
+        _(
+            "{missing} of {total} {word} of this region are not on this machine ({names}) and {why}. Download them "
+            "where an account is configured ('imagery download' with the same region and dates) and copy them into "
+            "{folder}, or configure Earth Engine here"
+        )
+        if len(plan.recipes) == 1
+        else _(
+            "{missing} of {total} {word} of this region are not on this machine ({names}) and {why}. Download them "
+            "where an account is configured ('imagery download' with the same region and periods) and copy them "
+            "into {folder}, or configure Earth Engine here"
+        )
+    )
+    return message.format(missing=len(missing), total=len(plan.scenes), word=plan.scene_word, names=names, why=why,
+                          folder=folder)  # fmt: skip
 
 
 def cmd_region(args: argparse.Namespace) -> int:
@@ -65,8 +79,12 @@ def cmd_region(args: argparse.Namespace) -> int:
     files = tile_files(plan, folder)
     missing = [f.name for f in files if not f.exists()]
     if args.download_only and not missing:
-        every = "tile" if len(plan.recipes) == 1 else "scene (tile and period)"
-        print(f"Every {every} of this region is already in {folder}: nothing to download.")
+        every = (
+            _("Every tile of this region is already in {folder}: nothing to download.")
+            if len(plan.recipes) == 1
+            else _("Every scene (tile and period) of this region is already in {folder}: nothing to download.")
+        )
+        print(every.format(folder=folder))
         return 0
     if missing:
         try:
@@ -83,8 +101,9 @@ def cmd_region(args: argparse.Namespace) -> int:
                        side_m=args.side_m, periods=plan.periods)  # fmt: skip
     argv += ["--download-only"] if args.download_only else []
     labels = ", ".join(r.label for r in plan.regions)
-    title = (("download " if args.download_only else "") + f"region {labels}: {plan.size_text}, "
-             f"{plan.area_km2:,.0f} km²" + (f", {len(missing)} to download" if missing else ", all here"))  # fmt: skip
+    what = (_("download region {labels}") if args.download_only else _("region {labels}")).format(labels=labels)
+    title = _("{what}: {size}, {area} km², {n} to download") if missing else _("{what}: {size}, {area} km², all here")
+    title = title.format(what=what, size=plan.size_text, area=fmt(plan.area_km2, ",.0f"), n=len(missing))
     job_id = store.write(lambda con: create_job(con, who, "region", scan_subject(files), title, argv))
     return start_job(store, job_id, title, args.wait)
 
@@ -103,8 +122,9 @@ def region_work(args: argparse.Namespace, reporter: JobReporter) -> dict[str, An
     folder = _folder(args)
     files = tile_files(plan, folder)
     missing = [s for s, f in zip(plan.scenes, files, strict=True) if not f.exists()]
-    reporter(f"{plan.size_text}, {plan.area_km2:,.0f} km²: {len(files) - len(missing)} already in {folder}, "
-             f"{len(missing)} to download")  # fmt: skip
+    reporter(_("{size}, {area} km²: {here} already in {folder}, {n} to download").format(
+        size=plan.size_text, area=fmt(plan.area_km2, ",.0f"), here=len(files) - len(missing), folder=folder,
+        n=len(missing)))  # fmt: skip
     share0 = 0.0
     if missing:
         try:
@@ -114,18 +134,26 @@ def region_work(args: argparse.Namespace, reporter: JobReporter) -> dict[str, An
             raise EarthEngineUnavailable(_missing_message(plan, names, folder, str(err).rstrip("."))) from None
 
         def report(tile_id: str, i: int, n: int, done: int, total: int) -> None:
-            reporter.progress(DOWNLOAD_SHARE * (i + done / max(total, 1)) / n,
-                              f"download tile {i + 1}/{n} {tile_id}: {done}/{total} requests")  # fmt: skip
+            line = _("download tile {number}/{tiles} {tile}: {done}/{total} requests").format(
+                number=i + 1, tiles=n, tile=tile_id, done=done, total=total
+            )
+            reporter.progress(DOWNLOAD_SHARE * (i + done / max(total, 1)) / n, line)  # fmt: skip
 
         download_scenes(ee, missing, folder, progress=report)
         reporter.note(downloaded=[s.file_prefix for s in missing])
         share0 = DOWNLOAD_SHARE
     if args.download_only:
         word = plan.scene_word
-        reporter(f"Downloaded {len(missing)} {word} into {folder}; {len(files) - len(missing)} were already there")
+        reporter(
+            _("Downloaded {n} {word} into {folder}; {here} were already there").format(
+                n=len(missing), word=word, folder=folder, here=len(files) - len(missing)
+            )
+        )
+        summary = _("{n} of {total} {word} downloaded into {folder}").format(
+            n=len(missing), total=len(files), word=word, folder=folder
+        )
         return {"tiles": len(files), "downloaded": len(missing), "files": [str(f) for f in files],
-                "periods": [p.label for p in plan.periods],
-                "summary": f"{len(missing)} of {len(files)} {word} downloaded into {folder}"}  # fmt: skip
+                "periods": [p.label for p in plan.periods], "summary": summary}  # fmt: skip
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     out = settings.jobs_dir() / "sites" / (f"region-{stamp}" if len(files) > 1 else f"region-{stamp}.geojson")
     scan = ["scan", *map(str, files), "--out", str(reporter.noted.get("out", out)), "--db", args.db or "",
@@ -137,7 +165,9 @@ def region_work(args: argparse.Namespace, reporter: JobReporter) -> dict[str, An
     result["tiles"] = len(files)
     result["downloaded"] = len(missing)
     result["periods"] = [p.label for p in plan.periods]
-    result["summary"] = f"{len(files)} {plan.scene_word} ({len(missing)} downloaded), {result['summary']}"
+    result["summary"] = _("{total} {word} ({n} downloaded), {summary}").format(
+        total=len(files), word=plan.scene_word, n=len(missing), summary=result["summary"]
+    )
     return result
 
 
@@ -145,23 +175,27 @@ def add_parsers(sub: Any) -> None:
     """``region``."""
     from cli.imagery import BOUNDS_LIKE, add_periods_option, add_recipe_options
 
-    p = sub.add_parser("region", help="a region end to end as one job: download, scan, store, match")
+    p = sub.add_parser("region", help=_("a region end to end as one job: download, scan, store, match"))
     p._negative_number_matcher = BOUNDS_LIKE  # "-44.2,-20.2,-43.9,-20.0" is a value, not an option
-    p.add_argument("region", help="'west,south,east,north' in degrees, or a CSV or GeoJSON file of regions")
-    p.add_argument("--side-m", type=float, help="square side in metres for CSV rows given as centre + label")
+    p.add_argument("region", help=_("'west,south,east,north' in degrees, or a CSV or GeoJSON file of regions"))
+    p.add_argument("--side-m", type=float, help=_("square side in metres for CSV rows given as centre + label"))
     add_recipe_options(p)
     add_periods_option(p)
-    p.add_argument("--folder", help="where the region's tiles are kept (default <data>/scenes/earth_engine)")
-    p.add_argument("--model", default=settings.DEFAULT_DISCOVERY_MODEL, help="discovery model (pinned to its version)")
+    p.add_argument("--folder", help=_("where the region's tiles are kept (default <data>/scenes/earth_engine)"))
+    p.add_argument(
+        "--model", default=settings.DEFAULT_DISCOVERY_MODEL, help=_("discovery model (pinned to its version)")
+    )
     p.add_argument(
         "--impact-model",
         default=AUTO_IMPACT,
-        help="impact model, 'none', or 'auto' (the default one when it fits the discovery model)",
+        help=_("impact model, 'none', or 'auto' (the default one when it fits the discovery model)"),
     )
     add_cluster_options(p)
     add_radius_options(p)
-    p.add_argument("--download-only", action="store_true", help="a download job: fetch the missing tiles, scan nothing")
-    p.add_argument("--by", required=True, help="the reviewer or supervisor starting it")
-    p.add_argument("--wait", action="store_true", help="run it in this process instead of the background")
+    p.add_argument(
+        "--download-only", action="store_true", help=_("a download job: fetch the missing tiles, scan nothing")
+    )
+    p.add_argument("--by", required=True, help=_("the reviewer or supervisor starting it"))
+    p.add_argument("--wait", action="store_true", help=_("run it in this process instead of the background"))
     add_store_option(p)
     p.set_defaults(func=cmd_region)

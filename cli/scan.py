@@ -14,6 +14,7 @@ from cli.common import (
     AUTO_IMPACT,
     add_radius_options,
     add_store_option,
+    fmt,
     impact_model_ref,
     load_scan_model,
     match_settings,
@@ -25,6 +26,7 @@ from cli.common import (
 from core import settings
 from core.errors import MineScanError
 from core.imagery.periods import Period, parse_period
+from core.wording.translate import N_, _, ngettext
 from db.scans import scan_record, scan_summary
 
 if TYPE_CHECKING:
@@ -64,9 +66,11 @@ def _check_out(out: Path, several: bool) -> None:
     from core.scan.site_io import SITE_FORMATS
 
     if several and out.suffix.lower() in SITE_FORMATS:
-        raise MineScanError(f"--out {out.name}: with several scenes --out is a folder (one .geojson per scene)")
+        raise MineScanError(
+            _("--out {name}: with several scenes --out is a folder (one .geojson per scene)").format(name=out.name)
+        )
     if not several and out.suffix.lower() not in SITE_FORMATS:
-        raise MineScanError(f"--out {out.name}: use a .geojson or .csv file name")
+        raise MineScanError(_("--out {name}: use a .geojson or .csv file name").format(name=out.name))
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -85,7 +89,9 @@ def scan_command(args: argparse.Namespace, hooks: ScanHooks | None = None) -> li
     out = Path(args.out)
     _check_out(out, several)
     if args.resume is not None and (args.db is None or several):
-        raise MineScanError("--resume continues one scan kept in the store: add --db (and the same scene and models)")
+        raise MineScanError(
+            _("--resume continues one scan kept in the store: add --db (and the same scene and models)")
+        )
     typed_period(args)  # a typo in --period is refused before any model loads
     promoted = promoted_models(args)
     impact_ref = impact_model_ref(args.model, args.impact_model, promoted)
@@ -97,7 +103,7 @@ def scan_command(args: argparse.Namespace, hooks: ScanHooks | None = None) -> li
             cluster = stack.enter_context(cluster_from_args(args))
             models = driver_models(args.model, impact_ref, promoted)
             discovery, impact = models.discovery, models.impact
-            say(f"Tiles run on {cluster.describe()}")
+            say(_("Tiles run on {cluster}").format(cluster=cluster.describe()))
             if hooks.cluster:
                 hooks.cluster(cluster.describe())
         else:
@@ -113,14 +119,14 @@ def scan_command(args: argparse.Namespace, hooks: ScanHooks | None = None) -> li
         files = out_files(out, scenes)
         for number, scene in enumerate(scenes, start=1):
             if str(scene) in hooks.skip:
-                say(f"{scene.name}: stored by an earlier run of this job, not scanned again")
+                say(_("{scene}: stored by an earlier run of this job, not scanned again").format(scene=scene.name))
                 continue
 
             def tiles(done: int, total: int, number: int = number) -> None:
                 if hooks.progress:
                     hooks.progress(number, len(scenes), done, total)
 
-            bar = progress_bar(f"Scanning {scene.name}" if several else "Scanning")
+            bar = progress_bar(_("Scanning {scene}").format(scene=scene.name) if several else _("Scanning"))
 
             def report(done: int, total: int, bar: Any = bar, tiles: Any = tiles) -> None:
                 bar(done, total)
@@ -148,21 +154,30 @@ def _write_result(args: argparse.Namespace, result: ScanResult, out: Path, thres
         "threshold": threshold,
     }
     write_sites(out, result.sites, metadata)
-    print(
-        f"{len(result.sites)} candidate site(s) in {result.scene.path.name} "
-        f"({result.valid_area_km2:.0f} km² scanned in {result.seconds:.1f} s, {result.tiles} tiles, "
-        f"{result.positive_cells} positive cells, {result.dropped_no_ore_cells} dropped as 'no ore')"
+    found = ngettext(
+        "{n} candidate site(s) in {scene} ({area} km² scanned in {seconds} s, {tiles} tiles, {cells} positive cells, "
+        "{dropped} dropped as 'no ore')",
+        "{n} candidate site(s) in {scene} ({area} km² scanned in {seconds} s, {tiles} tiles, {cells} positive cells, "
+        "{dropped} dropped as 'no ore')",
+        len(result.sites),
     )
+    print(
+        found.format(
+            n=len(result.sites), scene=result.scene.path.name, area=fmt(result.valid_area_km2, ".0f"),
+            seconds=fmt(result.seconds, ".1f"), tiles=result.tiles, cells=result.positive_cells,
+            dropped=result.dropped_no_ore_cells,
+        )
+    )  # fmt: skip
     for note in result.notes:
-        print(f"Note: {note}")
+        print(_("Note: {note}").format(note=note))
     if result.scene.synthetic:
-        print("Note: this is the synthetic demo scene, not real imagery.")
-    print(f"Written to {out}")
+        print(_("Note: this is the synthetic demo scene, not real imagery."))
+    print(_("Written to {file}").format(file=out))
     if args.truth:
         print_evaluation(result, Path(args.truth))
 
 
-_UNDATED_NOTE = (
+_UNDATED_NOTE = N_(
     "Acquisition period: not recorded in the file and not given: the scan is undated and its sites cannot be "
     "followed over time (give --period, e.g. --period 2024)"
 )
@@ -195,7 +210,7 @@ def _scan_into_store(
     store = open_store(args)
     resume = args.resume if args.resume is not None else hooks.resume.get(str(scene))
     if resume is not None:
-        print(f"Resuming scan {resume}: finished tiles are not computed again.")
+        print(_("Resuming scan {scan_id}: finished tiles are not computed again.").format(scan_id=resume))
 
     def started(scan_id: int) -> None:
         if hooks.started:
@@ -206,14 +221,23 @@ def _scan_into_store(
         engine=engine, on_scan=started, period=typed_period(args),
     )  # fmt: skip
     period = store.read(lambda con: scan_record(con, stored.scan_id)).get("period_label")
-    print(f"Acquisition period: {period}" if isinstance(period, str) else _UNDATED_NOTE)
+    print(_("Acquisition period: {period}").format(period=period) if isinstance(period, str) else _(_UNDATED_NOTE))
     summary = store.read(lambda con: scan_summary(con, stored.scan_id))
     counts = summary.groupby("status")["sites"].sum().to_dict() if not summary.empty else {}
-    print(f"Stored as scan {stored.scan_id}: {stored.new_sites} new site(s); by register status: {counts}")
+    new = ngettext(
+        "Stored as scan {scan_id}: {n} new site(s); by register status: {counts}",
+        "Stored as scan {scan_id}: {n} new site(s); by register status: {counts}",
+        stored.new_sites,
+    )
+    print(new.format(scan_id=stored.scan_id, n=stored.new_sites, counts=counts))
     past, outlines = store.read(lambda con: rescan_inputs(con, stored.scan_id))
     if past:
         agreement = compare_with_decisions(past, outlines)
-        print(f"Against the reviewers' earlier decisions on this scene, scan {stored.scan_id} {agreement.summary()}")
+        print(
+            _("Against the reviewers' earlier decisions on this scene, scan {scan_id} {agreement}").format(
+                scan_id=stored.scan_id, agreement=agreement.summary()
+            )
+        )
     return stored.scan_id, stored.result
 
 
@@ -222,11 +246,11 @@ def print_evaluation(result: ScanResult, truth_path: Path) -> Evaluation:
     from core.training.evaluation import evaluate_sites, load_truth
 
     evaluation = evaluate_sites(result.sites, load_truth(truth_path), result.valid_area_km2)
-    print(f"Against {truth_path.name}: {evaluation.summary()}")
+    print(_("Against {truth}: {summary}").format(truth=truth_path.name, summary=evaluation.summary()))
     if evaluation.missed:
-        print(f"  missed: {', '.join(evaluation.missed)}")
+        print(_("  missed: {sites}").format(sites=", ".join(evaluation.missed)))
     if evaluation.false_site_kinds:
-        print(f"  false sites on: {evaluation.false_site_kinds}")
+        print(_("  false sites on: {kinds}").format(kinds=evaluation.false_site_kinds))
     return evaluation
 
 
@@ -240,7 +264,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     impact = load_scan_model(impact_ref, promoted) if impact_ref else None
     threshold = args.threshold if args.threshold is not None else discovery.card.threshold
     result = scan_scene(
-        Path(args.scene), discovery, impact, ScanSettings(threshold=threshold), progress=progress_bar("Scanning")
+        Path(args.scene), discovery, impact, ScanSettings(threshold=threshold), progress=progress_bar(_("Scanning"))
     )
     print_evaluation(result, Path(args.truth))
     return 0
@@ -249,42 +273,48 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def add_parsers(sub: Any) -> None:
     """``scan`` and ``evaluate``."""
     for name, func, helptext in (
-        ("scan", cmd_scan, "scan GeoTIFF scenes (here or on Dask workers) and write candidate sites"),
-        ("evaluate", cmd_evaluate, "scan a scene and score it against a ground-truth GeoJSON"),
+        ("scan", cmd_scan, _("scan GeoTIFF scenes (here or on Dask workers) and write candidate sites")),
+        ("evaluate", cmd_evaluate, _("scan a scene and score it against a ground-truth GeoJSON")),
     ):
         p = sub.add_parser(name, help=helptext)
         if name == "scan":
-            p.add_argument("scene", nargs="+", help="GeoTIFF scene(s): several scan on Dask workers")
+            p.add_argument("scene", nargs="+", help=_("GeoTIFF scene(s): several scan on Dask workers"))
         else:
-            p.add_argument("scene", help="GeoTIFF scene")
+            p.add_argument("scene", help=_("GeoTIFF scene"))
         p.add_argument(
-            "--model", default=settings.DEFAULT_DISCOVERY_MODEL, help="discovery model: name, name@version or folder"
+            "--model", default=settings.DEFAULT_DISCOVERY_MODEL, help=_("discovery model: name, name@version or folder")
         )
         p.add_argument(
             "--impact-model", default=AUTO_IMPACT,
-            help=f"impact model: name, name@version or folder, or 'none'; default 'auto': "
-            f"{settings.DEFAULT_IMPACT_MODEL} when the discovery model reads its bands, else one that fits, else none "
-            "(said in one line)",
+            help=_("impact model: name, name@version or folder, or 'none'; default 'auto': {model} when the discovery "
+                   "model reads its bands, else one that fits, else none (said in one line)").format(
+                model=settings.DEFAULT_IMPACT_MODEL),
         )  # fmt: skip
-        p.add_argument("--threshold", type=float, help="P(mine) threshold (default: the model card's, 0.6)")
+        p.add_argument("--threshold", type=float, help=_("P(mine) threshold (default: the model card's, 0.6)"))
         if name == "scan":
-            p.add_argument("--out", required=True, help="output file (.geojson or .csv); with several scenes a folder")
+            p.add_argument(
+                "--out", required=True, help=_("output file (.geojson or .csv); with several scenes a folder")
+            )
             add_cluster_options(p)
-            add_store_option(p, "also store the scan and its sites in the store")
+            add_store_option(p, _("also store the scan and its sites in the store"))
             add_radius_options(p)
-            p.add_argument("--truth", help="optional ground-truth GeoJSON to score the result against")
-            p.add_argument("--cells-per-tile", type=int, default=40, help="tile size in output cells (memory)")
+            p.add_argument("--truth", help=_("optional ground-truth GeoJSON to score the result against"))
+            p.add_argument("--cells-per-tile", type=int, default=40, help=_("tile size in output cells (memory)"))
             p.add_argument(
                 "--period",
-                help="with --db: when the imagery was acquired, for a file that does not record it (2024, 2024-Q2, "
-                "2024-05, 2024-03-01/2024-06-01); refused if the file records another period",
+                help=_(
+                    "with --db: when the imagery was acquired, for a file that does not record it (2024, 2024-Q2, "
+                    "2024-05, 2024-03-01/2024-06-01); refused if the file records another period"
+                ),
             )
             p.add_argument(
                 "--resume",
                 type=int,
                 metavar="SCAN_ID",
-                help="continue an interrupted scan (with --db): same scene, models and settings; done tiles are kept",
+                help=_(
+                    "continue an interrupted scan (with --db): same scene, models and settings; done tiles are kept"
+                ),
             )
         else:
-            p.add_argument("--truth", required=True, help="ground-truth GeoJSON (e.g. the demo's truth.geojson)")
+            p.add_argument("--truth", required=True, help=_("ground-truth GeoJSON (e.g. the demo's truth.geojson)"))
         p.set_defaults(func=func)

@@ -21,6 +21,7 @@ import numpy as np
 import rasterio
 from rasterio.windows import Window
 
+from cli.common import fmt
 from core.demo import generate_scene
 from core.demo.geotiff import write_bands
 from core.model_card import resolve_model
@@ -28,6 +29,7 @@ from core.register.matching import MatchSettings
 from core.scan.grid import output_cells, plan_tiles
 from core.scan.pipeline import ScanModel, ScanSettings
 from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL, ROOT, model_roots
+from core.wording.translate import _
 from db.connection import connect
 
 PHASES = ("streamed", "naive", "fcn")
@@ -86,7 +88,7 @@ def phase_streamed(scene: Path) -> dict[str, Any]:
     """MineScan's path: tiles, batched impact model, clusters, store and matching."""
     from db.workflows import scan_into_store
 
-    disc, imp, _, _ = _models()
+    disc, imp, _d, _i = _models()
     with tempfile.TemporaryDirectory() as tmp:
         con = connect(Path(tmp) / "bench.duckdb")
         started = time.perf_counter()
@@ -121,7 +123,7 @@ def phase_naive(scene: Path) -> dict[str, Any]:
 
     limit = available_memory_bytes()
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    _, _, d, i = _models()
+    _disc, _imp, d, i = _models()
     started = time.perf_counter()
     data = read_scene(scene, d.card.bands)
     probs = np.asarray(d.model.predict(d.card.normalise(data.data, data.valid)[None], verbose=0))[0, ..., 1]
@@ -135,7 +137,7 @@ def phase_naive(scene: Path) -> dict[str, Any]:
     km2 = float(data.valid.sum()) * 100 / 1e6
     return {
         "seconds": seconds,
-        "sites": f"{kept} cells kept (no clustering)",
+        "sites": _("{n} cells kept (no clustering)").format(n=kept),
         "km2": km2,
         "positive_cells": int(rows.size),
     }
@@ -146,7 +148,7 @@ def phase_fcn(scene: Path) -> dict[str, Any]:
     from core.imagery.raster import open_scene, scene_reader
     from models.speed import fcn_gflop, measure_peak_gflops
 
-    _, _, d, _ = _models()
+    _disc, _imp, d, _i = _models()
     info = open_scene(scene, d.card.bands)
     tiles = plan_tiles(info.height, info.width, ScanSettings().cells_per_tile)
     gflop, seconds = 0.0, 0.0
@@ -188,14 +190,18 @@ def run_benchmark(
     """Build the scene, run every phase in its own process, print and return the numbers."""
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        print_fn(f"Building a {size_px} x {size_px} px synthetic 12-band scene ({size_px**2 * 1e-4:.0f} km²)...")
+        print_fn(
+            _("Building a {size} x {size} px synthetic 12-band scene ({area} km²)...").format(
+                size=size_px, area=fmt(size_px**2 * 1e-4, ".0f")
+            )
+        )
         scene = make_bench_scene(Path(tmp), size_px)
         for phase in phases:
             if phase == "naive" and naive_memory_bytes(size_px) > available_memory_bytes():
                 results[phase] = {"not_run": _naive_too_big(size_px)}
-                print_fn(f"Not running the naive phase: {results[phase]['not_run']}")
+                print_fn(_("Not running the naive phase: {why}").format(why=results[phase]["not_run"]))
                 continue
-            print_fn(f"Running the {phase} phase...")
+            print_fn(_("Running the {phase} phase...").format(phase=phase))
             results[phase] = _run_phase_process(phase, scene)
     print_fn(format_report(size_px, results))
     return results
@@ -203,10 +209,10 @@ def run_benchmark(
 
 def _naive_too_big(size_px: int) -> str:
     need, have = naive_memory_bytes(size_px) / 2**30, available_memory_bytes() / 2**30
-    return (
-        f"the whole-scene pipeline needs about {need:.1f} GiB (scene as float32 twice + the first convolution's "
-        f"output twice), this machine has {have:.1f} GiB available"
-    )
+    return _(
+        "the whole-scene pipeline needs about {need} GiB (scene as float32 twice + the first convolution's output "
+        "twice), this machine has {have} GiB available"
+    ).format(need=fmt(need, ".1f"), have=fmt(have, ".1f"))
 
 
 def _run_phase_process(phase: str, scene: Path) -> dict[str, Any]:
@@ -222,11 +228,14 @@ def _run_phase_process(phase: str, scene: Path) -> dict[str, Any]:
             timeout=NAIVE_TIMEOUT_S if phase == "naive" else None,
         )
     except subprocess.TimeoutExpired:
-        return {"not_run": f"did not finish within {NAIVE_TIMEOUT_S // 60} min and was stopped"}
+        return {
+            "not_run": _("did not finish within {minutes} min and was stopped").format(minutes=NAIVE_TIMEOUT_S // 60)
+        }
     if done.returncode != 0:
         out_of_memory = any(t in done.stderr for t in ("MemoryError", "ResourceExhaustedError", "OOM", "bad_alloc"))
         if phase == "naive" and out_of_memory:
-            return {"not_run": f"ran out of memory ({available_memory_bytes() / 2**30:.1f} GiB available)"}
+            available = fmt(available_memory_bytes() / 2**30, ".1f")
+            return {"not_run": _("ran out of memory ({available} GiB available)").format(available=available)}
         raise RuntimeError(f"benchmark phase {phase} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -234,26 +243,32 @@ def _run_phase_process(phase: str, scene: Path) -> dict[str, Any]:
 
 def format_report(size_px: int, results: dict[str, Any]) -> str:
     """The benchmark's numbers as a plain-text table."""
-    lines = [f"MineScan benchmark: {size_px} x {size_px} px, {output_cells(size_px) ** 2:,} output cells"]
+    lines = [_("MineScan benchmark: {size} x {size} px, {cells} output cells").format(
+        size=size_px, cells=fmt(output_cells(size_px) ** 2, ","))]  # fmt: skip
     for phase in ("streamed", "naive"):
         if phase in results:
             r = results[phase]
             if "not_run" in r:
-                lines.append(f"  {phase:9s} full scan: not run: {r['not_run']}")
+                lines.append(_("  {phase} full scan: not run: {why}").format(phase=f"{phase:9s}", why=r["not_run"]))
                 continue
             rate = r["km2"] / r["seconds"]
             lines.append(
-                f"  {phase:9s} full scan: {r['seconds']:7.1f} s {rate:7.1f} km²/s {1e4 / rate:7.0f} s per 10,000 km²  "
-                f"peak RSS {r['peak_rss_mb']:7.0f} MB  sites {r['sites']}"
-            )
+                _("  {phase} full scan: {seconds} s {rate} km²/s {per_10k} s per 10,000 km²  peak RSS {rss} MB  "
+                  "sites {sites}").format(
+                    phase=f"{phase:9s}", seconds=fmt(r["seconds"], "7.1f"), rate=fmt(rate, "7.1f"),
+                    per_10k=fmt(1e4 / rate, "7.0f"), rss=fmt(r["peak_rss_mb"], "7.0f"), sites=r["sites"])
+            )  # fmt: skip
     if all(p in results and "not_run" not in results[p] for p in ("streamed", "naive")):
-        lines.append(f"  streamed vs naive: {results['naive']['seconds'] / results['streamed']['seconds']:.2f}x faster")
+        ratio = fmt(results["naive"]["seconds"] / results["streamed"]["seconds"], ".2f")
+        lines.append(_("  streamed vs naive: {ratio}x faster").format(ratio=ratio))
     if "fcn" in results:
         f = results["fcn"]
         lines.append(
-            f"  FCN alone: {f['gflop']:.0f} GFLOP in {f['seconds']:.1f} s = {f['gflops']:.1f} GFLOP/s; "
-            f"float32 matmul peak {f['peak_gflops']:.1f} GFLOP/s -> {f['gflops'] / f['peak_gflops']:.0%} of peak"
-        )
+            _("  FCN alone: {gflop} GFLOP in {seconds} s = {gflops} GFLOP/s; float32 matmul peak {peak} GFLOP/s -> "
+              "{share} of peak").format(
+                gflop=fmt(f["gflop"], ".0f"), seconds=fmt(f["seconds"], ".1f"), gflops=fmt(f["gflops"], ".1f"),
+                peak=fmt(f["peak_gflops"], ".1f"), share=fmt(f["gflops"] / f["peak_gflops"], ".0%"))
+        )  # fmt: skip
     return "\n".join(lines)
 
 

@@ -11,38 +11,47 @@ from typing import Any
 from core import settings
 from core.access import users as u
 from core.errors import MineScanError
+from core.wording.translate import _, ngettext
 
 
 def _read_password(args: argparse.Namespace) -> str:
     """A new password from standard input (--password-stdin, for scripts) or typed twice at a prompt."""
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("New password: ")
-    if first != getpass.getpass("Repeat it: "):
-        raise MineScanError("the two passwords differ; nothing was changed")
+    first = getpass.getpass(_("New password: "))
+    if first != getpass.getpass(_("Repeat it: ")):
+        raise MineScanError(_("the two passwords differ; nothing was changed"))
     return first
 
 
 def _list(path: Any) -> int:
     accounts = u.load_users(path)
-    print(f"Users file: {path} ({len(accounts)} user(s))")
+    print(
+        ngettext("Users file: {file} ({n} user(s))", "Users file: {file} ({n} user(s))", len(accounts)).format(
+            file=path, n=len(accounts)
+        )
+    )
     for user in accounts.values():
-        how = ", ".join(x for x in ("password" if user.password_hash else "", user.email and "OIDC") if x)
-        state = " DISABLED" if user.disabled else ""
-        print(f"  {user.username:<20} {user.role:<10} {user.email or '-':<30} sign-in: {how}{state}")
+        how = ", ".join(x for x in (_("password") if user.password_hash else "", user.email and "OIDC") if x)
+        sign_in = (_("sign-in: {how} DISABLED") if user.disabled else _("sign-in: {how}")).format(how=how)
+        print(f"  {user.username:<20} {user.role:<10} {user.email or '-':<30} {sign_in}")
     return 0
 
 
 def _demo(path: Any) -> int:
     if u.load_users(path):
-        print(f"{path} already has users; the demo account is only created in an empty users file.")
+        print(_("{file} already has users; the demo account is only created in an empty users file.").format(file=path))
         return 0
     password = secrets.token_urlsafe(9)
     u.add_user(path, "demo", "supervisor", password=password, display_name="Demo supervisor")
     note = settings.data_dir() / "demo-credentials.txt"
     note.write_text(f"username: demo\npassword: {password}\n", encoding="utf-8")
     note.chmod(0o600)
-    print(f"Created the demo account: sign in as 'demo' with password {password} (also in {note}).")
+    print(
+        _("Created the demo account: sign in as 'demo' with password {password} (also in {file}).").format(
+            password=password, file=note
+        )
+    )
     return 0
 
 
@@ -56,7 +65,7 @@ def _revoke_sessions(username: str) -> str:
     count = Store(settings.db_path(), wait_s=20).write(
         lambda con: revoke_user_sessions(con, username, "account disabled")
     )
-    return f" {count} open sign-in(s) ended."
+    return " " + ngettext("{n} open sign-in(s) ended.", "{n} open sign-in(s) ended.", count).format(n=count)
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -67,36 +76,46 @@ def cmd_users(args: argparse.Namespace) -> int:
     if args.action == "demo":
         return _demo(path)
     if not args.username:
-        raise MineScanError(f"'users {args.action}' needs a username")
+        raise MineScanError(_("'users {action}' needs a username").format(action=args.action))
     if args.action == "add":
         if not args.role:
-            raise MineScanError(f"give the role with --role: {', '.join(u.ROLES)}")
+            raise MineScanError(_("give the role with --role: {roles}").format(roles=", ".join(u.ROLES)))
         password = _read_password(args) if (args.password_stdin or not args.email) else ""
         user = u.add_user(
             path, args.username, args.role, password=password, email=args.email or "", display_name=args.name or ""
         )
-        print(f"Added {user.username} as {user.role} ({u.ROLE_HELP[user.role]}).")
+        print(
+            _("Added {username} as {role} ({what}).").format(
+                username=user.username, role=user.role, what=_(u.ROLE_HELP[user.role])
+            )
+        )
     elif args.action == "set-role":
         if not args.role:
-            raise MineScanError("give the new role with --role")
-        print(f"{u.update_user(path, args.username, role=args.role).username} is now a {args.role}.")
+            raise MineScanError(_("give the new role with --role"))
+        changed = u.update_user(path, args.username, role=args.role)
+        print(_("{username} is now a {role}.").format(username=changed.username, role=args.role))
     elif args.action == "passwd":
         u.update_user(path, args.username, password=_read_password(args))
-        print(f"Password of {args.username} changed.")
+        print(_("Password of {username} changed.").format(username=args.username))
     elif args.action in ("disable", "enable"):
         u.update_user(path, args.username, disabled=args.action == "disable")
         ended = _revoke_sessions(args.username) if args.action == "disable" else ""
-        print(f"{args.username} {args.action}d: decisions already made stay, with their name.{ended}")
+        done = (
+            _("{username} disabled: decisions already made stay, with their name.{ended}")
+            if args.action == "disable"
+            else _("{username} enabled: decisions already made stay, with their name.{ended}")
+        )
+        print(done.format(username=args.username, ended=ended))
     return 0
 
 
 def add_parsers(sub: Any) -> None:
     """``users``."""
-    p = sub.add_parser("users", help="accounts and roles of the app: list, add, set-role, passwd, disable, enable")
+    p = sub.add_parser("users", help=_("accounts and roles of the app: list, add, set-role, passwd, disable, enable"))
     p.add_argument("action", choices=["list", "add", "set-role", "passwd", "disable", "enable", "demo"])
     p.add_argument("username", nargs="?")
     p.add_argument("--role", choices=["reviewer", "supervisor", "manager"], default=None)
-    p.add_argument("--email", help="the e-mail an OpenID Connect provider vouches for (OIDC sign-in)")
-    p.add_argument("--name", help="display name")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--email", help=_("the e-mail an OpenID Connect provider vouches for (OIDC sign-in)"))
+    p.add_argument("--name", help=_("display name"))
+    p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
     p.set_defaults(func=cmd_users)

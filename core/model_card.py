@@ -14,7 +14,7 @@ import numpy as np
 
 from core.errors import ModelBundleError
 from core.training.card_metrics import CardMetrics
-from core.wording.translate import _
+from core.wording.translate import _, ngettext
 
 ModelKind = Literal["discovery", "impact"]
 DISCOVERY_CLASSES: tuple[str, ...] = ("not_mine", "mine")
@@ -118,7 +118,10 @@ class ModelCard:
         )
         missing = [k for k in required if k not in data]
         if missing:
-            raise ModelBundleError(_("{source} lacks the field(s) {fields}").format(source=source, fields=", ".join(missing)))
+            message = ngettext(
+                "{source} lacks the field(s) {fields}", "{source} lacks the field(s) {fields}", len(missing)
+            )
+            raise ModelBundleError(message.format(source=source, fields=", ".join(missing)))
         known = {f for f in cls.__dataclass_fields__}
         kwargs = {k: v for k, v in data.items() if k in known}
         for key in ("bands", "classes"):

@@ -94,7 +94,9 @@ def double_review_share() -> float:
         message = _("MINESCAN_DOUBLE_REVIEW must be a number between 0 and 1; got {raw!r}")
         raise ValueError(message.format(raw=raw)) from None
     if not 0.0 <= share <= 1.0:
-        raise ValueError(_("MINESCAN_DOUBLE_REVIEW must be between 0 and 1; got {share}").format(share=localise_number(str(share))))
+        raise ValueError(
+            _("MINESCAN_DOUBLE_REVIEW must be between 0 and 1; got {share}").format(share=localise_number(str(share)))
+        )
     return share
 
 

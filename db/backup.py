@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.wording.translate import _
 from db.connection import StoreError
 from db.schema import MIGRATIONS, migrate
 from db.store import Store
@@ -54,7 +55,8 @@ def backup_store(store: Store, folder: Path) -> BackupInfo:
     """
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
-        raise StoreError(f"{folder} is not empty: back up into a new folder so that no earlier backup is mixed in")
+        message = _("{folder} is not empty: back up into a new folder so that no earlier backup is mixed in")
+        raise StoreError(message.format(folder=folder))
     folder.mkdir(parents=True, exist_ok=True)
 
     def export(con: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, int]]:
@@ -67,7 +69,8 @@ def backup_store(store: Store, folder: Path) -> BackupInfo:
         version, counts = store.read(export)
     except duckdb.Error as err:
         shutil.rmtree(folder, ignore_errors=True)
-        raise StoreError(f"the backup into {folder} failed: {str(err).splitlines()[0][:300]}") from None
+        message = _("the backup into {folder} failed: {error}")
+        raise StoreError(message.format(folder=folder, error=str(err).splitlines()[0][:300])) from None
     info = BackupInfo(folder, version, counts, datetime.now(UTC).isoformat(timespec="seconds"))
     (folder / MANIFEST).write_text(
         json.dumps({"schema_version": version, "rows": counts, "created_at": info.created_at}, indent=2) + "\n",
@@ -85,16 +88,16 @@ def read_backup(folder: Path) -> BackupInfo:
     folder = Path(folder)
     path = folder / MANIFEST
     if not path.is_file() or not (folder / "schema.sql").is_file() or not (folder / "load.sql").is_file():
-        raise StoreError(f"{folder} is not a MineScan backup (it needs {MANIFEST}, schema.sql and load.sql)")
+        message = _("{folder} is not a MineScan backup (it needs {manifest}, schema.sql and load.sql)")
+        raise StoreError(message.format(folder=folder, manifest=MANIFEST))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         info = BackupInfo(folder, int(data["schema_version"]), dict(data["rows"]), str(data["created_at"]))
     except (ValueError, KeyError, TypeError) as err:
-        raise StoreError(f"{path} is damaged: {err}") from None
+        raise StoreError(_("{path} is damaged: {error}").format(path=path, error=err)) from None
     if info.schema_version > len(MIGRATIONS):
-        raise StoreError(
-            f"the backup is at schema version {info.schema_version}, newer than this MineScan ({len(MIGRATIONS)})"
-        )
+        message = _("the backup is at schema version {version}, newer than this MineScan ({known})")
+        raise StoreError(message.format(version=info.schema_version, known=len(MIGRATIONS)))
     return info
 
 
@@ -109,7 +112,8 @@ def restore_store(folder: Path, target: Path) -> BackupInfo:
     info = read_backup(folder)
     target = Path(target)
     if target.exists():
-        raise StoreError(f"{target} exists: restore into a new file (then point MINESCAN_DB at it), never over a store")
+        message = _("{target} exists: restore into a new file (then point MINESCAN_DB at it), never over a store")
+        raise StoreError(message.format(target=target))
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".restoring")
     partial.unlink(missing_ok=True)
@@ -120,12 +124,14 @@ def restore_store(folder: Path, target: Path) -> BackupInfo:
         if counts != info.rows:
             differ = {k: (info.rows.get(k), counts.get(k)) for k in set(info.rows) | set(counts)
                       if info.rows.get(k) != counts.get(k)}  # fmt: skip
-            raise StoreError(f"the restored store does not match the backup (table: backup, restored): {differ}")
+            message = _("the restored store does not match the backup (table: backup, restored): {differ}")
+            raise StoreError(message.format(differ=differ))
         migrate(con)  # a backup from an older MineScan is brought up to date
     except duckdb.Error as err:
         con.close()
         partial.unlink(missing_ok=True)
-        raise StoreError(f"the restore from {folder} failed: {str(err).splitlines()[0][:300]}") from None
+        message = _("the restore from {folder} failed: {error}")
+        raise StoreError(message.format(folder=folder, error=str(err).splitlines()[0][:300])) from None
     except BaseException:
         con.close()
         partial.unlink(missing_ok=True)

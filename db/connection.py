@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from core.errors import MineScanError
-from core.wording.translate import N_
+from core.wording.translate import N_, _
 from db.schema import migrate
 
 #: The connection type other layers may name (they never import DuckDB themselves).
@@ -37,12 +37,14 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(path))
     except duckdb.IOException as err:
-        raise StoreError(
-            f"the store {path} cannot be opened: {str(err).splitlines()[0][:200]}. If the MineScan app or another "
-            f"command is using it, stop that first (DuckDB allows one writing process per file)."
-        ) from None
+        message = _(
+            "the store {path} cannot be opened: {error}. If the MineScan app or another command is using it, stop "
+            "that first (DuckDB allows one writing process per file)."
+        )
+        raise StoreError(message.format(path=path, error=str(err).splitlines()[0][:200])) from None
     except duckdb.Error as err:
-        raise StoreError(f"{path} is not a MineScan store: {str(err).splitlines()[0][:200]}") from None
+        message = _("{path} is not a MineScan store: {error}")
+        raise StoreError(message.format(path=path, error=str(err).splitlines()[0][:200])) from None
     migrate(con)
     return con
 
@@ -83,7 +85,7 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
 def returned_id(row: tuple[Any, ...] | None) -> int:
     """The id an ``INSERT ... RETURNING id`` gave back."""
     if row is None:
-        raise StoreError("the database returned no id for the new row")
+        raise StoreError(_("the database returned no id for the new row"))
     return int(row[0])
 
 

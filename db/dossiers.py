@@ -20,6 +20,7 @@ from core.errors import MineScanError
 from core.imagery.chips import framing_half_size_m, site_picture
 from core.imagery.geo import EARTH_RADIUS_M
 from core.review.dossier import Dossier, DossierDecision, DossierImage, DossierPeriod, RegisterNeighbour
+from core.wording.translate import _
 from db.connection import StoreError, count_of
 from db.places import UNDATED
 from db.queue import BLIND_OWN_SQL
@@ -133,14 +134,16 @@ def dossier_for_site(
     place = con.execute(_PLACE_SQL, {"site": site_id}).fetchone()
     if place is None:
         if count_of(con, "SELECT count(*) FROM site WHERE id = ?", [site_id]) == 0:
-            raise StoreError(f"there is no site {site_id}: pick a site id the triage queue or an export lists")
-        raise StoreError(f"site {site_id} belongs to no place yet: rebuild the places first ('places build')")
-    place_id, _, lon, lat, first_period, last_period, persistence, outline_wkt, match_status = place
+            message = _("there is no site {site_id}: pick a site id the triage queue or an export lists")
+            raise StoreError(message.format(site_id=site_id))
+        message = _("site {site_id} belongs to no place yet: rebuild the places first ('places build')")
+        raise StoreError(message.format(site_id=site_id))
+    place_id, _site, lon, lat, first_period, last_period, persistence, outline_wkt, match_status = place
     lon, lat = float(lon), float(lat)
     rows = con.execute(_PERIODS_SQL, {"place": place_id}).fetchall()
     periods = tuple(
         DossierPeriod(str(label), start or "", end or "", float(ha), float(p), tuple(int(i) for i in ids))
-        for label, _, start, end, ha, p, ids, _, _ in rows
+        for label, _start, start, end, ha, p, ids, _scan, _outline in rows
     )
     sightings = [_Frame(str(r[0]), r[1], int(r[7]), str(r[8]), True) for r in rows]
     covering = con.execute(_COVERING_SQL, {"lon": lon, "lat": lat}).fetchall()
@@ -260,7 +263,7 @@ def _picture(
         picture = site_picture(Path(path), lon, lat, half_m, outline_wkt=frame.outline_wkt)
     except (MineScanError, ValueError, OSError):
         return None
-    label = frame.label if frame.seen else f"{frame.label} (not detected)"
+    label = frame.label if frame.seen else _("{period} (not detected)").format(period=frame.label)
     return DossierImage(label, picture.png, picture.ground_width_m)
 
 

@@ -20,6 +20,7 @@ import duckdb
 from core.access.users import Identity
 from core.jobs.states import ACTIVE_STATES, JobError, shared_parts, shown_state
 from core.settings import ROOT
+from core.wording.translate import _
 from db.connection import returned_id, transaction
 
 #: The newest log lines kept with a job (older ones are dropped from the store, the count is kept).
@@ -122,9 +123,12 @@ def _refuse_overlap(con: duckdb.DuckDBPyConnection, subject: str, except_id: int
         shared = shared_parts(subject, other.subject)
         if other.id != except_id and shared and other.state in ACTIVE_STATES:
             what = ", ".join(sorted(p.split(":", 1)[-1] for p in shared))
+            message = _(
+                "{title} (job {job_id}, started by {owner}) is still {state} on {what}: one job at a time does that "
+                "work. Wait for it to finish or cancel it."
+            )
             raise JobError(
-                f"{other.title} (job {other.id}, started by {other.owner}) is still {other.state} on {what}: one "
-                "job at a time does that work. Wait for it to finish or cancel it."
+                message.format(title=other.title, job_id=other.id, owner=other.owner, state=other.state, what=what)
             )
 
 
@@ -136,7 +140,7 @@ def get_job(con: duckdb.DuckDBPyConnection, job_id: int) -> Job:
     """
     row = con.execute("SELECT * FROM job_view WHERE id = $id", {"id": job_id}).fetchone()
     if row is None:
-        raise JobError(f"there is no job {job_id} in this store")
+        raise JobError(_("there is no job {job_id} in this store").format(job_id=job_id))
     return _job(row)
 
 
@@ -161,12 +165,12 @@ def claim_job(con: duckdb.DuckDBPyConnection, job_id: int, pid: int) -> Job:
     with transaction(con):
         job = get_job(con, job_id)
         if job.stored_state not in ACTIVE_STATES:
-            raise JobError(f"job {job_id} is {job.state}: nothing to run")
+            raise JobError(_("job {job_id} is {state}: nothing to run").format(job_id=job_id, state=job.state))
         if job.stored_state == "running" and job.state != "interrupted":
-            raise JobError(f"job {job_id} is already running (process {job.pid})")
+            raise JobError(_("job {job_id} is already running (process {pid})").format(job_id=job_id, pid=job.pid))
         if job.cancel_requested:
             _end(con, job_id, "cancelled", "cancelled before it started")
-            raise JobError(f"job {job_id} was cancelled before it started")
+            raise JobError(_("job {job_id} was cancelled before it started").format(job_id=job_id))
         con.execute(
             """UPDATE job SET state = 'running', pid = $pid, started_at = coalesce(started_at, current_timestamp),
                heartbeat_at = current_timestamp WHERE id = $id""",
@@ -188,7 +192,7 @@ def report(con: duckdb.DuckDBPyConnection, job_id: int, lines: Sequence[str], pr
     with transaction(con):
         row = con.execute("SELECT log, progress FROM job WHERE id = $id", {"id": job_id}).fetchone()
         if row is None:
-            raise JobError(f"there is no job {job_id} in this store")
+            raise JobError(_("there is no job {job_id} in this store").format(job_id=job_id))
         log = (str(row[0]) + "".join(f"{line}\n" for line in lines)).splitlines()[-LOG_LINES:]
         done = float(row[1]) if progress is None else max(0.0, min(1.0, progress))
         got = con.execute(
@@ -219,7 +223,7 @@ def finish_job(con: duckdb.DuckDBPyConnection, job_id: int, state: str, message:
                result: dict[str, Any] | None = None) -> None:  # fmt: skip
     """The runner's last word: ``done`` (with its result), ``failed`` or ``cancelled``, with a message."""
     if state not in ("done", "failed", "cancelled"):
-        raise JobError(f"a job ends done, failed or cancelled, not {state!r}")
+        raise JobError(_("a job ends done, failed or cancelled, not {state!r}").format(state=state))
     with transaction(con):
         _end(con, job_id, state, message, result)
 
@@ -234,9 +238,10 @@ def request_cancel(con: duckdb.DuckDBPyConnection, identity: Identity, job_id: i
     with transaction(con):
         job = get_job(con, job_id)
         if identity.username != job.owner and identity.role != "supervisor":
-            raise JobError(f"job {job_id} belongs to {job.owner}: only they or a supervisor can cancel it")
+            message = _("job {job_id} belongs to {owner}: only they or a supervisor can cancel it")
+            raise JobError(message.format(job_id=job_id, owner=job.owner))
         if job.stored_state not in ACTIVE_STATES:
-            raise JobError(f"job {job_id} has already ended ({job.state})")
+            raise JobError(_("job {job_id} has already ended ({state})").format(job_id=job_id, state=job.state))
         con.execute("UPDATE job SET cancel_requested = true WHERE id = $id", {"id": job_id})
         if job.state == "interrupted" or job.stored_state == "queued":
             _end(con, job_id, "cancelled", f"cancelled by {identity.username}")
@@ -252,9 +257,11 @@ def resume_job(con: duckdb.DuckDBPyConnection, identity: Identity, job_id: int) 
     with transaction(con):
         job = get_job(con, job_id)
         if identity.username != job.owner and identity.role != "supervisor":
-            raise JobError(f"job {job_id} belongs to {job.owner}: only they or a supervisor can resume it")
+            message = _("job {job_id} belongs to {owner}: only they or a supervisor can resume it")
+            raise JobError(message.format(job_id=job_id, owner=job.owner))
         if job.state != "interrupted":
-            raise JobError(f"job {job_id} is {job.state}: only an interrupted job can be resumed")
+            message = _("job {job_id} is {state}: only an interrupted job can be resumed")
+            raise JobError(message.format(job_id=job_id, state=job.state))
         _refuse_overlap(con, job.subject, except_id=job_id)
         con.execute(
             """UPDATE job SET state = 'queued', pid = NULL, heartbeat_at = current_timestamp,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from core.wording.translate import _
 from db.places import place_rows
 
 #: Amazon Mining Watch drops differences of this many hectares or less (an option of :func:`new_unregistered_area`).
@@ -140,7 +141,9 @@ def _periods(seen: pd.DataFrame) -> pd.DataFrame:
 
 def _mined(seen: pd.DataFrame, by: str, confirmed_only: bool) -> pd.DataFrame:
     if by not in SPLITS:
-        raise ValueError(f"the mined area is split by one of {', '.join(SPLITS)}; got {by!r}")
+        raise ValueError(
+            _("the mined area is split by one of {splits}; got {by!r}").format(splits=", ".join(SPLITS), by=by)
+        )
     counted = _counted(seen, confirmed_only)
     sums = counted.groupby(["period_label", by], as_index=False).agg(
         places=("place_id", "nunique"), area_ha=("area_ha", "sum")
@@ -151,7 +154,7 @@ def _mined(seen: pd.DataFrame, by: str, confirmed_only: bool) -> pd.DataFrame:
 
 def _new_area(seen: pd.DataFrame, min_diff_ha: float, confirmed_only: bool) -> pd.DataFrame:
     if min_diff_ha < 0:
-        raise ValueError(f"min_diff_ha must be 0 or more; got {min_diff_ha}")
+        raise ValueError(_("min_diff_ha must be 0 or more; got {min_diff_ha}").format(min_diff_ha=min_diff_ha))
     rows = _counted(seen, confirmed_only)
     rows = rows[rows["status"] == "unregistered"]
     first = rows["previous_ha"].isna()

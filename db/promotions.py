@@ -11,6 +11,7 @@ import pandas as pd
 from core.access.users import Identity, require
 from core.errors import MineScanError
 from core.model_card import ModelCard, parse_ref, resolve_model, version_key
+from core.wording.translate import _
 from db.connection import StoreError, returned_id, transaction
 from db.workflows import Target, read, write
 
@@ -26,7 +27,7 @@ def record_promotion(con: duckdb.DuckDBPyConnection, identity: Identity | None, 
     """
     who = require(identity, "promote_model")
     if action not in ("promote", "rollback"):
-        raise StoreError(f"unknown action {action!r}: promote or rollback")
+        raise StoreError(_("unknown action {action!r}: promote or rollback").format(action=action))
     with transaction(con):
         row = con.execute(
             """INSERT INTO model_promotion (model_name, version, action, by_user, role, note)
@@ -72,12 +73,12 @@ def change_promotion(target: Target, identity: Identity | None, ref: str, action
     """
     name, version = parse_ref(ref)
     if version is None:
-        raise MineScanError(f"{ref}: name the version to {action} to, as name@version")
+        raise MineScanError(_("{ref}: name the version to {action} to, as name@version").format(ref=ref, action=action))
     require(identity, "promote_model")
     card = ModelCard.load(resolve_model(ref, roots))
     current = read(target, promoted_versions).get(name)
     if action == "rollback" and (current is None or version_key(card.version) >= version_key(current)):
-        raise MineScanError(f"a rollback goes to a version before the promoted one ({name}@{current or 'none'}); "
-                            f"promote {card.ref} instead")  # fmt: skip
+        message = _("a rollback goes to a version before the promoted one ({promoted}); promote {ref} instead")
+        raise MineScanError(message.format(promoted=f"{name}@{current or 'none'}", ref=card.ref))
     write(target, lambda con: record_promotion(con, identity, name, card.version, action, note))
     return card

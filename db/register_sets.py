@@ -29,6 +29,7 @@ from core.training.register_points import (
 )
 from core.training.register_set_files import WindowProgress, write_register_set
 from core.training.review_set_files import BuiltSet
+from core.wording.translate import _
 from db.evaluation_sets import frozen_points
 from db.registers import current_register
 from db.store import Store
@@ -82,8 +83,10 @@ def plan_register_set(store: Store, settings: RegisterSetSettings, model_name: s
     kind, layers, frozen = store.read(read)
     if kind == "demo":
         raise TrainingDataError(
-            "this is the demo store: its register's dams are invented, so real imagery around them teaches nothing. "
-            "Import the ANM register into a store of its own (--db)"
+            _(
+                "this is the demo store: its register's dams are invented, so real imagery around them teaches "
+                "nothing. Import the ANM register into a store of its own (--db)"
+            )
         )
     return plan_points(layers, settings, boxes, frozen)
 

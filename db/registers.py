@@ -14,6 +14,7 @@ import pandas as pd
 
 from core.register import RegisterEntry, RegisterImport
 from core.register.matching import MatchSettings, SiteMatch
+from core.wording.translate import _
 from db.connection import StoreError, count_of, returned_id, transaction
 
 
@@ -100,7 +101,7 @@ def snapshot_register_entries(con: duckdb.DuckDBPyConnection, snapshot_id: int) 
     """The entries of one snapshot as records (for diffs between snapshots)."""
     rows = snapshot_entries(con, snapshot_id)
     if rows.empty and count_of(con, "SELECT count(*) FROM register_snapshot WHERE id = ?", [snapshot_id]) == 0:
-        raise StoreError(f"there is no register snapshot {snapshot_id}")
+        raise StoreError(_("there is no register snapshot {snapshot_id}").format(snapshot_id=snapshot_id))
     fields = RegisterEntry.__dataclass_fields__
     out = []
     for row in rows.to_dict("records"):

@@ -9,6 +9,7 @@ import pandas as pd
 
 from core.review.decisions import DECISIONS, REASONS
 from core.review.rescan import PastDecision
+from core.wording.translate import _
 from db.connection import StoreError, count_of, returned_id, transaction
 
 
@@ -33,15 +34,18 @@ def add_review(
         StoreError: unknown decision or reason code, empty reviewer, or a site that does not exist.
     """
     if decision not in DECISIONS:
-        raise StoreError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
+        message = _("unknown decision {decision!r}; use one of {known}")
+        raise StoreError(message.format(decision=decision, known=", ".join(DECISIONS)))
     if reason is not None and reason not in REASONS:
-        raise StoreError(f"unknown reason code {reason!r}; use one of {', '.join(REASONS)}")
+        message = _("unknown reason code {reason!r}; use one of {known}")
+        raise StoreError(message.format(reason=reason, known=", ".join(REASONS)))
     if kind not in REVIEW_KINDS:
-        raise StoreError(f"unknown review kind {kind!r}; use one of {', '.join(REVIEW_KINDS)}")
+        message = _("unknown review kind {kind!r}; use one of {known}")
+        raise StoreError(message.format(kind=kind, known=", ".join(REVIEW_KINDS)))
     if not reviewer or not reviewer.strip():
-        raise StoreError("a decision needs the reviewer's name")
+        raise StoreError(_("a decision needs the reviewer's name"))
     if count_of(con, "SELECT count(*) FROM site WHERE id = ?", [site_id]) == 0:
-        raise StoreError(f"there is no site {site_id} to review")
+        raise StoreError(_("there is no site {site_id} to review").format(site_id=site_id))
     with transaction(con):
         row = con.execute(
             """INSERT INTO review (site_id, reviewer, decision, reason, note, seconds_spent, role, kind, match_status)

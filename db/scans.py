@@ -13,6 +13,7 @@ import pandas as pd
 from core.imagery.periods import Period
 from core.imagery.provenance import ImageryProvenance, provenance_from_record
 from core.scan.tiles import TileOutput
+from core.wording.translate import _
 from db.connection import StoreError, count_of, returned_id, transaction
 
 
@@ -117,7 +118,7 @@ def scan_record(con: duckdb.DuckDBPyConnection, scan_id: int) -> dict[str, Any]:
     """
     df = con.execute("SELECT * FROM scan WHERE id = ?", [scan_id]).df()
     if df.empty:
-        raise StoreError(f"there is no scan {scan_id}")
+        raise StoreError(_("there is no scan {scan_id}").format(scan_id=scan_id))
     return dict(df.iloc[0].to_dict())
 
 
@@ -129,7 +130,7 @@ def scan_imagery(con: duckdb.DuckDBPyConnection, scan_id: int) -> ImageryProvena
     """
     row = con.execute("SELECT imagery_json, synthetic FROM scan WHERE id = ?", [scan_id]).fetchone()
     if row is None:
-        raise StoreError(f"there is no scan {scan_id}")
+        raise StoreError(_("there is no scan {scan_id}").format(scan_id=scan_id))
     return provenance_from_record(row[0], synthetic=bool(row[1]))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
+from core.wording.translate import _
+
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE SEQUENCE scan_id_seq;
@@ -340,9 +342,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("SELECT max(version) FROM schema_version").fetchone()
     current = int(row[0]) if row and row[0] is not None else 0
     if current > len(MIGRATIONS):
-        raise RuntimeError(
-            f"the database is at schema version {current}, newer than this MineScan ({len(MIGRATIONS)}): upgrade"
-        )
+        message = _("the database is at schema version {version}, newer than this MineScan ({known}): upgrade")
+        raise RuntimeError(message.format(version=current, known=len(MIGRATIONS)))
     for version, sql in enumerate(MIGRATIONS[current:], start=current + 1):
         con.execute("BEGIN TRANSACTION")
         try:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.wording.translate import _
 from db.connection import StoreError
 
 
@@ -31,11 +32,13 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
         return
     path = extension_file()
     if not path.is_file():
-        raise StoreError(
-            f"DuckDB's spatial extension for DuckDB {duckdb.__version__} is not installed ({path} is missing): "
-            f"install requirements.txt again (duckdb and duckdb-extension-spatial must have the same version)"
+        message = _(
+            "DuckDB's spatial extension for DuckDB {version} is not installed ({path} is missing): install "
+            "requirements.txt again (duckdb and duckdb-extension-spatial must have the same version)"
         )
+        raise StoreError(message.format(version=duckdb.__version__, path=path))
     try:
         con.execute(f"LOAD '{path.as_posix()}'")
     except duckdb.Error as err:
-        raise StoreError(f"DuckDB's spatial extension cannot be loaded: {str(err).splitlines()[0][:200]}") from None
+        message = _("DuckDB's spatial extension cannot be loaded: {error}")
+        raise StoreError(message.format(error=str(err).splitlines()[0][:200])) from None

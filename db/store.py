@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import duckdb
 
+from core.wording.translate import _, localise_number
 from db.connection import StoreError, transaction
 from db.schema import migrate
 
@@ -82,16 +83,19 @@ class Store:
                 return self._connect_once()
             except duckdb.IOException as err:
                 if not is_lock_error(err):
-                    raise StoreError(f"the store {self.path} cannot be opened: {_first_line(err)}") from None
+                    message = _("the store {path} cannot be opened: {error}")
+                    raise StoreError(message.format(path=self.path, error=_first_line(err))) from None
                 if time.monotonic() >= deadline:
-                    raise StoreError(
-                        f"the store {self.path} stayed busy for {self.wait_s:g} s: another process holds it "
-                        f"(a long scan or import from the command line, or a second app). Try again when it "
-                        f"has finished."
-                    ) from None
+                    message = _(
+                        "the store {path} stayed busy for {seconds} s: another process holds it (a long scan or "
+                        "import from the command line, or a second app). Try again when it has finished."
+                    )
+                    seconds = localise_number(f"{self.wait_s:g}")
+                    raise StoreError(message.format(path=self.path, seconds=seconds)) from None
             except duckdb.Error as err:
                 if not is_handle_race(err) or time.monotonic() >= deadline:
-                    raise StoreError(f"{self.path} is not a MineScan store: {_first_line(err)}") from None
+                    message = _("{path} is not a MineScan store: {error}")
+                    raise StoreError(message.format(path=self.path, error=_first_line(err))) from None
             time.sleep(min(pause, max(0.0, deadline - time.monotonic())) * random.uniform(0.5, 1.0))
             pause = min(pause * 2, _MAX_PAUSE_S)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from core.settings import DEMO_REGISTER_FILE
+from core.wording.translate import _
 from db.connection import count_of
 
 
@@ -20,7 +21,7 @@ def store_kind(con: duckdb.DuckDBPyConnection) -> str:
 def mark_store(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     """Record what the store is for (once: a later call with another kind is ignored)."""
     if kind not in ("demo", "work"):
-        raise ValueError(f"a store is 'demo' or 'work'; got {kind!r}")
+        raise ValueError(_("a store is 'demo' or 'work'; got {kind!r}").format(kind=kind))
     con.execute("INSERT INTO store_info VALUES ('kind', ?) ON CONFLICT DO NOTHING", [kind])
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from core.training.review_set_files import ScanInput, SiteInput
 from core.training.review_sets import ReviewRow, effective_decisions
+from core.wording.translate import _
 from db.connection import StoreError, count_of, returned_id, transaction
 
 REVIEWS_SQL = """
@@ -32,7 +33,7 @@ def decided_scans(con: duckdb.DuckDBPyConnection, scan_ids: list[int]) -> list[S
     known = set(con.execute("SELECT id FROM scan WHERE id IN (SELECT unnest($ids))", {"ids": scan_ids}).fetchall())
     missing = sorted(set(scan_ids) - {k for (k,) in known})
     if missing:
-        raise StoreError(f"there is no scan {', '.join(map(str, missing))} in the store")
+        raise StoreError(_("there is no scan {scan_ids} in the store").format(scan_ids=", ".join(map(str, missing))))
     rows = [
         ReviewRow(int(i), int(site), str(d), r, str(k), str(who), int(o))
         for i, site, d, r, k, who, o in con.execute(REVIEWS_SQL, {"scan_ids": scan_ids}).fetchall()
@@ -54,7 +55,7 @@ def decided_scans(con: duckdb.DuckDBPyConnection, scan_ids: list[int]) -> list[S
     for scan_id in sorted(set(scan_ids)):
         mine = [
             SiteInput(int(sid), d.review_id, d.decision, d.reason, d.kind == "override", float(lon), float(lat), wkt)
-            for sid, scan, lon, lat, wkt, _ in sites
+            for sid, scan, lon, lat, wkt, _path in sites
             if scan == scan_id and (d := decided.get(int(sid))) is not None
         ]
         around = [(float(lon), float(lat)) for path, lon, lat in neighbours if path == paths[scan_id]]
@@ -121,10 +122,13 @@ def training_set(con: duckdb.DuckDBPyConnection, set_id: int) -> dict[str, Any]:
         {"id": set_id},
     ).fetchone()
     if row is None:
-        raise StoreError(f"there is no training set {set_id}")
+        raise StoreError(_("there is no training set {set_id}").format(set_id=set_id))
     sid, name, status, bands, folder, fp, message, model_name = row
     if status != "ready":
-        raise StoreError(f"training set {set_id} is {status}" + (f": {message}" if message else ""))
+        if message:
+            raise StoreError(_("training set {set_id} is {status}: {message}").format(set_id=set_id, status=status,
+                                                                                      message=message))  # fmt: skip
+        raise StoreError(_("training set {set_id} is {status}").format(set_id=set_id, status=status))
     return {"id": sid, "name": name, "bands": tuple(bands.split(",")), "folder": Path(folder), "fingerprint": fp,
             "model_name": model_name}  # fmt: skip
 

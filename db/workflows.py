@@ -8,7 +8,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -19,7 +19,6 @@ from core.errors import MineScanError, StoreKindError
 from core.imagery.geo import to_wgs84
 from core.imagery.periods import Period, period_of_scene, scan_period
 from core.imagery.pictures import picture_in_background
-from core.imagery.provenance import ImageryProvenance, provenance_from_record
 from core.imagery.raster import SceneInfo, open_scene
 from core.jobs.states import JobCancelled
 from core.register import RegisterImport, read_layer, read_register
@@ -36,9 +35,11 @@ from core.scan.pipeline import (
 )
 from core.scan.tiles import TileOutput
 from core.settings import DEMO_REGISTER_FILE
+from core.wording.translate import N_, _
 from db.connection import StoreError, transaction
 from db.registers import current_register, insert_register, replace_matches
 from db.reviews import add_review
+from db.scan_resume import check_resumable, scan_params
 from db.scans import fail_scan, finish_scan, save_tile, saved_tiles, scan_record, set_scan_runner, start_scan
 from db.sites import insert_sites, site_points
 from db.store import Store
@@ -83,32 +84,6 @@ def runner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _runner_alive(runner: str | None) -> bool:
-    if not runner or ":" not in runner:
-        return False
-    host, _, pid = runner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False  # another machine: it cannot share this file anyway
-    if int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _scan_params(settings: ScanSettings) -> dict[str, Any]:
-    return {
-        "threshold": settings.threshold,
-        "cells_per_tile": settings.cells_per_tile,
-        "impact_offset_px": settings.impact_offset_px,
-        "max_window_nodata": settings.max_window_nodata,
-    }
-
-
 def resume_scan(
     target: Target,
     scan_id: int,
@@ -119,7 +94,7 @@ def resume_scan(
     """Resume an interrupted scan with its own scene, models (loaded by name) and settings."""
     record = read(target, lambda con: scan_record(con, scan_id))
     params = json.loads(record["params_json"])
-    settings = ScanSettings(**{k: params[k] for k in _scan_params(ScanSettings()) if k in params})
+    settings = ScanSettings(**{k: params[k] for k in scan_params(ScanSettings()) if k in params})
     impact = load_model(str(record["impact_model"])) if record["impact_model"] else None
     return scan_into_store(
         target,
@@ -133,40 +108,7 @@ def resume_scan(
     )
 
 
-def _check_resumable(
-    record: dict[str, Any], info: SceneInfo, discovery: ScanModel, impact: ScanModel | None, settings: ScanSettings
-) -> None:
-    """Refuse to resume a scan with another scene (path, or imagery recipe where the scan recorded one), other
-    models or settings, or one that is finished or running."""
-    sid = record["id"]
-    if record["status"] == "finished":
-        raise StoreError(f"scan {sid} has finished; there is nothing to resume")
-    if _runner_alive(record.get("runner")):
-        raise StoreError(f"scan {sid} is still running in process {record['runner']}; let it finish")
-    wanted = {
-        "scene": str(info.path),
-        "discovery model": discovery.card.ref,
-        "impact model": impact.card.ref if impact else "none",
-        "settings": _scan_params(settings),
-    }
-    stored = {
-        "scene": record["scene_path"],
-        "discovery model": f"{record['discovery_model']}@{record['discovery_version']}",
-        "impact model": f"{record['impact_model']}@{record['impact_version']}" if record["impact_model"] else "none",
-        "settings": json.loads(record["params_json"]),
-    }
-    # The same file name may hold a newer download: its tiles would not fit the ones already scanned.
-    then, now = record.get("imagery_json"), info.provenance.to_json()
-    if isinstance(then, str) and then != now:
-        labels = _imagery_label(provenance_from_record(then)), _imagery_label(info.provenance)
-        stored["imagery"], wanted["imagery"] = labels if labels[0] != labels[1] else (then, now)
-    differ = [k for k in wanted if wanted[k] != stored[k]]
-    if differ:
-        details = "; ".join(f"{k}: {stored[k]} then, {wanted[k]} now" for k in differ)
-        raise StoreError(f"scan {sid} cannot be resumed with a different {', '.join(differ)} ({details})")
-
-
-DEMO_STORE_HINT = (
+DEMO_STORE_HINT = N_(
     "The demo has a store of its own: start it with './run app', and real work with './run work' (or point "
     "MINESCAN_DB at your working store)."
 )
@@ -175,24 +117,20 @@ DEMO_STORE_HINT = (
 def _claim_for_work(con: duckdb.DuckDBPyConnection, what: str) -> None:
     """Refuse real work in the demo store; mark an empty store as a working store."""
     if store_kind(con) == "demo":
-        raise StoreKindError(
-            f"this is the demo store (synthetic data only): {what} would be matched and counted with the synthetic "
-            f"demo sites. {DEMO_STORE_HINT}"
+        message = _(
+            "this is the demo store (synthetic data only): {what} would be matched and counted with the synthetic "
+            "demo sites. {hint}"
         )
+        raise StoreKindError(message.format(what=what, hint=_(DEMO_STORE_HINT)))
     mark_store(con, "work")
 
 
 def claim_for_demo(con: duckdb.DuckDBPyConnection) -> None:
     """Refuse the demo in a working store; mark an empty store as the demo store."""
     if store_kind(con) == "work":
-        raise StoreKindError(
-            "this store holds real work: the synthetic demo would be matched and counted with it. " + DEMO_STORE_HINT
-        )
+        message = _("this store holds real work: the synthetic demo would be matched and counted with it. {hint}")
+        raise StoreKindError(message.format(hint=_(DEMO_STORE_HINT)))
     mark_store(con, "demo")
-
-
-def _imagery_label(imagery: ImageryProvenance) -> str:
-    return imagery.summary() + (f", created {imagery.created_at}" if imagery.created_at else "")
 
 
 def scan_into_store(
@@ -227,11 +165,11 @@ def scan_into_store(
     if info.synthetic and _demo_scene(path):
         write(target, claim_for_demo)
     else:
-        write(target, lambda con: _claim_for_work(con, f"a scan of {path.name}"))
+        write(target, lambda con: _claim_for_work(con, _("a scan of {file}").format(file=path.name)))
     done: dict[int, TileOutput] = {}
     if resume is not None:
         record = read(target, lambda con: scan_record(con, resume))
-        _check_resumable(record, info, discovery, impact, settings)
+        check_resumable(record, info, discovery, impact, settings)
         done = read(target, lambda con: saved_tiles(con, resume))
         scan_id = resume
         write(target, lambda con: set_scan_runner(con, scan_id, runner_id()))
@@ -247,7 +185,7 @@ def scan_into_store(
                 synthetic=info.synthetic,
                 discovery=(discovery.card.name, discovery.card.version),
                 impact=(impact.card.name, impact.card.version) if impact else None,
-                params=_scan_params(settings),
+                params=scan_params(settings),
                 tiles_total=len(plan_tiles(info.height, info.width, settings.cells_per_tile)),
                 runner=runner_id(),
                 imagery_json=info.provenance.to_json(),
@@ -267,7 +205,7 @@ def scan_into_store(
             path, discovery, impact, settings, progress=progress, done=done, on_tile=checkpoint, engine=engine
         )
     except MineScanError as err:
-        reason = f"{err.title}. {err}"
+        reason = f"{_(err.title)}. {err}"  # the message is in the language current where it was raised
         write(target, lambda con: fail_scan(con, scan_id, reason))
         raise
     except JobCancelled:
@@ -304,7 +242,7 @@ def import_register(target: Target, path: Path, kind: str, match_settings: Match
     The file is read completely before the store is touched: a file that fails to read changes nothing.
     """
     if kind not in ("dam", "mine", "reference"):
-        raise ValueError(f"kind must be dam, mine or reference; got {kind!r}")
+        raise ValueError(_("kind must be dam, mine or reference; got {kind!r}").format(kind=kind))
     suffix = Path(path).suffix.lower()
     if kind == "dam" and suffix in (".xlsx", ".csv", ".tsv", ".txt"):
         imported = read_register(Path(path))
@@ -315,7 +253,7 @@ def import_register(target: Target, path: Path, kind: str, match_settings: Match
         if Path(path).name == DEMO_REGISTER_FILE:
             claim_for_demo(con)  # the synthetic demo's own register
         else:
-            _claim_for_work(con, f"the register {Path(path).name}")
+            _claim_for_work(con, _("the register {file}").format(file=Path(path).name))
         snapshot_id = insert_register(con, imported, kind)
         rematch(con, match_settings)
         return snapshot_id
@@ -361,7 +299,7 @@ def override(
     """
     who = require(identity, "supervise")
     if not note or not note.strip():
-        raise StoreError("an override needs a note saying why")
+        raise StoreError(_("an override needs a note saying why"))
     return write(
         target,
         lambda con: add_review(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES
 from core.scan.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX
+from core.wording.translate import _
 
 if TYPE_CHECKING:
     import keras
@@ -21,7 +22,7 @@ IMPACT_PATCH = IMPACT_PATCH_PX
 
 def _filters(base: int, width: float) -> int:
     if width <= 0:
-        raise ValueError(f"width must be positive; got {width}")
+        raise ValueError(_("width must be positive; got {width}").format(width=width))
     return max(1, round(base * width))
 
 

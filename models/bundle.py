@@ -17,6 +17,7 @@ import numpy as np
 
 from core.errors import ModelBundleError
 from core.model_card import CARD_FILE, WEIGHTS_FILE, ModelCard
+from core.wording.translate import _
 
 if TYPE_CHECKING:
     import keras
@@ -46,10 +47,12 @@ class LoadedModel:
         x = np.asarray(x, dtype=np.float32)
         bands = len(self.card.bands)
         if x.ndim != 4 or x.shape[-1] != bands:
-            raise ValueError(f"{self.card.name} expects (N, H, W, {bands}) input; got shape {x.shape}")
+            message = _("{model} expects (N, H, W, {bands}) input; got shape {shape}")
+            raise ValueError(message.format(model=self.card.name, bands=bands, shape=x.shape))
         fixed = self.model.input_shape[1:3]
         if None not in fixed and tuple(x.shape[1:3]) != tuple(fixed):
-            raise ValueError(f"{self.card.name} expects {fixed[0]} x {fixed[1]} px patches; got {x.shape[1:3]}")
+            message = _("{model} expects {rows} x {cols} px patches; got {shape}")
+            raise ValueError(message.format(model=self.card.name, rows=fixed[0], cols=fixed[1], shape=x.shape[1:3]))
         parts = [np.asarray(self._forward(x[i : i + PREDICT_CHUNK])) for i in range(0, max(len(x), 1), PREDICT_CHUNK)]
         return np.concatenate(parts).astype(np.float32, copy=False)
 
@@ -62,40 +65,43 @@ def check_card_matches(model: keras.Model, card: ModelCard, source: str) -> None
     """
     in_shape, out_shape = tuple(model.input_shape), tuple(model.output_shape)
     if len(in_shape) != 4:
-        raise ModelBundleError(f"{source}: the network takes input of shape {in_shape}, not image patches")
+        message = _("{source}: the network takes input of shape {shape}, not image patches")
+        raise ModelBundleError(message.format(source=source, shape=in_shape))
     if in_shape[-1] != len(card.bands):
+        message = _("{source}: the network takes {n} bands but the card lists {listed} ({bands})")
         raise ModelBundleError(
-            f"{source}: the network takes {in_shape[-1]} bands but the card lists {len(card.bands)} "
-            f"({', '.join(card.bands)})"
+            message.format(source=source, n=in_shape[-1], listed=len(card.bands), bands=", ".join(card.bands))
         )
     if out_shape[-1] != len(card.classes):
+        message = _("{source}: the network outputs {n} classes but the card lists {listed} ({classes})")
         raise ModelBundleError(
-            f"{source}: the network outputs {out_shape[-1]} classes but the card lists {len(card.classes)} "
-            f"({', '.join(card.classes)})"
+            message.format(source=source, n=out_shape[-1], listed=len(card.classes), classes=", ".join(card.classes))
         )
     open_dims = in_shape[1:3] == (None, None)
     if card.kind == "discovery":
         if not open_dims or len(out_shape) != 4:
-            raise ModelBundleError(
-                f"{source}: the card says 'discovery' but the network is not fully convolutional "
-                f"(input {in_shape[1:3]}, output rank {len(out_shape)})"
+            message = _(
+                "{source}: the card says 'discovery' but the network is not fully convolutional "
+                "(input {shape}, output rank {rank})"
             )
+            raise ModelBundleError(message.format(source=source, shape=in_shape[1:3], rank=len(out_shape)))
         cells = model.compute_output_shape((1, card.patch_size, card.patch_size, in_shape[-1]))[1:3]
         if tuple(cells) != (1, 1):
-            raise ModelBundleError(
-                f"{source}: a {card.patch_size} px patch (the card's patch_size) gives {cells[0]} x {cells[1]} "
-                f"output cells, not 1 x 1"
+            message = _(
+                "{source}: a {size} px patch (the card's patch_size) gives {rows} x {cols} output cells, not 1 x 1"
             )
+            raise ModelBundleError(message.format(source=source, size=card.patch_size, rows=cells[0], cols=cells[1]))
     else:
         if open_dims or len(out_shape) != 2:
-            raise ModelBundleError(
-                f"{source}: the card says 'impact' but the network takes {in_shape[1:3]} px input and outputs "
-                f"rank {len(out_shape)}; an impact model takes fixed-size patches and outputs one row per patch"
+            message = _(
+                "{source}: the card says 'impact' but the network takes {shape} px input and outputs "
+                "rank {rank}; an impact model takes fixed-size patches and outputs one row per patch"
             )
+            raise ModelBundleError(message.format(source=source, shape=in_shape[1:3], rank=len(out_shape)))
         if in_shape[1:3] != (card.patch_size, card.patch_size):
+            message = _("{source}: the network takes {rows} x {cols} px patches but the card's patch_size is {size}")
             raise ModelBundleError(
-                f"{source}: the network takes {in_shape[1]} x {in_shape[2]} px patches but the card's patch_size "
-                f"is {card.patch_size}"
+                message.format(source=source, rows=in_shape[1], cols=in_shape[2], size=card.patch_size)
             )
 
 
@@ -146,19 +152,21 @@ def load_bundle(folder: Path) -> LoadedModel:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise ModelBundleError(f"model folder {folder} does not exist")
+        raise ModelBundleError(_("model folder {folder} does not exist").format(folder=folder))
     weights = folder / WEIGHTS_FILE
     if not weights.is_file():
-        raise ModelBundleError(f"{folder} has no {WEIGHTS_FILE}: a model folder holds {WEIGHTS_FILE} and {CARD_FILE}")
+        message = _("{folder} has no {weights}: a model folder holds {weights} and {card}")
+        raise ModelBundleError(message.format(folder=folder, weights=WEIGHTS_FILE, card=CARD_FILE))
     card = ModelCard.load(folder)
     import keras
 
     try:
         model = keras.saving.load_model(weights, compile=False, safe_mode=True)
     except (ValueError, OSError, KeyError, TypeError, zipfile.BadZipFile) as err:
-        raise ModelBundleError(
-            f"{weights} could not be read ({type(err).__name__}: {str(err)[:200]}). The file is damaged or not a "
-            f"Keras 3 model; copy or train it again."
-        ) from None
+        message = _(
+            "{file} could not be read ({problem}). The file is damaged or not a Keras 3 model; copy or train it again."
+        )
+        problem = f"{type(err).__name__}: {str(err)[:200]}"
+        raise ModelBundleError(message.format(file=weights, problem=problem)) from None
     check_card_matches(model, card, str(folder))
     return LoadedModel(card=card, model=model, _forward=_compile_forward(model))

@@ -7,7 +7,7 @@ scored by :mod:`core.training.frozen_cases` at each version's own card threshold
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from core.imagery.geo import WGS84, reproject_geometry
 from core.model_card import ModelCard
 from core.scan.pipeline import ScanModel, ScanSettings, scan_scene
 from core.training.frozen_cases import Case, SceneCases, curve, score
+from core.wording.translate import _, localise_number
 from models.bundle import load_bundle
 
 COMPARE_JSON = "compare.json"
@@ -30,7 +31,9 @@ def _scene_cases(model: ScanModel, cases: Cases) -> list[SceneCases]:
     out = []
     for path, rows in cases.items():
         if not Path(path).is_file():
-            raise TrainingDataError(f"the frozen cases' scene {path} is not there any more (moved?)")
+            raise TrainingDataError(
+                _("the frozen cases' scene {path} is not there any more (moved?)").format(path=path)
+            )
         result = scan_scene(Path(path), model, None, ScanSettings(threshold=model.card.threshold))
         crs = result.grid.crs_wkt
         scene = [Case(site, d, reason, reproject_geometry(shapely.from_wkt(wkt), WGS84, crs))
@@ -48,9 +51,11 @@ def compare_versions(before: Path, after: Path, cases: Cases) -> dict[str, Any]:
     """
     cards = [ModelCard.load(before), ModelCard.load(after)]
     if cards[0].name != cards[1].name or cards[0].bands != cards[1].bands:
-        raise ModelBundleError(f"{cards[0].ref} and {cards[1].ref} are not two versions of one model")
+        message = _("{before} and {after} are not two versions of one model")
+        raise ModelBundleError(message.format(before=cards[0].ref, after=cards[1].ref))
     if not any(cases.values()):
-        raise TrainingDataError(f"{cards[0].name} has no frozen evaluation set yet: build a training set for it first")
+        message = _("{model} has no frozen evaluation set yet: build a training set for it first")
+        raise TrainingDataError(message.format(model=cards[0].name))
     versions = []
     for folder, card in zip((before, after), cards, strict=True):
         loaded = load_bundle(folder)
@@ -62,33 +67,48 @@ def compare_versions(before: Path, after: Path, cases: Cases) -> dict[str, Any]:
 
 
 def _pct(v: object) -> str:
-    return f"{100 * float(v):.1f} %" if isinstance(v, int | float) else str(v)
+    return f"{localise_number(f'{100 * float(v):.1f}')} %" if isinstance(v, int | float) else str(v)
+
+
+def _num(value: float, spec: str) -> str:
+    return localise_number(format(value, spec))
 
 
 def render_markdown(report: Mapping[str, Any]) -> str:
     """The before/after table: each version at its own threshold, and per rejection reason what it still flags."""
     a, b = report["versions"]
     sa, sb = a["at_threshold"], b["at_threshold"]
+    at = _("{model} (threshold {threshold})")
+
+    def row(measure: str, cell: Callable[[Mapping[str, Any]], str]) -> str:
+        return f"| {measure} | {cell(sa)} | {cell(sb)} |"
+
     lines = [
-        f"# {a['model']} vs {b['model']} on the same {report['cases']} frozen cases",
+        _("# {before} vs {after} on the same {n} frozen cases").format(
+            before=a["model"], after=b["model"], n=report["cases"]
+        ),
         "",
-        "Frozen cases are reviewed places kept out of every training set. Measured within 2 km of a case.",
+        _("Frozen cases are reviewed places kept out of every training set. Measured within 2 km of a case."),
         "",
-        f"| measure | {a['model']} (threshold {a['threshold']:g}) | {b['model']} (threshold {b['threshold']:g}) |",
+        "| {measure} | {a} | {b} |".format(
+            measure=_("measure"),
+            a=at.format(model=a["model"], threshold=_num(a["threshold"], "g")),
+            b=at.format(model=b["model"], threshold=_num(b["threshold"], "g")),
+        ),
         "|---|---|---|",
-        f"| confirmed sites found | {sa['found']}/{sa['confirmed']} = {_pct(sa['site_recall'])} | "
-        f"{sb['found']}/{sb['confirmed']} = {_pct(sb['site_recall'])} |",
-        f"| false sites per 10 km² | {sa['false_per_10km2']:.2f} | {sb['false_per_10km2']:.2f} |",
-        f"| area flagged > 270 m from any confirmed site | {_pct(sa['far_share'])} | {_pct(sb['far_share'])} |",
-        f"| precision (flagged cells near a confirmed site) | {_pct(sa['precision'])} | {_pct(sb['precision'])} |",
-        f"| scored area | {sa['scored_km2']:.1f} km² | {sb['scored_km2']:.1f} km² |",
+        row(_("confirmed sites found"), lambda s: f"{s['found']}/{s['confirmed']} = {_pct(s['site_recall'])}"),
+        row(_("false sites per 10 km²"), lambda s: _num(s["false_per_10km2"], ".2f")),
+        row(_("area flagged > 270 m from any confirmed site"), lambda s: _pct(s["far_share"])),
+        row(_("precision (flagged cells near a confirmed site)"), lambda s: _pct(s["precision"])),
+        row(_("scored area"), lambda s: f"{_num(s['scored_km2'], '.1f')} km²"),
     ]
     for reason in sorted(set(sa["rejected_still_flagged"]) | set(sb["rejected_still_flagged"])):
         ra = sa["rejected_still_flagged"].get(reason, {"cases": 0, "still_flagged": 0})
         rb = sb["rejected_still_flagged"].get(reason, {"cases": 0, "still_flagged": 0})
-        lines.append(f"| rejected as {reason}: still flagged | {ra['still_flagged']}/{ra['cases']} | "
-                     f"{rb['still_flagged']}/{rb['cases']} |")  # fmt: skip
-    return "\n".join([*lines, "", f"![precision / recall of both versions]({COMPARE_PNG})", ""])
+        measure = _("rejected as {reason}: still flagged").format(reason=reason)
+        lines.append(f"| {measure} | {ra['still_flagged']}/{ra['cases']} | {rb['still_flagged']}/{rb['cases']} |")
+    picture = "![" + _("precision / recall of both versions") + f"]({COMPARE_PNG})"
+    return "\n".join([*lines, "", picture, ""])
 
 
 def plot(report: Mapping[str, Any], path: Path) -> Path:
@@ -104,8 +124,8 @@ def plot(report: Mapping[str, Any], path: Path) -> Path:
         ax.plot([r["site_recall"] for r in rows], [r["precision"] for r in rows], style, ms=3, label=v["model"])
         at = v["at_threshold"]
         ax.plot([at["site_recall"]], [at["precision"]], "r*", ms=10)
-    ax.set(xlabel="site recall (confirmed cases found)", ylabel="precision (flagged cells near a confirmed case)",
-           xlim=(0, 1.02), ylim=(0, 1.02), title="Frozen cases, both versions (star: card threshold)")  # fmt: skip
+    ax.set(xlabel=_("site recall (confirmed cases found)"), ylabel=_("precision (flagged cells near a confirmed case)"),
+           xlim=(0, 1.02), ylim=(0, 1.02), title=_("Frozen cases, both versions (star: card threshold)"))  # fmt: skip
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     fig.savefig(path)

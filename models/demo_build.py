@@ -13,6 +13,7 @@ from core.model_card import ModelCard, new_model_folder, resolve_model
 from core.scan.pipeline import ScanModel, ScanSettings, scan_scene
 from core.settings import DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL
 from core.training.evaluation import Evaluation, evaluate_sites, load_truth
+from core.wording.translate import N_, _
 from models.bundle import load_bundle
 from models.trainer import TrainConfig, train_model
 
@@ -54,8 +55,8 @@ def rebuild_demo_models(
     (``<models_root>/<name>/<next version>/``; nothing is overwritten), evaluate them."""
     make_demo(demo_root, progress=progress)
     for kind, name, kind_epochs, what in (
-        ("discovery", DEFAULT_DISCOVERY_MODEL, epochs, "Discovery FCN (METHOD.md model 1)"),
-        ("impact", DEFAULT_IMPACT_MODEL, impact_epochs, "Impact CNN (METHOD.md model 2)"),
+        ("discovery", DEFAULT_DISCOVERY_MODEL, epochs, N_("Discovery FCN (METHOD.md model 1)")),
+        ("impact", DEFAULT_IMPACT_MODEL, impact_epochs, N_("Impact CNN (METHOD.md model 2)")),
     ):
         out_dir, version = new_model_folder(name, None, models_root, [models_root])
         config = TrainConfig(
@@ -69,7 +70,7 @@ def rebuild_demo_models(
             folds=folds,
             augment=True,
             synthetic=True,
-            description=f"{what} trained on MineScan's SYNTHETIC demo scenes only.",
+            description=_("{model} trained on MineScan's SYNTHETIC demo scenes only.").format(model=_(what)),
         )
         train_model(config, progress=progress)
     return evaluate_demo_models(demo_root, models_root, progress, record=True)
@@ -87,20 +88,23 @@ def evaluate_demo_models(
         make_demo_scene(demo_root)
     discovery, impact = (resolve_model(name, [models_root]) for name in (DEFAULT_DISCOVERY_MODEL, DEFAULT_IMPACT_MODEL))
     evaluation = evaluate_on_demo(discovery, impact, demo_root)
-    progress(f"Demo scene: {evaluation.summary()}")
+    progress(_("Demo scene: {summary}").format(summary=evaluation.summary()))
     if record:
-        note = (
+        note = _(
             "synthetic demo scene (seed 7), never used for training; both models; threshold from the card; "
-            f"impact model over the cell footprint (offset {ScanSettings().impact_offset_px} px)"
-        )
+            "impact model over the cell footprint (offset {offset} px)"
+        ).format(offset=ScanSettings().impact_offset_px)
         for folder in (discovery, impact):
             record_evaluation(folder, evaluation, note)
         return evaluation
     recorded = ModelCard.load(discovery).metrics.demo_scene or {}
     keys = ("targets", "found", "false_sites")
     if all(recorded.get(k) == getattr(evaluation, k) for k in keys):
-        progress(f"the same as recorded in {discovery.parent.name}@{discovery.name}'s card")
+        progress(_("the same as recorded in {model}'s card").format(model=f"{discovery.parent.name}@{discovery.name}"))
     else:
         was = ", ".join(f"{k} {recorded.get(k)}" for k in keys)
-        progress(f"differs from the card ({was}); the card is not changed: rebuild with demo-models for a new version")
+        message = _(
+            "differs from the card ({recorded}); the card is not changed: rebuild with demo-models for a new version"
+        )
+        progress(message.format(recorded=was))
     return evaluation

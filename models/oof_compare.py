@@ -7,12 +7,14 @@ versions whose folds differ: then the numbers would not be of the same held-out 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from core.errors import ModelBundleError
 from core.model_card import ModelCard
 from core.training.mask_evaluation import Targets, meets
+from core.wording.translate import _, localise_number
 from models.reports import REPORT_JSON
 
 OOF_COMPARE_JSON = "compare_out_of_fold.json"
@@ -25,8 +27,8 @@ def _report(folder: Path) -> tuple[ModelCard, dict[str, Any]]:
     path = Path(folder) / REPORT_JSON
     report = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     if card.metrics.cross_validation is None or "sites" not in report:
-        raise ModelBundleError(f"{card.ref} has no out-of-fold site scores: it was not trained on scenes with "
-                               "cross-validation")  # fmt: skip
+        message = _("{model} has no out-of-fold site scores: it was not trained on scenes with cross-validation")
+        raise ModelBundleError(message.format(model=card.ref))
     return card, report
 
 
@@ -68,14 +70,17 @@ def beats(after: dict[str, Any], before: dict[str, Any], targets: Targets) -> tu
     """
     a, b = after["model"], before["model"]
     if after["found"] < before["found"] and after["site_recall"] < targets.min_site_recall:
-        return False, f"{a} finds fewer tailings sites ({after['found']} vs {before['found']})"
+        why = _("{after} finds fewer tailings sites ({found} vs {before_found})")
+        return False, why.format(after=a, found=after["found"], before_found=before["found"])
     if after["targets_met"] > before["targets_met"]:
-        return True, f"{a} meets {after['targets_met']} of the 3 targets, {b} {before['targets_met']}"
+        why = _("{after} meets {met} of the 3 targets, {before} {before_met}")
+        return True, why.format(after=a, met=after["targets_met"], before=b, before_met=before["targets_met"])
     same_targets = after["targets_met"] == before["targets_met"] and after["found"] >= before["found"]
     less_far = after["far_share"] < before["far_share"]
     if same_targets and less_far and after["false_per_10km2"] <= before["false_per_10km2"]:
-        return True, f"{a} flags less area far from tailings, finds as many sites and has no more false sites"
-    return False, f"{a} is not better than {b} on the three targets"
+        why = _("{after} flags less area far from tailings, finds as many sites and has no more false sites")
+        return True, why.format(after=a)
+    return False, _("{after} is not better than {before} on the three targets").format(after=a, before=b)
 
 
 def compare_out_of_fold(before: Path, after: Path, targets: Targets | None = None) -> dict[str, Any]:
@@ -89,8 +94,9 @@ def compare_out_of_fold(before: Path, after: Path, targets: Targets | None = Non
     folds_b = [f.val_items for f in card_b.metrics.cross_validation.folds]  # type: ignore[union-attr]
     folds_a = [f.val_items for f in card_a.metrics.cross_validation.folds]  # type: ignore[union-attr]
     if folds_b != folds_a:
-        raise ModelBundleError(f"{card_b.ref} and {card_a.ref} were cross-validated on different folds: their "
-                               "out-of-fold numbers are not of the same held-out scenes")  # fmt: skip
+        message = _("{before} and {after} were cross-validated on different folds: their out-of-fold numbers are "
+                    "not of the same held-out scenes")  # fmt: skip
+        raise ModelBundleError(message.format(before=card_b.ref, after=card_a.ref))
     rows = [_row(card_b, rep_b, targets), _row(card_a, rep_a, targets)]
     better, why = beats(rows[1], rows[0], targets)
     return {"versions": rows, "folds": len(folds_a), "scenes": sum(len(f) for f in folds_a),
@@ -102,33 +108,51 @@ def comparison_markdown(report: dict[str, Any]) -> str:
     b, a = report["versions"]
     t = report["targets"]
 
+    def num(v: float, spec: str) -> str:
+        return localise_number(format(v, spec))
+
     def pct(v: float) -> str:
-        return f"{100 * v:.1f} %"
+        return f"{num(100 * v, '.1f')} %"
 
     def sd(r: dict[str, Any]) -> str:
-        return "-" if r["cv_f1_mean"] is None else f"{r['cv_f1_mean']:.3f} ± {r['cv_f1_sd']:.3f}"
+        return "-" if r["cv_f1_mean"] is None else f"{num(r['cv_f1_mean'], '.3f')} ± {num(r['cv_f1_sd'], '.3f')}"
+
+    def row(measure: str, cell: Callable[[dict[str, Any]], str]) -> str:
+        return f"| {measure} | {cell(b)} | {cell(a)} |"
+
+    def at_list(r: dict[str, Any]) -> str:
+        return ", ".join(num(x, "g") for x in r["all_targets_at"]) or _("none")
+
+    def targets_met(r: dict[str, Any]) -> str:
+        return _("{n} of 3").format(n=r["targets_met"])
 
     lines = [
-        f"Out of fold: {report['scenes']} scenes in {report['folds']} folds by overlap group "
-        "(the same folds for both).",
+        _("Out of fold: {scenes} scenes in {folds} folds by overlap group (the same folds for both).").format(
+            scenes=report["scenes"], folds=report["folds"]
+        ),
         "",
-        f"| measure (target) | {b['model']} | {a['model']} |",
+        row(_("measure (target)"), lambda r: r["model"]),
         "|---|---|---|",
-        f"| threshold (recommended out of fold) | {b['threshold']:g} | {a['threshold']:g} |",
-        f"| tailings sites found (≥ {t['min_site_recall']:.0%}) | {b['found']}/{b['tailings_sites']} = "
-        f"{pct(b['site_recall'])} | {a['found']}/{a['tailings_sites']} = {pct(a['site_recall'])} |",
-        f"| false sites per 10 km² (≤ {t['max_false_per_10km2']:g}) | {b['false_per_10km2']:.2f} "
-        f"({b['false_candidates']}) | {a['false_per_10km2']:.2f} ({a['false_candidates']}) |",
-        f"| area flagged > 270 m from tailings (≤ {t['max_far_share']:.0%}) | {pct(b['far_share'])} | "
-        f"{pct(a['far_share'])} |",
-        f"| targets met | {b['targets_met']} of 3 | {a['targets_met']} of 3 |",
-        f"| thresholds meeting all three | {', '.join(f'{x:g}' for x in b['all_targets_at']) or 'none'} | "
-        f"{', '.join(f'{x:g}' for x in a['all_targets_at']) or 'none'} |",
-        f"| window accuracy at the threshold | {b['window_accuracy']:.3f} | {a['window_accuracy']:.3f} |",
-        f"| window F1 at the threshold | {b['window_f1']:.3f} | {a['window_f1']:.3f} |",
-        f"| window F1 at 0.5, per fold (mean ± sd) | {sd(b)} | {sd(a)} |",
+        row(_("threshold (recommended out of fold)"), lambda r: num(r["threshold"], "g")),
+        row(
+            _("tailings sites found (≥ {share})").format(share=num(t["min_site_recall"], ".0%")),
+            lambda r: f"{r['found']}/{r['tailings_sites']} = {pct(r['site_recall'])}",
+        ),
+        row(
+            _("false sites per 10 km² (≤ {n})").format(n=num(t["max_false_per_10km2"], "g")),
+            lambda r: f"{num(r['false_per_10km2'], '.2f')} ({r['false_candidates']})",
+        ),
+        row(
+            _("area flagged > 270 m from tailings (≤ {share})").format(share=num(t["max_far_share"], ".0%")),
+            lambda r: pct(r["far_share"]),
+        ),
+        row(_("targets met"), targets_met),
+        row(_("thresholds meeting all three"), at_list),
+        row(_("window accuracy at the threshold"), lambda r: num(r["window_accuracy"], ".3f")),
+        row(_("window F1 at the threshold"), lambda r: num(r["window_f1"], ".3f")),
+        row(_("window F1 at 0.5, per fold (mean ± sd)"), sd),
         "",
-        f"Verdict: {report['why']}.",
+        _("Verdict: {why}.").format(why=report["why"]),
     ]
     return "\n".join(lines) + "\n"
 
@@ -149,16 +173,16 @@ def plot_comparison(report: dict[str, Any], path: Path) -> Path:
         left.plot([chosen["site_recall"]], [chosen["candidate_precision"]], "*", color=line.get_color(), ms=13)
         t = [r["threshold"] for r in curve]
         right.plot(t, [r["far_share"] for r in curve], style, ms=3, color=line.get_color(),
-                   label=f"{row['model']}: area > 270 m from tailings")  # fmt: skip
+                   label=_("{model}: area > 270 m from tailings").format(model=row["model"]))  # fmt: skip
         right.plot(t, [r["false_per_10km2"] / 10 for r in curve], ":", color=line.get_color(),
-                   label=f"{row['model']}: false sites per 100 km²")  # fmt: skip
+                   label=_("{model}: false sites per 100 km²").format(model=row["model"]))  # fmt: skip
     targets = report["targets"]
     left.axvline(targets["min_site_recall"], color="grey", lw=0.8, ls=":")
-    left.set(xlabel="share of tailings sites found (recall)", ylabel="candidates on tailings (precision)",
-             xlim=(0, 1.02), ylim=(0, 1.02), title="Sites out of fold (star: each version's threshold)")  # fmt: skip
+    left.set(xlabel=_("share of tailings sites found (recall)"), ylabel=_("candidates on tailings (precision)"),
+             xlim=(0, 1.02), ylim=(0, 1.02), title=_("Sites out of fold (star: each version's threshold)"))  # fmt: skip
     left.legend(fontsize=8, loc="lower left")
     right.axhline(targets["max_far_share"], color="grey", lw=0.8, ls=":")
-    right.set(xlabel="threshold", ylabel="share", title="False alarms against the threshold", ylim=(0, 0.5))
+    right.set(xlabel=_("threshold"), ylabel=_("share"), title=_("False alarms against the threshold"), ylim=(0, 0.5))
     right.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path)

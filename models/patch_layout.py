@@ -18,6 +18,7 @@ from core.training.card_metrics import CrossValidation, SiteScores
 from core.training.metrics import accuracy, confusion_matrix, f1_score, macro_f1, precision, recall
 from core.training.patch_stats import band_statistics
 from core.training.patches import PatchSet, cut_patches_from_scenes, load_patch_folder
+from core.wording.translate import N_, _
 from models.datasets import PatchBatches
 from models.trainer import Fitted, Progress, build_model, fit_network, parent_statistics
 
@@ -40,9 +41,9 @@ def load_training_data(config: TrainConfig) -> PatchSet:
             scenes / "img", scenes / "mask", config.bands, config.patch_size, seed=config.seed
         )
     if min(data.x.shape[1:3]) < config.patch_size:
+        message = _("the patches are {rows} x {cols} px; a {kind} model needs at least {size} x {size} px")
         raise TrainingDataError(
-            f"the patches are {data.x.shape[1]} x {data.x.shape[2]} px; a {config.kind} model needs at least "
-            f"{config.patch_size} x {config.patch_size} px"
+            message.format(rows=data.x.shape[1], cols=data.x.shape[2], kind=config.kind, size=config.patch_size)
         )
     return data
 
@@ -65,7 +66,8 @@ class PatchLayout:
 
     data: PatchSet
     config: TrainConfig
-    unit: str = "patches"
+    #: What one scored item is (English, marked for translation: the trainer translates it for the card).
+    unit: str = N_("patches")
     group_split_only: bool = False
 
     @classmethod
@@ -75,10 +77,10 @@ class PatchLayout:
 
     @property
     def scores(self) -> str:
-        """How the fold scores are computed."""
+        """How the fold scores are computed (English, marked for translation)."""
         if self.config.kind == "discovery":
-            return "argmax of the softmax; precision, recall and F1 of the class 'mine'"
-        return "argmax of the softmax; precision, recall and F1 are macro averages over the classes"
+            return N_("argmax of the softmax; precision, recall and F1 of the class 'mine'")
+        return N_("argmax of the softmax; precision, recall and F1 are macro averages over the classes")
 
     @property
     def groups(self) -> np.ndarray:  # noqa: D102
@@ -129,13 +131,16 @@ class PatchLayout:
         counts = self.data.class_counts()
         n_groups = int(np.unique(self.data.groups).size)
         listed = ", ".join(f"{k} {v}" for k, v in counts.items())
+        data = _("{n} patches ({counts}) from {groups} groups").format(
+            n=len(self.data.y), counts=listed, groups=n_groups
+        )
         return {
-            "data": f"{len(self.data.y)} patches ({listed}) from {n_groups} groups",
+            "data": data,
             "n_patches": int(len(self.data.y)),
             "class_counts": counts,
             "n_groups": n_groups,
             "source_patch_size": int(self.data.x.shape[1]),
-            "loss": "sparse categorical cross-entropy (from probabilities)",
+            "loss": _("sparse categorical cross-entropy (from probabilities)"),
         }
 
     def evaluate(self, oof: np.ndarray, cv: CrossValidation) -> tuple[SiteScores, dict[str, Any]] | None:

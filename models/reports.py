@@ -15,6 +15,7 @@ from typing import Any
 
 from core.model_card import ModelCard
 from core.training.card_metrics import MEASURES
+from core.wording.translate import _, localise_number
 from models.report_plot import CURVE_PNG, plot_curves
 
 REPORT_JSON = "report.json"
@@ -33,33 +34,57 @@ def build_report(card: ModelCard, site_details: dict[str, Any] | None = None) ->
     }
 
 
+def _num(value: float, spec: str) -> str:
+    """``value`` formatted with ``spec`` (``.4f``, ``g``) in the current language's decimal mark."""
+    return localise_number(format(value, spec))
+
+
 def _pct(value: float) -> str:
-    return f"{100 * value:.1f} %"
+    return f"{_num(100 * value, '.1f')} %"
+
+
+def _row(cells: Sequence[str]) -> str:
+    """A Markdown table row (an empty cell is one space wide)."""
+    return "|" + "|".join(f" {cell} " if cell else " " for cell in cells) + "|"
 
 
 def _md_confusion(matrix: Sequence[Sequence[float]], classes: Sequence[str]) -> list[str]:
-    lines = ["| true \\ predicted | " + " | ".join(classes) + " |", "|---" * (len(classes) + 1) + "|"]
-    lines += [
-        f"| {name} | " + " | ".join(f"{v:g}" for v in row) + " |" for name, row in zip(classes, matrix, strict=True)
-    ]
+    lines = [_row([_("true \\ predicted"), *classes]), "|---" * (len(classes) + 1) + "|"]
+    lines += [_row([name, *(_num(v, "g") for v in row)]) for name, row in zip(classes, matrix, strict=True)]
     return lines
 
 
 def _header(report: dict[str, Any]) -> list[str]:
     m, tr = report["model"], report["training"]
-    lines = [f"# {m['name']}@{m['version']} ({m['kind']}): training report", ""]
+    lines = [_("# {model} ({kind}): training report").format(model=f"{m['name']}@{m['version']}", kind=m["kind"]), ""]
     if m["synthetic"]:
-        lines += ["> **The training data is synthetic**: these scores say nothing about real imagery.", ""]
+        lines += [_("> **The training data is synthetic**: these scores say nothing about real imagery."), ""]
     if m["description"]:
         lines += [m["description"], ""]
+    split = _("- Split: {method}, {folds} folds").format(method=tr["split_method"], folds=tr["folds"])
+    training = _(
+        "- Training: {epochs} epochs, batch {batch_size}, {optimizer} lr {learning_rate}, {augmentation}, seed {seed}; "
+        "loss {loss}; {seconds} s in all"
+    ).format(
+        epochs=tr["epochs"],
+        batch_size=tr["batch_size"],
+        optimizer=tr["optimizer"],
+        learning_rate=_num(tr["learning_rate"], "g"),
+        augmentation=_("augmentation on") if tr["augment"] else _("augmentation off"),
+        seed=tr["seed"],
+        loss=tr["loss"],
+        seconds=_num(tr["seconds"], ".0f"),
+    )
     return [
         *lines,
-        f"- Bands: {', '.join(m['bands'])}; classes: {', '.join(m['classes'])}; threshold {m['threshold']:g}",
-        f"- Data: `{tr['data_source']}`, {tr['layout']}: {tr['data']}",
-        f"- Split: {tr['split_method']}, {tr['folds']} folds" + (f" ({tr['split_note']})" if tr["split_note"] else ""),
-        f"- Training: {tr['epochs']} epochs, batch {tr['batch_size']}, {tr['optimizer']} lr {tr['learning_rate']:g}, "
-        f"augmentation {'on' if tr['augment'] else 'off'}, seed {tr['seed']}; loss {tr['loss']}; "
-        f"{tr['seconds']:.0f} s in all",
+        _("- Bands: {bands}; classes: {classes}; threshold {threshold}").format(
+            bands=", ".join(m["bands"]), classes=", ".join(m["classes"]), threshold=_num(m["threshold"], "g")
+        ),
+        _("- Data: `{source}`, {layout}: {data}").format(
+            source=tr["data_source"], layout=tr["layout"], data=tr["data"]
+        ),
+        split + (f" ({tr['split_note']})" if tr["split_note"] else ""),
+        training,
         "",
     ]
 
@@ -67,30 +92,33 @@ def _header(report: dict[str, Any]) -> list[str]:
 def _cross_validation(report: dict[str, Any]) -> list[str]:
     cv = report["cross_validation"]
     if cv is None:
-        return ["No cross-validation was run, so there are no held-out scores.", ""]
+        return [_("No cross-validation was run, so there are no held-out scores."), ""]
     s = cv["summary"]
+    titles = [_("fold"), _("train"), _("val"), _("val groups"), _("accuracy"), _("precision"), _("recall"), "F1"]
     lines = [
-        f"## Cross-validation: held-out {cv['unit']}",
+        _("## Cross-validation: held-out {unit}").format(unit=cv["unit"]),
         "",
-        f"Scores: {cv['scores']}.",
+        _("Scores: {scores}.").format(scores=cv["scores"]),
         "",
-        "| fold | train | val | val groups | accuracy | precision | recall | F1 | train accuracy | seconds |",
+        _row([*titles, _("train accuracy"), _("seconds")]),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in cv["folds"]:
-        train = "" if f["train_accuracy"] is None else f"{f['train_accuracy']:.4f}"
-        lines.append(
-            f"| {f['fold']} | {f['n_train']} | {f['n_val']} | {f['val_groups']} | "
-            + " | ".join(f"{f[k]:.4f}" for k in MEASURES)
-            + f" | {train} | {f['seconds']:.0f} |"
-        )
-    lines.append("| **mean ± sd** | | | | " + " | ".join(f"{s[k]['mean']:.4f} ± {s[k]['sd']:.4f}" for k in MEASURES)
-                 + " | | |")  # fmt: skip
+        train = "" if f["train_accuracy"] is None else _num(f["train_accuracy"], ".4f")
+        scores = [_num(f[k], ".4f") for k in MEASURES]
+        cells = [str(f[k]) for k in ("fold", "n_train", "n_val", "val_groups")] + scores
+        lines.append("| " + " | ".join([*cells, train, _num(f["seconds"], ".0f")]) + " |")
+    means = [f"{_num(s[k]['mean'], '.4f')} ± {_num(s[k]['sd'], '.4f')}" for k in MEASURES]
+    lines.append(_row([_("**mean ± sd**"), "", "", "", *means, "", ""]))
     classes = report["model"]["classes"]
     if cv["confusion_mean"] and len(cv["confusion_mean"]) == len(classes):
-        lines += ["", f"Mean confusion matrix per fold (held-out {cv['unit']}):", ""]
+        lines += ["", _("Mean confusion matrix per fold (held-out {unit}):").format(unit=cv["unit"]), ""]
         lines += _md_confusion(cv["confusion_mean"], classes)
     return [*lines, ""]
+
+
+def _found(s: dict[str, Any]) -> str:
+    return f"{s['found']}/{s['tailings_sites']} = {_pct(s['site_recall'])}"
 
 
 def _sites(report: dict[str, Any]) -> list[str]:
@@ -98,57 +126,98 @@ def _sites(report: dict[str, Any]) -> list[str]:
     if sites is None:
         return []
     at, paper, targets = sites["at_threshold"], sites["at_paper_threshold"], sites["targets"]
+    of = _("{n} of {total}").format(n=at["false_candidates"], total=at["candidates"])
     lines = [
-        "## Out-of-fold sites (every scene scored by a model that never saw its overlap group)",
+        _("## Out-of-fold sites (every scene scored by a model that never saw its overlap group)"),
         "",
-        f"**Recommended threshold: {sites['threshold']:g}** ({sites['why']}). It is the threshold in the model card.",
+        _("**Recommended threshold: {threshold}** ({why}). It is the threshold in the model card.").format(
+            threshold=_num(sites["threshold"], "g"), why=sites["why"]
+        ),
         "",
-        "| measure | at the recommended threshold | at the paper's 0.6 | target |",
+        _row([_("measure"), _("at the recommended threshold"), _("at the paper's 0.6"), _("target")]),
         "|---|---|---|---|",
-        f"| tailings sites found | {at['found']}/{at['tailings_sites']} = {_pct(at['site_recall'])} | "
-        f"{paper['found']}/{paper['tailings_sites']} = {_pct(paper['site_recall'])} | "
-        f">= {_pct(targets['min_site_recall'])} |",
-        f"| false candidate sites per 10 km² | {at['false_per_10km2']:.2f} ({at['false_candidates']} of "
-        f"{at['candidates']}) | {paper['false_per_10km2']:.2f} | <= {targets['max_false_per_10km2']:g} |",
-        f"| scanned area flagged > 270 m from tailings | {_pct(at['far_share'])} | {_pct(paper['far_share'])} | "
-        f"<= {_pct(targets['max_far_share'])} |",
-        f"| candidate sites on tailings (precision) | {_pct(at['candidate_precision'])} | "
-        f"{_pct(paper['candidate_precision'])} | |",
-        f"| scanned area | {at['scanned_km2']:.1f} km² | | |",
+        _row([_("tailings sites found"), _found(at), _found(paper), f">= {_pct(targets['min_site_recall'])}"]),
+        _row(
+            [
+                _("false candidate sites per 10 km²"),
+                f"{_num(at['false_per_10km2'], '.2f')} ({of})",
+                _num(paper["false_per_10km2"], ".2f"),
+                f"<= {_num(targets['max_false_per_10km2'], 'g')}",
+            ]
+        ),
+        _row(
+            [
+                _("scanned area flagged > 270 m from tailings"),
+                _pct(at["far_share"]),
+                _pct(paper["far_share"]),
+                f"<= {_pct(targets['max_far_share'])}",
+            ]
+        ),
+        _row(
+            [
+                _("candidate sites on tailings (precision)"),
+                _pct(at["candidate_precision"]),
+                _pct(paper["candidate_precision"]),
+                "",
+            ]
+        ),
+        _row([_("scanned area"), f"{_num(at['scanned_km2'], '.1f')} km²", "", ""]),
         "",
-        f"![precision / recall]({CURVE_PNG})",
+        "![" + _("precision / recall") + f"]({CURVE_PNG})",
         "",
     ]
+    far, false_sites = _("far share"), _("false sites / 10 km²")
     if "per_fold" in sites:
         lines += [
-            "### Per fold at the recommended threshold",
+            _("### Per fold at the recommended threshold"),
             "",
-            "| fold | sites found | false sites / 10 km² | far share | window accuracy | window F1 |",
+            _row([_("fold"), _("sites found"), false_sites, far, _("window accuracy"), _("window F1")]),
             "|---|---|---|---|---|---|",
         ]
         for f in sites["per_fold"]:
             s, c = f["sites"], f["windows"]
             lines.append(
-                f"| {f['fold']} | {s['found']}/{s['tailings_sites']} | {s['false_per_10km2']:.2f} | "
-                f"{_pct(s['far_share'])} | {c['accuracy']:.4f} | {c['f1']:.4f} |"
+                _row(
+                    [
+                        str(f["fold"]),
+                        f"{s['found']}/{s['tailings_sites']}",
+                        _num(s["false_per_10km2"], ".2f"),
+                        _pct(s["far_share"]),
+                        _num(c["accuracy"], ".4f"),
+                        _num(c["f1"], ".4f"),
+                    ]
+                )
             )
-        lines += ["", "### Threshold curve (pooled out of fold)", ""]
-        lines += ["| threshold | sites found | false sites / 10 km² | far share | candidate precision |"]
+        lines += ["", _("### Threshold curve (pooled out of fold)"), ""]
+        lines += [_row([_("threshold"), _("sites found"), false_sites, far, _("candidate precision")])]
         lines += ["|---|---|---|---|---|"]
         lines += [
-            f"| {r['threshold']:g} | {_pct(r['site_recall'])} | {r['false_per_10km2']:.2f} | {_pct(r['far_share'])} "
-            f"| {_pct(r['candidate_precision'])} |"
+            _row(
+                [
+                    _num(r["threshold"], "g"),
+                    _pct(r["site_recall"]),
+                    _num(r["false_per_10km2"], ".2f"),
+                    _pct(r["far_share"]),
+                    _pct(r["candidate_precision"]),
+                ]
+            )
             for r in sites["curve"]
         ]
     if "per_scene" in sites:
         missed = [s for s in sites["per_scene"] if s["found"] < s["tailings_sites"]]
         noisy = sorted(sites["per_scene"], key=lambda s: -s["false_candidates"])[:5]
-        lines += ["", "### Where it fails (at the recommended threshold)", ""]
+        lines += ["", _("### Where it fails (at the recommended threshold)"), ""]
         lines += [
-            f"- missed: {s['scene']} ({s['tailings_sites'] - s['found']} of {s['tailings_sites']} sites)"
+            _("- missed: {scene} ({missed} of {sites} sites)").format(
+                scene=s["scene"], missed=s["tailings_sites"] - s["found"], sites=s["tailings_sites"]
+            )
             for s in missed
-        ] or ["- no tailings site missed"]
-        lines += [f"- most false sites: {s['scene']} ({s['false_candidates']})" for s in noisy if s["false_candidates"]]
+        ] or [_("- no tailings site missed")]
+        lines += [
+            _("- most false sites: {scene} ({n})").format(scene=s["scene"], n=s["false_candidates"])
+            for s in noisy
+            if s["false_candidates"]
+        ]
     return [*lines, ""]
 
 

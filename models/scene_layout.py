@@ -39,6 +39,7 @@ from core.training.mask_evaluation import (
     threshold_curve,
 )
 from core.training.patch_stats import band_statistics, normalise_patches
+from core.wording.translate import N_, _
 from models.datasets import EpochBatches, PatchBatches, augment_arrays
 from models.reports import build_report, write_report
 from models.trainer import Fitted, Progress, build_model, fit_network, parent_statistics
@@ -135,8 +136,9 @@ def load_review_windows(folders: tuple[Path, ...], names: np.ndarray, bands: tup
         reason_of = {str(item["file"]): str(item["reason"]) for item in items}
         missing = sorted({scene_of.get(str(f), "?") for f in patches.sources} - set(index))
         if missing:
-            raise TrainingDataError(f"{folder}: windows cut from {', '.join(missing[:5])}, which are not among the "
-                                    "scenes trained on; every window must belong to one of them")  # fmt: skip
+            message = _("{folder}: windows cut from {scenes}, which are not among the scenes trained on; every "
+                        "window must belong to one of them")  # fmt: skip
+            raise TrainingDataError(message.format(folder=folder, scenes=", ".join(missing[:5])))
         mine = DISCOVERY_CLASSES.index("mine")
         parts.append(ReviewWindows(
             patches.x, patches.valid, (patches.y == mine).astype(np.int64),
@@ -251,8 +253,9 @@ class SceneLayout:
     data: LabelledScenes
     config: TrainConfig
     windows: ReviewWindows | None = None
-    unit: str = "201 px windows"
-    scores: str = "each labelled output cell is one 201 px window, mine if P(mine) > 0.5"
+    #: What one scored item is and how it is scored (English, marked for translation: the trainer translates them).
+    unit: str = N_("201 px windows")
+    scores: str = N_("each labelled output cell is one 201 px window, mine if P(mine) > 0.5")
     group_split_only: bool = True
 
     @classmethod
@@ -264,7 +267,8 @@ class SceneLayout:
             ValueError: ``crop_px`` is not a cell-symmetric size.
         """
         if config.crop_px is not None and symmetric_size(config.crop_px) != config.crop_px:
-            raise ValueError(f"crop_px must be 174 + 27 k (k >= 1), e.g. 201, 228, ..., 336; got {config.crop_px}")
+            message = _("crop_px must be 174 + 27 k (k >= 1), e.g. 201, 228, ..., 336; got {value}")
+            raise ValueError(message.format(value=config.crop_px))
         root = Path(config.data_dir)
         data = load_labelled_scenes(root / "img", root / "mask", config.bands, CellLabelSettings(config.clearance_px))
         windows = load_review_windows(config.review_sets, data.names, config.bands) if config.review_sets else None
@@ -326,9 +330,14 @@ class SceneLayout:
         """The training data's facts for the card."""
         c, data = self.config, self.data
         n_groups = int(np.unique(data.groups).size)
+        described = _("{n} scenes of {size} px in {groups} overlap groups, cells {cells}").format(
+            n=len(data.names), size=data.size, groups=n_groups, cells=data.label_counts()
+        )
+        loss = [_("sparse categorical cross-entropy per cell, ignored cells weight 0")]
+        loss += [_("classes balanced") if c.balance_classes else _("each labelled cell weight 1")]
+        loss += [_("each review window weight 1")] if self.windows is not None else []
         return {
-            "data": f"{len(data.names)} scenes of {data.size} px in {n_groups} overlap groups, cells "
-            f"{data.label_counts()}",
+            "data": described,
             "n_scenes": len(data.names),
             "scene_size_px": data.size,
             "n_groups": n_groups,
@@ -336,9 +345,7 @@ class SceneLayout:
             "clearance_px": c.clearance_px,
             "crop_px": c.crop_px,
             "balance_classes": c.balance_classes,
-            "loss": "sparse categorical cross-entropy per cell, ignored cells weight 0"
-            + (", classes balanced" if c.balance_classes else ", each labelled cell weight 1")
-            + (", each review window weight 1" if self.windows is not None else ""),
+            "loss": ", ".join(loss),
             **({"review_windows": self.windows.counts()} if self.windows is not None else {}),
         }
 
@@ -364,13 +371,14 @@ def rescore_model(folder: Path, scenes_dir: Path, into: Path, version: str,
     card = ModelCard.load(folder)
     cv = card.metrics.cross_validation
     if not (folder / OOF_GRIDS).is_file() or cv is None:
-        raise ModelBundleError(f"{folder} has no {OOF_GRIDS} or no cross-validation: train it on scenes with "
-                               "cross-validation first")  # fmt: skip
-    oof, names, _ = load_out_of_fold(folder / OOF_GRIDS)
+        message = _("{folder} has no {grids} or no cross-validation: train it on scenes with cross-validation first")
+        raise ModelBundleError(message.format(folder=folder, grids=OOF_GRIDS))
+    oof, names, _folds = load_out_of_fold(folder / OOF_GRIDS)
     clearance = int(card.training.get("clearance_px", CellLabelSettings().clearance_px))
     data = load_labelled_scenes(scenes_dir / "img", scenes_dir / "mask", card.bands, CellLabelSettings(clearance))
     if [str(n) for n in data.names] != [str(n) for n in names] or oof.shape != data.labels.shape:
-        raise ModelBundleError(f"the out-of-fold grids in {folder} are not of the scenes in {scenes_dir}")
+        message = _("the out-of-fold grids in {folder} are not of the scenes in {scenes}")
+        raise ModelBundleError(message.format(folder=folder, scenes=scenes_dir))
     sites, details = evaluate_out_of_fold(data, oof, cv, targets or Targets())
     shutil.copytree(folder, into)
     card = dataclasses.replace(card, version=version, threshold=sites.threshold,

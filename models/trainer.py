@@ -27,6 +27,7 @@ from core.settings import ROOT
 from core.training.card_metrics import CardMetrics, CrossValidation, FoldScore, SiteScores
 from core.training.mask_evaluation import Targets
 from core.training.metrics import plan_folds
+from core.wording.translate import N_, _, localise_number
 from models.architectures import DISCOVERY_PATCH, IMPACT_PATCH, build_discovery_fcn, build_impact_cnn
 from models.bundle import save_bundle
 from models.reports import build_report, write_report
@@ -34,9 +35,9 @@ from models.reports import build_report, write_report
 Progress = Callable[[str], None]
 Layout = Literal["patches", "scene_patches", "scenes"]
 LAYOUT_NAMES: dict[str, str] = {
-    "patches": "patch folder (one subfolder per class)",
-    "scene_patches": "patches cut from scenes + masks",
-    "scenes": "whole scenes + masks, one label per FCN output cell",
+    "patches": N_("patch folder (one subfolder per class)"),
+    "scene_patches": N_("patches cut from scenes + masks"),
+    "scenes": N_("whole scenes + masks, one label per FCN output cell"),
 }
 
 
@@ -82,17 +83,17 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.kind not in ("discovery", "impact"):
-            raise ValueError(f"kind must be 'discovery' or 'impact'; got {self.kind!r}")
+            raise ValueError(_("kind must be 'discovery' or 'impact'; got {kind!r}").format(kind=self.kind))
         if self.layout not in LAYOUT_NAMES:
-            raise ValueError(f"layout must be one of {', '.join(LAYOUT_NAMES)}; got {self.layout!r}")
+            message = _("layout must be one of {layouts}; got {layout!r}")
+            raise ValueError(message.format(layouts=", ".join(LAYOUT_NAMES), layout=self.layout))
         if self.kind == "impact" and self.layout != "patches":
-            raise ValueError("impact models train from a patch folder (one subfolder per class), not from scenes")
+            raise ValueError(_("impact models train from a patch folder (one subfolder per class), not from scenes"))
         if self.layout != "scenes" and (self.crop_px is not None or self.balance_classes or self.review_sets):
-            raise ValueError("crop_px, balance_classes and review_sets apply to whole scenes (layout 'scenes') only")
+            raise ValueError(_("crop_px, balance_classes and review_sets apply to whole scenes (layout 'scenes') only"))
         if self.epochs < 1 or self.batch_size < 1 or self.folds < 0:
-            raise ValueError(
-                f"epochs and batch_size must be >= 1, folds >= 0; got {self.epochs}, {self.batch_size}, {self.folds}"
-            )
+            message = _("epochs and batch_size must be >= 1, folds >= 0; got {epochs}, {batch_size}, {folds}")
+            raise ValueError(message.format(epochs=self.epochs, batch_size=self.batch_size, folds=self.folds))
 
     @property
     def lr(self) -> float:
@@ -182,10 +183,10 @@ class ProgressCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:  # noqa: D102
         logs = logs or {}
         seconds = time.perf_counter() - self.started
-        text = (
-            f"{self.label} epoch {epoch + 1}/{self.epochs}: loss {logs.get('loss', float('nan')):.4f}, "
-            f"accuracy {logs.get('accuracy', float('nan')):.4f} ({seconds:.1f} s)"
-        )
+        loss, accuracy = (localise_number(f"{logs.get(k, float('nan')):.4f}") for k in ("loss", "accuracy"))
+        text = _("{label} epoch {epoch}/{epochs}: loss {loss}, accuracy {accuracy} ({seconds} s)").format(
+            label=self.label, epoch=epoch + 1, epochs=self.epochs, loss=loss, accuracy=accuracy,
+            seconds=localise_number(f"{seconds:.1f}"))  # fmt: skip
         self.progress(EpochDone(text, self.label, epoch + 1, self.epochs))
 
 
@@ -228,8 +229,11 @@ def parent_statistics(config: TrainConfig) -> tuple[np.ndarray, np.ndarray] | No
         return None
     card = ModelCard.load(Path(config.parent))
     if card.bands != tuple(config.bands) or card.kind != config.kind:
-        raise ModelBundleError(f"{card.ref} is a {card.kind} model of bands {', '.join(card.bands)}; it cannot be "
-                               f"fine-tuned as a {config.kind} model of bands {', '.join(config.bands)}")  # fmt: skip
+        message = _("{model} is a {kind} model of bands {bands}; it cannot be fine-tuned as a {wanted_kind} model of "
+                    "bands {wanted_bands}").format(model=card.ref, kind=card.kind, bands=", ".join(card.bands),
+                                                   wanted_kind=config.kind,
+                                                   wanted_bands=", ".join(config.bands))  # fmt: skip
+        raise ModelBundleError(message)
     return np.asarray(card.mean, np.float64), np.asarray(card.std, np.float64)
 
 
@@ -246,8 +250,9 @@ def train_fold(layout: DataLayout, train_idx: np.ndarray, val_idx: np.ndarray, c
                n_folds: int, progress: Progress = print) -> tuple[FoldScore, np.ndarray]:  # fmt: skip
     """Fit on ``train_idx`` (statistics from it alone), predict and score ``val_idx``; the score and predictions."""
     started = time.perf_counter()
-    label = f"fold {fold}/{n_folds}"
-    progress(f"{label}: training on {len(train_idx)} items, validating on {len(val_idx)}")
+    label = _("fold {fold}/{folds}").format(fold=fold, folds=n_folds)
+    message = _("{label}: training on {train} items, validating on {val}")
+    progress(message.format(label=label, train=len(train_idx), val=len(val_idx)))
     fitted = layout.fit(train_idx, config.seed + fold, label, progress)
     predicted = layout.predict(fitted, val_idx)
     scores = layout.score(predicted, val_idx)
@@ -267,7 +272,8 @@ def train_fold(layout: DataLayout, train_idx: np.ndarray, val_idx: np.ndarray, c
         mean=tuple(float(v) for v in fitted.mean),
         std=tuple(float(v) for v in fitted.std),
     )
-    progress(f"{label}: validation accuracy {result.accuracy:.4f}, F1 {result.f1:.4f}")
+    accuracy, f1 = (localise_number(f"{v:.4f}") for v in (result.accuracy, result.f1))
+    progress(_("{label}: validation accuracy {accuracy}, F1 {f1}").format(label=label, accuracy=accuracy, f1=f1))
     keras.backend.clear_session()  # frees the fold's graph; its weights are not needed any more
     return result, predicted
 
@@ -280,17 +286,17 @@ def cross_validate(layout: DataLayout, config: TrainConfig, progress: Progress) 
     """
     plan = plan_folds(layout.groups, layout.strata, config.folds, config.seed)
     if plan.note:
-        progress(f"split: {plan.note}")
+        progress(_("split: {note}").format(note=plan.note))
     if layout.group_split_only and plan.method != "group":
-        raise TrainingDataError(f"the data must be split by overlap group; the split fell back to "
-                                f"'{plan.method}': {plan.note}")  # fmt: skip
+        message = _("the data must be split by overlap group; the split fell back to '{method}': {note}")
+        raise TrainingDataError(message.format(method=plan.method, note=plan.note))
     oof = layout.out_of_fold()
     folds = []
     for n, (train_idx, val_idx) in enumerate(plan.folds, start=1):
         score, oof[val_idx] = train_fold(layout, train_idx, val_idx, config, n, plan.k_used, progress)
         folds.append(score)
     cv = CrossValidation(
-        plan.method, plan.k_requested, plan.k_used, plan.note, layout.unit, layout.scores, tuple(folds)
+        plan.method, plan.k_requested, plan.k_used, plan.note, _(layout.unit), _(layout.scores), tuple(folds)
     )
     return oof, cv
 
@@ -329,8 +335,9 @@ def train_model(config: TrainConfig, progress: Progress = print) -> TrainResult:
         evaluated = layout.evaluate(oof, cv)
         if evaluated is not None:
             sites, site_report = evaluated
-            progress(f"recommended threshold {sites.threshold:g}: {sites.at_threshold}")
-    final = layout.fit(np.arange(len(layout.names)), config.seed, "final model", progress)
+            message = _("recommended threshold {threshold}: {scores}")
+            progress(message.format(threshold=localise_number(f"{sites.threshold:g}"), scores=sites.at_threshold))
+    final = layout.fit(np.arange(len(layout.names)), config.seed, _("final model"), progress)
     training = _training_summary(config, described, cv, time.perf_counter() - started, final.train_accuracy)
     card = ModelCard(
         name=config.name,
@@ -352,7 +359,7 @@ def train_model(config: TrainConfig, progress: Progress = print) -> TrainResult:
     if oof is not None and cv is not None:
         layout.save_extras(folder, oof, cv)
     report_json, report_md = write_report(folder, build_report(card, site_report))
-    progress(f"saved {folder} ({time.perf_counter() - started:.0f} s)")
+    progress(_("saved {folder} ({seconds} s)").format(folder=folder, seconds=f"{time.perf_counter() - started:.0f}"))
     return TrainResult(card=card, folder=folder, report_json=report_json, report_md=report_md)
 
 
@@ -365,7 +372,7 @@ def _training_summary(config: TrainConfig, described: dict[str, Any], cv: CrossV
         "parent": parent,
         **dict(config.provenance),
         "data_source": shown_path(config.data_dir),
-        "layout": LAYOUT_NAMES[config.layout],
+        "layout": _(LAYOUT_NAMES[config.layout]),
         **described,
         "epochs": config.epochs,
         "batch_size": config.batch_size,
@@ -375,7 +382,7 @@ def _training_summary(config: TrainConfig, described: dict[str, Any], cv: CrossV
         "seed": config.seed,
         "split_method": cv.method if cv else "none",
         "folds": cv.k_used if cv else 0,
-        "split_note": cv.note if cv else "no cross-validation requested",
+        "split_note": cv.note if cv else _("no cross-validation requested"),
         "final_train_accuracy": final_accuracy,
         "seconds": round(seconds, 1),
         "keras": keras.__version__,

@@ -1,7 +1,7 @@
 """The real Earth Engine client, initialised offline with the algorithm list its wheel ships for its own tests.
 
 Expressions are built and serialised exactly as they would be for Google's servers; the calls that would leave
-the machine (new task ids, export requests, download ids, task status) are recorded instead of sent.
+the machine (new task ids, export requests, download ids, task status, map ids) are recorded instead of sent.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ class EarthEngineCalls:
     exports: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     downloads: list[dict[str, Any]] = field(default_factory=list)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    maps: list[dict[str, Any]] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -44,6 +45,12 @@ def offline_ee(monkeypatch: pytest.MonkeyPatch) -> Any:
         calls.downloads.append(params)
         return {"docid": f"projects/test-project/thumbnails/chunk{len(calls.downloads)}", "token": ""}
 
+    def map_id(params: dict[str, Any]) -> dict[str, Any]:
+        calls.maps.append(params)
+        name = f"projects/test-project/maps/map{len(calls.maps)}"
+        url = f"https://earthengine.googleapis.com/v1/{name}/tiles/{{z}}/{{x}}/{{y}}"
+        return {"mapid": name, "token": "", "tile_fetcher": ee.data.TileFetcher(url, map_name=name)}
+
     def task_status(task_ids: list[str] | str) -> list[dict[str, Any]]:
         ids = [task_ids] if isinstance(task_ids, str) else task_ids
         return [calls.statuses.get(t, {"id": t, "state": "UNKNOWN"}) for t in ids]
@@ -54,6 +61,7 @@ def offline_ee(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(ee.data, "exportImage", export_image)
     monkeypatch.setattr(ee.data, "getDownloadId", download_id)
     monkeypatch.setattr(ee.data, "getTaskStatus", task_status)
+    monkeypatch.setattr(ee.data, "getMapId", map_id)
     ee.Reset()
     ee.Initialize(None, "", project="test-project")
     ee.recorded = calls

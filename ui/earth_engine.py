@@ -1,14 +1,12 @@
-"""The app's side of Earth Engine: its configuration from the environment and secrets, the connection, the
-drawing map. ``ee`` is imported only when a user asks for imagery (never at app start)."""
+"""The app's side of Earth Engine: its configuration from the environment and secrets, the connection (the
+online maps are in ``ui.online_maps``). ``ee`` is imported only when a user asks for imagery (never at app start)."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-import folium
 import streamlit as st
-from folium.plugins import Draw
 
 from core.imagery.earth_engine.connection import EarthEngineConfig, EarthEngineUnavailable, config_from, connect
 
@@ -40,22 +38,4 @@ def earth_engine() -> Any:
     return connect(configuration())
 
 
-def drawing_map() -> folium.Map:
-    """A map of Brazil on which the user draws rectangles or polygons (the tiles come from the internet)."""
-    fmap = folium.Map(location=[-14.0, -51.0], zoom_start=4, control_scale=True)
-    Draw(
-        export=False,
-        draw_options={
-            "polyline": False,
-            "circle": False,
-            "circlemarker": False,
-            "marker": False,
-            "rectangle": True,
-            "polygon": True,
-        },
-        edit_options={"edit": True, "remove": True},
-    ).add_to(fmap)
-    return fmap
-
-
-__all__ = ["EarthEngineUnavailable", "configuration", "drawing_map", "earth_engine", "secrets_tables"]
+__all__ = ["EarthEngineUnavailable", "configuration", "earth_engine", "secrets_tables"]

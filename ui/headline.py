@@ -8,8 +8,8 @@ import streamlit as st
 from core import wording
 from core.review.agreement import cohen_kappa
 from core.review.headline import Headline, headline
-from db.connection import Connection
 from core.wording.translate import _, localise_number, ngettext
+from db.connection import Connection
 from db.reviews import double_review_pairs, status_decision_counts
 
 
@@ -36,9 +36,7 @@ def show_headline(numbers: Headline) -> None:
     m3.metric(
         _("Confirmed unregistered"),
         wording.number(numbers.confirmed_unregistered),
-        ngettext("{n} unregistered undecided", "{n} unregistered undecided", waiting).format(
-            n=wording.number(waiting)
-        ),
+        ngettext("{n} unregistered undecided", "{n} unregistered undecided", waiting).format(n=wording.number(waiting)),
         delta_color="off",
         help=_("Sites a reviewer confirmed that no register explains: the ones to inspect."),
     )

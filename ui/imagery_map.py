@@ -6,6 +6,8 @@ from typing import Any
 
 import pydeck
 
+from core.wording.translate import _
+from ui.imagery_periods import how_word
 from ui.maps import FALLBACK_VIEW, TOOLTIP, CompactDeck, polygon_layer, rows_text, view_for
 
 
@@ -27,7 +29,7 @@ def imagery_plan_deck(regions: list[dict[str, Any]], tiles: list[dict[str, Any]]
             ],
             "fill": [0, 0, 0, 0],
             "line": [250, 204, 21, 255],
-            "tooltip": rows_text([("Region", r["label"])]),
+            "tooltip": rows_text([(_("Region"), r["label"])]),
         }
         for r in regions
     ]
@@ -37,7 +39,12 @@ def imagery_plan_deck(regions: list[dict[str, Any]], tiles: list[dict[str, Any]]
             "fill": [37, 99, 235, 60] if t["how"] != "export only" else [124, 58, 237, 60],
             "line": [37, 99, 235, 230],
             "tooltip": rows_text(
-                [("Tile", t["tile"]), ("Region", t["region"]), ("Size", t["km"] + " km"), ("How", t["how"])]
+                [
+                    (_("Tile"), t["tile"]),
+                    (_("Region"), t["region"]),
+                    (_("Size"), t["km"] + " km"),
+                    (_("How"), how_word(t["how"])),
+                ]
             ),
         }
         for t in tiles

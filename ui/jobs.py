@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import settings
+from core import settings, wording
 from core.access.users import Identity
 from core.errors import MineScanError
 from core.imagery.earth_engine.plan import ImageryPlan
@@ -21,18 +21,20 @@ from core.jobs.regions import region_argv
 from core.jobs.scans import scan_argv, scan_subject, scan_title
 from core.jobs.training import training_argv, training_subject
 from core.wording import when
+from core.wording.translate import N_, _, localise_number, ngettext
 from db.jobs import Job, create_job, launch_runner, list_jobs, request_cancel, resume_job
 from ui import resources, state
 
 #: How often a panel with a running job refreshes itself.
 REFRESH = timedelta(seconds=2)
+#: A job's state (a code in the store) in words, translated where shown.
 STATE_WORDS = {
-    "queued": "queued",
-    "running": "running",
-    "done": "done",
-    "failed": "failed",
-    "cancelled": "cancelled",
-    "interrupted": "interrupted (its runner stopped)",
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "done": N_("done"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "interrupted": N_("interrupted (its runner stopped)"),
 }
 #: How the sidebar marks each state.
 STATE_ICONS = {"queued": "⏳", "running": "▶", "done": "✔", "failed": "✖", "cancelled": "■", "interrupted": "⚠"}
@@ -53,8 +55,10 @@ def start_training(identity: Identity, model_name: str, training_set_id: int, fi
     store = resources.store()
     argv = training_argv(model_name, training_set_id, fine_tune=fine_tune, profile=profile, epochs=epochs,
                          folds=folds, store=str(store.path))  # fmt: skip
-    how = f"fine-tuning {fine_tune}" if fine_tune else "from scratch"
-    title = f"train {model_name} ({how}) on training set {training_set_id}, {epochs} epochs"
+    how = _("fine-tuning {model}").format(model=fine_tune) if fine_tune else _("from scratch")
+    title = ngettext("train {model} ({how}) on training set {set_id}, {epochs} epoch",
+                     "train {model} ({how}) on training set {set_id}, {epochs} epochs", epochs).format(
+        model=model_name, how=how, set_id=training_set_id, epochs=wording.number(epochs))  # fmt: skip
     return _launch(store.write(lambda con: create_job(con, identity, "train", training_subject(model_name), title,
                                                       argv)))  # fmt: skip
 
@@ -99,7 +103,9 @@ def start_region(identity: Identity, plan: ImageryPlan, folder: Path, workers: i
     argv = region_argv(str(region_file), plan.recipe, folder, str(store.path), model=model, impact_model=impact,
                        by=identity.username, workers=workers, periods=plan.periods)  # fmt: skip
     files = [existing_scene_path(folder, s.recipe, s.tile) for s in plan.scenes]
-    title = f"region {', '.join(r.label for r in plan.regions)}: {plan.size_text}, {plan.area_km2:,.0f} km²"
+    title = _("region {regions}: {size}, {area} km²").format(
+        regions=", ".join(r.label for r in plan.regions), size=plan.size_text, area=wording.number(plan.area_km2)
+    )
     return _launch(store.write(lambda con: create_job(con, identity, "region", scan_subject(files), title, argv)))
 
 
@@ -115,11 +121,13 @@ def _controls(job: Job, identity: Identity, key: str) -> None:
     if not mine:
         return
     if job.state in ("queued", "running"):
-        later = "the end of the current epoch" if job.kind == "train" else "the tile in progress"
-        if st.button("Cancel", key=f"{key}_cancel_{job.id}", help=f"stops at {later}"):
+        later = (
+            _("stops at the end of the current epoch") if job.kind == "train" else _("stops at the tile in progress")
+        )
+        if st.button(_("Cancel"), key=f"{key}_cancel_{job.id}", help=later):
             _act(lambda: resources.store().write(lambda con: request_cancel(con, identity, job.id)))
     elif job.state == "interrupted":
-        if st.button("Resume", key=f"{key}_resume_{job.id}", help="runs it again: only the missing work is done"):
+        if st.button(_("Resume"), key=f"{key}_resume_{job.id}", help=_("runs it again: only the missing work is done")):
             _act(lambda: _launch(resources.store().write(lambda con: resume_job(con, identity, job.id)).id))
             st.rerun()
 
@@ -130,30 +138,38 @@ def _dashboard(job: Job) -> None:
         link = cluster.rsplit("dashboard ", 1)[1].strip()
         st.caption(cluster.rsplit("; dashboard", 1)[0])
         if job.state == "running" and link.startswith("http"):
-            st.link_button("Dask dashboard", link)
+            st.link_button(_("Dask dashboard"), link)
+
+
+def state_word(code: str) -> str:
+    """A job's state (``queued``, ``interrupted``...) in words."""
+    return _(STATE_WORDS[code]) if code in STATE_WORDS else code
 
 
 def _job_row(job: Job, identity: Identity, key: str, *, compact: bool = False) -> None:
-    state = STATE_WORDS.get(job.state, job.state)
+    state = state_word(job.state)
+    done = localise_number(f"{job.progress:.0%}")
     if compact:
-        st.markdown(f"{STATE_ICONS.get(job.state, '')} **Job {job.id}** · {state}")
+        headline = _("**Job {job_id}** · {state}").format(job_id=job.id, state=state)
+        st.markdown(f"{STATE_ICONS.get(job.state, '')} {headline}")
         st.caption(job.title)  # plain text: a scene's file name is never read as Markdown
     else:
-        st.markdown(f"**Job {job.id}** · {state} · {job.owner}")
+        st.markdown(_("**Job {job_id}** · {state} · {owner}").format(job_id=job.id, state=state, owner=job.owner))
         st.caption(job.title)
     if job.state in ("queued", "running"):
-        st.progress(job.progress, text=f"{job.progress:.0%} · {job.message or 'starting'}")
+        message = job.message or _("starting")
+        st.progress(job.progress, text=f"{done} · {message}")
         _dashboard(job)
     elif job.state == "interrupted":
-        st.warning(f"{job.progress:.0%} done when its runner stopped. Resume does only what is missing.")
+        st.warning(_("{done} done when its runner stopped. Resume does only what is missing.").format(done=done))
     else:
         ended = when(job.finished_at) if job.finished_at is not None else ""
         text = f"{job.message or ''} {('· ' + ended) if ended else ''}".strip()
-        (st.success if job.state == "done" else st.warning)(text or job.state)
+        (st.success if job.state == "done" else st.warning)(text or state)
     _controls(job, identity, key)
     if not compact:
-        with st.expander("Log", expanded=False):
-            st.code("\n".join(job.log.splitlines()[-40:]) or "(nothing yet)", language=None)
+        with st.expander(_("Log"), expanded=False):
+            st.code("\n".join(job.log.splitlines()[-40:]) or _("(nothing yet)"), language=None)
 
 
 def _refreshing(read: Callable[[], list[Job]], draw: Callable[[list[Job]], None]) -> None:
@@ -190,14 +206,17 @@ def page_run_completed() -> None:
     pending.difference_update(shown)
 
 
-def job_panel(identity: Identity, subject: str, key: str, limit: int = 3, empty: str = "No jobs yet.") -> None:
-    """The newest jobs on ``subject`` with their progress and log; refreshes itself every 2 s while one is active."""
+def job_panel(identity: Identity, subject: str, key: str, limit: int = 3, empty: str | None = None) -> None:
+    """The newest jobs on ``subject`` with their progress and log; refreshes itself every 2 s while one is active.
+
+    ``empty``: what the panel says when there is no job (translated text; default 'No jobs yet.').
+    """
 
     def read() -> list[Job]:
         return resources.store().read(lambda con: list_jobs(con, subject=subject, limit=limit))
 
     if not read():
-        st.caption(empty)
+        st.caption(_("No jobs yet.") if empty is None else empty)
         return
 
     def draw(jobs: list[Job]) -> None:
@@ -217,7 +236,7 @@ def sidebar_jobs(identity: Identity, limit: int = 3) -> None:
     if not read():
         return
     st.divider()
-    st.caption("Your jobs")
+    st.caption(_("Your jobs"))
 
     def draw(jobs: list[Job]) -> None:
         for job in jobs:

@@ -21,21 +21,16 @@ from pydeck.bindings.json_tools import default_serialize
 
 from core import wording
 from core.imagery.preview import ScenePicture
+from core.wording.translate import N_, _, localise_number, ngettext
 
-STATUS_COLOURS: dict[str, list[int]] = {
-    "unregistered": [220, 38, 38, 210],
-    "possibly_off_target": [245, 158, 11, 210],
-    "registered": [22, 163, 74, 210],
-}
+STATUS_COLOURS: dict[str, list[int]] = {"unregistered": [220, 38, 38, 210], "possibly_off_target": [245, 158, 11, 210],
+                                         "registered": [22, 163, 74, 210]}  # fmt: skip
 UNKNOWN_STATUS_COLOUR: list[int] = [148, 163, 184, 210]
 DECIDED_ALPHA = 90
 DECIDED_LINE: list[int] = [255, 255, 255, 255]
 SELECTED_LINE: list[int] = [255, 221, 0, 255]
-REGISTER_COLOURS: dict[str, list[int]] = {
-    "dam": [37, 99, 235, 230],
-    "mine": [147, 51, 234, 230],
-    "reference": [100, 116, 139, 200],
-}
+REGISTER_COLOURS: dict[str, list[int]] = {"dam": [37, 99, 235, 230], "mine": [147, 51, 234, 230],
+                                           "reference": [100, 116, 139, 200]}  # fmt: skip
 #: The change view's colours (core.review.map_time.CHANGES): what appeared or grew stands out, what stayed is grey.
 CHANGE_COLOURS: dict[str, list[int]] = {
     "new": [220, 38, 38, 220],
@@ -45,11 +40,19 @@ CHANGE_COLOURS: dict[str, list[int]] = {
     "gone": [59, 130, 246, 210],
 }
 BEFORE_LINE: list[int] = [255, 255, 255, 230]
-RISK_COLOURS: dict[str, list[int]] = {
-    "Alta": [220, 38, 38, 230],
-    "Média": [245, 158, 11, 230],
-    "Baixa": [22, 163, 74, 230],
+#: A tooltip's line for what a place did between two periods (hectares; ``{percent}``: ``, +12 %`` or nothing).
+CHANGE_TEXTS: dict[str, str] = {
+    "new": N_("new ({area} ha)"),
+    "gone": N_("gone ({area} ha)"),
+    "grown": N_("grown: {before} → {after} ha ({diff} ha{percent})"),
+    "shrunk": N_("shrunk: {before} → {after} ha ({diff} ha{percent})"),
+    "stable": N_("stable: {before} → {after} ha ({diff} ha{percent})"),
 }
+#: A register row's kind, as the first line of its tooltip.
+REGISTER_KINDS: dict[str, str] = {"dam": N_("Dam"), "mine": N_("Mine"), "reference": N_("Reference"),
+                                  "register": N_("Register")}  # fmt: skip
+RISK_COLOURS: dict[str, list[int]] = {"Alta": [220, 38, 38, 230], "Média": [245, 158, 11, 230],
+                                       "Baixa": [22, 163, 74, 230]}  # fmt: skip
 TOOLTIP: dict[str, Any] = {
     "text": "{tooltip}",
     "style": {
@@ -92,6 +95,11 @@ def _site_colour(status: object, decided: bool) -> list[int]:
     return colour
 
 
+def _ha(value: float, sign: str = "") -> str:
+    """Hectares with one decimal (``+`` for a signed difference), the language's decimal mark."""
+    return localise_number(f"{value:{sign}.1f}")
+
+
 def _change_text(row: Mapping[str, Any]) -> str | None:
     change = row.get("change")
     if _is_missing(change):
@@ -99,46 +107,50 @@ def _change_text(row: Mapping[str, Any]) -> str | None:
     before_ha, after_ha = (
         100 * float(row[k]) if not _is_missing(row.get(k)) else 0.0 for k in ("before_km2", "after_km2")
     )
+    template = _(CHANGE_TEXTS[str(change)])  # one of core.review.map_time.CHANGES
     if change in ("new", "gone"):
-        return f"{change} ({after_ha if change == 'new' else before_ha:.1f} ha)"
+        return template.format(area=_ha(after_ha if change == "new" else before_ha))
     diff = after_ha - before_ha
-    pct = f", {diff / before_ha * 100:+.0f} %" if before_ha > 0 else ""
-    return f"{change}: {before_ha:.1f} → {after_ha:.1f} ha ({diff:+.1f} ha{pct})"
+    pct = f", {localise_number(f'{diff / before_ha * 100:+.0f}')} %" if before_ha > 0 else ""
+    return template.format(before=_ha(before_ha), after=_ha(after_ha), diff=_ha(diff, "+"), percent=pct)
 
 
 def _site_tooltip(row: Mapping[str, Any]) -> str:
     seen_as = row.get("seen_as")
-    drawn = None if _is_missing(seen_as) or seen_as == row.get("site_id") else f"site {int(seen_as)}"  # type: ignore[arg-type]
+    drawn = None
+    if not (_is_missing(seen_as) or seen_as == row.get("site_id")):
+        drawn = _("site {site_id}").format(site_id=int(seen_as))  # type: ignore[arg-type]
+    impact, rating = row.get("impact_class"), wording.text(row.get("impact_rating"), wording.NOT_RATED)
     return rows_text(
         [
-            ("Site", row.get("site_id")),
-            *([("Outline drawn", drawn)] if drawn else []),
-            *([("Change", _change_text(row))] if not _is_missing(row.get("change")) else []),
-            ("Status", wording.label(row.get("match_status"))),
-            ("Decision", wording.label(row.get("decision"), missing="Undecided")),
-            (
-                "Impact",
-                wording.label(
-                    row.get("impact_class"), missing=wording.text(row.get("impact_rating"), wording.NOT_RATED)
-                ),
-            ),
-            ("P(max)", f"{float(row['p_max']):.2f}" if not _is_missing(row.get("p_max")) else None),
-            ("Area", f"{float(row['area_km2']):.3f} km²" if not _is_missing(row.get("area_km2")) else None),
-            ("Nearest dam", row.get("nearest_dam_name")),
+            (_("Site"), row.get("site_id")),
+            *([(_("Outline drawn"), drawn)] if drawn else []),
+            *([(_("Change"), _change_text(row))] if not _is_missing(row.get("change")) else []),
+            (_("Status"), wording.label(row.get("match_status"))),
+            (_("Decision"), wording.label(row.get("decision"), missing=wording.LABELS["undecided"])),
+            (_("Impact"), rating if wording.is_missing(impact) else wording.label(impact)),
+            (_("P(max)"), wording.number(row["p_max"], 2) if not _is_missing(row.get("p_max")) else None),
+            (_("Area"), f"{wording.number(row['area_km2'], 3)} km²" if not _is_missing(row.get("area_km2")) else None),
+            (_("Nearest dam"), row.get("nearest_dam_name")),
         ]
     )
+
+
+def _register_kind(kind: object) -> str:
+    code = str(kind or "register")
+    return _(REGISTER_KINDS[code]) if code in REGISTER_KINDS else code.capitalize()
 
 
 def _register_tooltip(row: pd.Series) -> str:
     return rows_text(
         [
-            (str(row.get("kind") or "register").capitalize(), row.get("name")),
-            ("Register id", row.get("register_id")),
-            ("Owner", row.get("owner")),
-            ("Municipality", row.get("municipality")),
-            ("Ore", row.get("main_ore")),
-            ("Risk category", row.get("risk_category")),
-            ("Potential damage", row.get("potential_damage")),
+            (_register_kind(row.get("kind")), row.get("name")),
+            (_("Register id"), row.get("register_id")),
+            (_("Owner"), row.get("owner")),
+            (_("Municipality"), row.get("municipality")),
+            (_("Ore"), row.get("main_ore")),
+            (_("Risk category"), row.get("risk_category")),
+            (_("Potential damage"), row.get("potential_damage")),
         ]
     )
 
@@ -203,7 +215,7 @@ def _site_records(sites: pd.DataFrame, selected_site_id: int | None) -> tuple[li
 def _register_records(register: pd.DataFrame, colour_by: str) -> tuple[list[dict], list[dict]]:
     points: list[dict[str, Any]] = []
     polygons: list[dict[str, Any]] = []
-    for _, row in register.iterrows():
+    for _index, row in register.iterrows():
         if colour_by == "risk":
             colour = RISK_COLOURS.get(str(row.get("risk_category")), UNKNOWN_STATUS_COLOUR)
         else:
@@ -343,13 +355,18 @@ def triage_deck(
     return CompactDeck(layers=layers, initial_view_state=view, map_style=None, map_provider=None, tooltip=TOOLTIP)
 
 
+def _density_tip(sites: int, undecided: int) -> str:
+    message = ngettext("{sites} here, {undecided} undecided", "{sites} here, {undecided} undecided", undecided)
+    return message.format(sites=wording.count(sites, "site", "sites"), undecided=wording.number(undecided))
+
+
 def _density_layer(density: pd.DataFrame) -> pydeck.Layer:
     records = [
         {
             "lon": float(r.lon),
             "lat": float(r.lat),
             "radius_m": 1500.0 * math.sqrt(float(r.sites)),
-            "tooltip": f"{wording.count(int(r.sites), 'site')} here, {int(r.undecided):,} undecided",
+            "tooltip": _density_tip(int(r.sites), int(r.undecided)),
         }
         for r in density.itertuples()
     ]

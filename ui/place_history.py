@@ -125,7 +125,9 @@ def show_in_time(dossier: Dossier) -> None:
         left, right = st.columns(2)
         for column, image in ((left, before), (right, after)):
             png, bar_m = barred(image.png, image.ground_width_m)
-            column.image(png, caption=_("{picture} · bar {length}").format(picture=image.label, length=wording.metres(bar_m)))
+            column.image(
+                png, caption=_("{picture} · bar {length}").format(picture=image.label, length=wording.metres(bar_m))
+            )
         with st.expander(_("Swipe between the two dates"), expanded=False):
             st.iframe(swipe_html(before, after), height=SWIPE_PX + 40)  # our own HTML: labels escaped, no input
     elif after is not None or before is not None:

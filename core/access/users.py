@@ -125,8 +125,9 @@ def require(identity: Identity | None, capability: str) -> Identity:
         action = _(CAPABILITY_WORDS[capability]) if capability in CAPABILITY_WORDS else capability.replace("_", " ")
         message = _("{username} is a {role}; '{capability}' needs the role {allowed}")
         raise PermissionDenied(
-            message.format(username=identity.username, role=role_word(identity.role), capability=action,
-                           allowed=allowed)
+            message.format(
+                username=identity.username, role=role_word(identity.role), capability=action, allowed=allowed
+            )
         )
     return identity
 

@@ -28,6 +28,7 @@ from core.demo.truth import later_truth_collection, truth_collection, write_trut
 from core.imagery.periods import parse_period, period_tags
 from core.model_card import DISCOVERY_CLASSES, IMPACT_CLASSES
 from core.settings import DEMO_LATER_SCENE_FILE, DEMO_PERIODS, DEMO_REGISTER_FILE, DEMO_SCENE_FILE
+from core.wording.translate import _
 
 DONE_FILE = "DONE.json"
 #: 2: the demo scene has two periods (``scene.tif`` and ``scene_2025.tif``, each tagged with its period).
@@ -96,7 +97,7 @@ class DemoPaths:
 
     def scene_files_exist(self) -> bool:
         """True when the scenes and truths of every period and the register are there (what a scan needs)."""
-        files = [path for _, path in (*self.period_scenes, *self.period_truths)]
+        files = [path for _period, path in (*self.period_scenes, *self.period_truths)]
         return all(path.is_file() for path in (*files, self.register))
 
 
@@ -116,11 +117,13 @@ def _split(total: int, parts: int) -> list[int]:
 
 def _check(size: int, n_train_scenes: int, train_size: int, n_discovery: int, n_impact: int) -> None:
     if size < 512 or train_size < 512:
-        raise ValueError(f"size and train_size must be at least 512 pixels; got {size} and {train_size}")
+        message = _("size and train_size must be at least 512 pixels; got {size} and {train_size}")
+        raise ValueError(message.format(size=size, train_size=train_size))
     if n_train_scenes < 1:
-        raise ValueError(f"n_train_scenes must be at least 1; got {n_train_scenes}")
+        raise ValueError(_("n_train_scenes must be at least 1; got {n}").format(n=n_train_scenes))
     if n_discovery < 1 or n_impact < 1:
-        raise ValueError(f"patch counts must be at least 1; got {n_discovery} and {n_impact}")
+        message = _("patch counts must be at least 1; got {discovery} and {impact}")
+        raise ValueError(message.format(discovery=n_discovery, impact=n_impact))
 
 
 def _prepare(paths: DemoPaths) -> None:
@@ -224,7 +227,8 @@ def make_demo(
     say = progress or (lambda message: None)
     paths = DemoPaths.under(out_dir)
     _prepare(paths)
-    say(f"scene 1/{n_train_scenes + 1}: demo scene {size} x {size} px (seed {seed})")
+    say(_("scene 1/{scenes}: demo scene {size} x {size} px (seed {seed})").format(
+        scenes=n_train_scenes + 1, size=size, seed=seed))  # fmt: skip
     demo_counts = _write_demo_scenes(paths, build_layers(seed, size, DEMO_ORIGIN_XY), seed)
     params = {
         "seed": seed,
@@ -243,7 +247,8 @@ def make_demo(
         "counts": {**demo_counts, "patches": written},
     }
     (paths.root / DONE_FILE).write_text(json.dumps(done, indent=2) + "\n", encoding="utf-8")
-    say(f"done: {demo_counts['targets']} targets, {demo_counts['confusers']} confusers in the demo scene")
+    message = _("done: {targets} targets, {confusers} confusers in the demo scene")
+    say(message.format(targets=demo_counts["targets"], confusers=demo_counts["confusers"]))
     return paths
 
 
@@ -254,7 +259,8 @@ def _write_training_data(paths: DemoPaths, params: dict[str, int], say: Callable
     imp_quota = {c: _split(params["n_impact_per_class"], n_scenes) for c in IMPACT_CLASSES}
     written: dict[str, dict[str, int]] = {"discovery": {}, "impact": {}}
     for k in range(n_scenes):
-        say(f"scene {k + 2}/{n_scenes + 1}: training scene img_{k} {size} x {size} px")
+        message = _("scene {k}/{scenes}: training scene {name} {size} x {size} px")
+        say(message.format(k=k + 2, scenes=n_scenes + 1, name=f"img_{k}", size=size))
         scene = _training_scene(paths, k, seed, size)
         index = SceneIndex.build(scene)
         rng = np.random.default_rng([seed, 3, k])
@@ -262,7 +268,8 @@ def _write_training_data(paths: DemoPaths, params: dict[str, int], say: Callable
         _add(written["discovery"], write_spots(paths.discovery_patches, scene, k, spots, DISCOVERY_PATCH_PX))
         spots = impact_spots(rng, index, *_due(imp_quota, written["impact"], k, IMPACT_CLASSES))
         _add(written["impact"], write_spots(paths.impact_patches, scene, k, spots, IMPACT_PATCH_PX))
-        say(f"patches from img_{k}: discovery {written['discovery']}, impact {written['impact']}")
+        message = _("patches from {name}: discovery {discovery}, impact {impact}")
+        say(message.format(name=f"img_{k}", discovery=written["discovery"], impact=written["impact"]))
     _require(written, params["n_discovery_per_class"], params["n_impact_per_class"])
     return written
 
@@ -284,9 +291,8 @@ def _require(written: dict[str, dict[str, int]], n_discovery: int, n_impact: int
         if written["impact"].get(c, 0) != n_impact
     ]
     if short:
-        raise RuntimeError(
-            f"the training scenes gave too few patches ({'; '.join(short)}); use more or larger training scenes"
-        )
+        message = _("the training scenes gave too few patches ({short}); use more or larger training scenes")
+        raise RuntimeError(message.format(short="; ".join(short)))
 
 
 def demo_is_complete(out_dir: Path) -> bool:

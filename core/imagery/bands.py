@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.wording.translate import N_, _
+
 #: The paper's 12 bands in model order (B8A is not used).
 S2_12_BANDS: tuple[str, ...] = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12")
 #: Sentinel-2 L1C bands as delivered (13, with B8A after B8).
@@ -16,7 +18,7 @@ _BAND_RE = re.compile(r"^B0*(\d{1,2}A?)$")
 
 @dataclass(frozen=True)
 class BandProfile:
-    """A named, ordered set of bands a model reads."""
+    """A named, ordered set of bands a model reads; ``description`` is English, marked (show it as ``_(...)``)."""
 
     name: str
     bands: tuple[str, ...]
@@ -24,8 +26,8 @@ class BandProfile:
 
 
 PROFILES: dict[str, BandProfile] = {
-    "s2_12": BandProfile("s2_12", S2_12_BANDS, "Sentinel-2 B1-B12 without B8A (the paper's 12 bands)"),
-    "rgb": BandProfile("rgb", ("B2", "B3", "B4"), "Sentinel-2 true colour: blue, green, red"),
+    "s2_12": BandProfile("s2_12", S2_12_BANDS, N_("Sentinel-2 B1-B12 without B8A (the paper's 12 bands)")),
+    "rgb": BandProfile("rgb", ("B2", "B3", "B4"), N_("Sentinel-2 true colour: blue, green, red")),
 }
 
 
@@ -38,7 +40,8 @@ def get_profile(name: str) -> BandProfile:
     try:
         return PROFILES[name]
     except KeyError:
-        raise ValueError(f"unknown band profile {name!r}; known: {', '.join(sorted(PROFILES))}") from None
+        message = _("unknown band profile {name!r}; known: {known}")
+        raise ValueError(message.format(name=name, known=", ".join(sorted(PROFILES)))) from None
 
 
 def profile_for_bands(bands: tuple[str, ...]) -> BandProfile:
@@ -46,7 +49,7 @@ def profile_for_bands(bands: tuple[str, ...]) -> BandProfile:
     for profile in PROFILES.values():
         if profile.bands == tuple(bands):
             return profile
-    return BandProfile("custom", tuple(bands), "bands listed in the model card")
+    return BandProfile("custom", tuple(bands), N_("bands listed in the model card"))
 
 
 def canonical_band_name(text: str | None) -> str | None:

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 from core.imagery.bands import canonical_band_name
 from core.imagery.geo import EARTH_RADIUS_M, from_wgs84, pixel_size_m, to_wgs84
 from core.imagery.raster import SceneInfo, open_scene, scene_reader
+from core.wording.translate import _
 
 TRUE_COLOUR: tuple[str, ...] = ("B4", "B3", "B2")
 FALSE_COLOUR: tuple[str, ...] = ("B12", "B8", "B4")
@@ -31,7 +32,8 @@ MAX_FRAME_HALF_M = 10_000.0
 
 @dataclass(frozen=True)
 class Chip:
-    """An RGB image of a site's surroundings with a scale bar drawn in its lower-left corner."""
+    """An RGB image of a site's surroundings with a scale bar drawn in its lower-left corner; ``title`` is in the
+    language current when it was made."""
 
     rgb: np.ndarray
     title: str
@@ -95,16 +97,16 @@ def site_chips(
         InvalidSceneError: the scene cannot be read or lacks B2, B3 and B4.
     """
     if not half_size_m > 0:
-        raise ValueError(f"half_size_m must be positive; got {half_size_m}")
+        raise ValueError(_("half_size_m must be positive; got {half_size_m}").format(half_size_m=half_size_m))
     # Open with the rgb profile's order so an unnamed 3-band file is read the way the rgb model reads it.
     rgb_info = open_scene(scene_path, ("B2", "B3", "B4"))
     window, res_m = _site_window(rgb_info, lon, lat, half_size_m)
     profiles: list[tuple[SceneInfo, tuple[int, ...], str]] = [
-        (rgb_info, (2, 1, 0), f"True colour ({', '.join(TRUE_COLOUR)})")
+        (rgb_info, (2, 1, 0), _("True colour ({bands})").format(bands=", ".join(TRUE_COLOUR)))
     ]
     if _has_swir(rgb_info):
         swir_info = open_scene(scene_path, FALSE_COLOUR)
-        profiles.append((swir_info, (0, 1, 2), f"False colour ({', '.join(FALSE_COLOUR)})"))
+        profiles.append((swir_info, (0, 1, 2), _("False colour ({bands})").format(bands=", ".join(FALSE_COLOUR))))
     chips = []
     for info, order, title in profiles:
         data, valid = _read(info, window)
@@ -122,11 +124,11 @@ def site_picture(
         InvalidSceneError: the scene cannot be read or lacks B2, B3 and B4.
     """
     if not half_size_m > 0:
-        raise ValueError(f"half_size_m must be positive; got {half_size_m}")
+        raise ValueError(_("half_size_m must be positive; got {half_size_m}").format(half_size_m=half_size_m))
     info = open_scene(scene_path, ("B2", "B3", "B4"))
     window, res_m = _site_window(info, lon, lat, half_size_m)
     data, valid = _read(info, window)
-    image, _ = _crop_image(data[..., [2, 1, 0]], valid, info, window, outline_wkt)
+    image, _factor = _crop_image(data[..., [2, 1, 0]], valid, info, window, outline_wkt)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return Picture(png=out.getvalue(), ground_width_m=(window.col1 - window.col0) * res_m[0])
@@ -161,10 +163,9 @@ def _site_window(info: SceneInfo, lon: float, lat: float, half_size_m: float) ->
     x, y = from_wgs84(crs_wkt, np.array([lon]), np.array([lat]))
     col, row = ~info.transform @ (float(x[0]), float(y[0]))
     if not (math.isfinite(col) and math.isfinite(row) and 0 <= col < info.width and 0 <= row < info.height):
-        raise ValueError(
-            f"The site at lon {lon:.5f}, lat {lat:.5f} lies outside {info.path.name} "
-            f"({_describe_extent(info)}). Pick the scene that covers it."
-        )
+        message = _("The site at lon {lon}, lat {lat} lies outside {scene} ({extent}). Pick the scene that covers it.")
+        extent = _describe_extent(info)
+        raise ValueError(message.format(lon=f"{lon:.5f}", lat=f"{lat:.5f}", scene=info.path.name, extent=extent))
     # pixel_size_m measures at the centre of a width x height grid; a (0, 0) grid on a shifted transform
     # puts that centre on the site, where the ground size matters (EPSG:4326 pixels shrink with latitude).
     res_m = pixel_size_m(crs_wkt, info.transform @ Affine.translation(col, row), 0, 0)
@@ -183,7 +184,9 @@ def _describe_extent(info: SceneInfo) -> str:
     xs = np.array([t.c, t.c + t.a * w, t.c, t.c + t.a * w])
     ys = np.array([t.f, t.f, t.f + t.e * h, t.f + t.e * h])
     lons, lats = to_wgs84(info.crs.to_wkt(), xs, ys)
-    return f"it covers lon {lons.min():.4f} to {lons.max():.4f}, lat {lats.min():.4f} to {lats.max():.4f}"
+    message = _("it covers lon {west} to {east}, lat {south} to {north}")
+    return message.format(west=f"{lons.min():.4f}", east=f"{lons.max():.4f}", south=f"{lats.min():.4f}",
+                          north=f"{lats.max():.4f}")  # fmt: skip
 
 
 def _render_chip(
@@ -252,7 +255,7 @@ def _draw_scale_bar(draw: ImageDraw.ImageDraw, width: int, height: int, m_per_px
     label = _scale_label(scale_m)
     # The bitmap fallback font (Pillow without FreeType) supports neither anchors nor strokes.
     stroke = 2 if isinstance(font, ImageFont.FreeTypeFont) else 0
-    left, top, _, bottom = draw.textbbox((0, 0), label, font=font, stroke_width=stroke)
+    left, _top, _right, bottom = draw.textbbox((0, 0), label, font=font, stroke_width=stroke)
     text_xy = (x0 - left + stroke, y1 - bar_h - 3 - bottom)
     draw.text(text_xy, label, fill=(255, 255, 255), font=font, stroke_width=stroke, stroke_fill=(0, 0, 0))
     return scale_m

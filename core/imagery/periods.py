@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from core.errors import MineScanError
-from core.wording.translate import N_
+from core.wording.translate import N_, _
 
 #: The GeoTIFF dataset tag MineScan writes with a scene's period (a label or ``start/end``, see :func:`parse_period`).
 PERIOD_TAG = "MINESCAN_PERIOD"
@@ -45,7 +45,8 @@ class Period:
 
     def __post_init__(self) -> None:
         if not self.start < self.end:
-            raise PeriodError(f"a period's start ({self.start}) must be before its end ({self.end})")
+            message = _("a period's start ({start}) must be before its end ({end})")
+            raise PeriodError(message.format(start=self.start, end=self.end))
 
     @property
     def slug(self) -> str:
@@ -86,7 +87,7 @@ def _day(y: str, m: str, d: str, text: str) -> date:
     try:
         return date(int(y), int(m), int(d))
     except ValueError:
-        raise PeriodError(f"{text!r} is not a calendar date") from None
+        raise PeriodError(_("{text!r} is not a calendar date").format(text=text)) from None
 
 
 def parse_period(text: str) -> Period:
@@ -108,7 +109,7 @@ def parse_period(text: str) -> Period:
         return make_period(start, _add_months(start, 3))
     if m := re.fullmatch(r"(\d{4})-(\d{2})", t):
         if not 1 <= int(m[2]) <= 12:
-            raise PeriodError(f"{t!r}: there is no month {m[2]}")
+            raise PeriodError(_("{text!r}: there is no month {month}").format(text=t, month=m[2]))
         start = date(int(m[1]), int(m[2]), 1)
         return make_period(start, _add_months(start, 1))
     if m := re.fullmatch(_ISO, t):
@@ -119,12 +120,13 @@ def parse_period(text: str) -> Period:
         if m[4] == "..":
             end += timedelta(days=1)
         if not start < end:
-            raise PeriodError(f"{t!r}: the start must come before the end")
+            raise PeriodError(_("{text!r}: the start must come before the end").format(text=t))
         return make_period(start, end)
-    raise PeriodError(
-        f"{t!r} is not a period MineScan reads: write a year (2024), a quarter (2024-Q2), a month (2024-05), a day "
-        f"(2024-05-17) or a range (2024-03-01/2024-06-01, end exclusive; 2024-03-01..2024-05-31, end inclusive)"
+    message = _(
+        "{text!r} is not a period MineScan reads: write a year (2024), a quarter (2024-Q2), a month (2024-05), a day "
+        "(2024-05-17) or a range (2024-03-01/2024-06-01, end exclusive; 2024-03-01..2024-05-31, end inclusive)"
     )
+    raise PeriodError(message.format(text=t))
 
 
 def parse_periods(text: str) -> list[Period]:
@@ -138,12 +140,12 @@ def parse_periods(text: str) -> list[Period]:
     if m := re.fullmatch(rf"(\d{{4}}){_TO}(\d{{4}})", t, flags=re.IGNORECASE):
         first, last = int(m[1]), int(m[2])
         if first > last:
-            raise PeriodError(f"{t!r}: the first year must not come after the last")
+            raise PeriodError(_("{text!r}: the first year must not come after the last").format(text=t))
         periods = [parse_period(str(y)) for y in range(first, last + 1)]
     elif m := re.fullmatch(rf"(\d{{4}})-[Qq]([1-4]){_TO}(\d{{4}})-[Qq]([1-4])", t, flags=re.IGNORECASE):
         a, b = parse_period(f"{m[1]}-Q{m[2]}"), parse_period(f"{m[3]}-Q{m[4]}")
         if a.start > b.start:
-            raise PeriodError(f"{t!r}: the first quarter must not come after the last")
+            raise PeriodError(_("{text!r}: the first quarter must not come after the last").format(text=t))
         periods, start = [], a.start
         while start <= b.start:
             periods.append(make_period(start, _add_months(start, 3)))
@@ -151,7 +153,7 @@ def parse_periods(text: str) -> list[Period]:
     else:
         periods = [parse_period(part) for part in t.split(",") if part.strip()]
     if not periods:
-        raise PeriodError("no period given: write for example 2024, or 2019-2025 for one period per year")
+        raise PeriodError(_("no period given: write for example 2024, or 2019-2025 for one period per year"))
     return checked_periods(periods)
 
 
@@ -164,9 +166,10 @@ def checked_periods(periods: list[Period]) -> list[Period]:
     ordered = sorted(periods)
     for a, b in zip(ordered, ordered[1:], strict=False):
         if a.label == b.label:
-            raise PeriodError(f"the period {a.label} is given twice")
+            raise PeriodError(_("the period {period} is given twice").format(period=a.label))
         if b.start < a.end:
-            raise PeriodError(f"the periods {a.label} and {b.label} overlap: give periods that do not")
+            message = _("the periods {first} and {second} overlap: give periods that do not")
+            raise PeriodError(message.format(first=a.label, second=b.label))
     return ordered
 
 
@@ -218,11 +221,12 @@ def scan_period(recorded: tuple[Period, str] | None, typed: Period | None) -> tu
     if recorded is not None:
         period, source = recorded
         if typed is not None and typed != period:
-            where = "its imagery recipe" if source == "recipe" else "its tags"
-            raise PeriodError(
-                f"the scene records its period as {period.label} ({where}); you gave {typed.label}. Leave the "
-                f"period empty to use the scene's, or scan the file that was acquired in {typed.label}"
+            where = _("its imagery recipe") if source == "recipe" else _("its tags")
+            message = _(
+                "the scene records its period as {period} ({where}); you gave {typed}. Leave the "
+                "period empty to use the scene's, or scan the file that was acquired in {typed}"
             )
+            raise PeriodError(message.format(period=period.label, where=where, typed=typed.label))
         return period, source
     if typed is not None:
         return typed, "typed"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from core.errors import InvalidSceneError, MineScanError
 from core.imagery.preview import ScenePicture, scene_overview
+from core.wording.translate import _
 
 MAX_PX = 1024
 
@@ -36,7 +37,8 @@ def scene_picture(scene_path: Path | str, cache_dir: Path, max_px: int = MAX_PX)
     try:
         key = picture_key(scene_path, max_px)
     except OSError:
-        raise InvalidSceneError(f"{scene_path.name} is no longer where it was scanned.") from None
+        message = _("{scene} is no longer where it was scanned.")
+        raise InvalidSceneError(message.format(scene=scene_path.name)) from None
     image_path, meta_path = cache_dir / f"{key}.webp", cache_dir / f"{key}.json"
     try:
         bounds = tuple(float(v) for v in json.loads(meta_path.read_text(encoding="utf-8"))["bounds_lonlat"])

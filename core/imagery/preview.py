@@ -20,6 +20,7 @@ from rasterio.warp import reproject, transform_bounds
 from core.errors import InvalidSceneError
 from core.imagery.chips import percentile_stretch
 from core.imagery.raster import SceneInfo, open_scene
+from core.wording.translate import _
 
 WGS84_CRS = CRS.from_epsg(4326)
 
@@ -57,7 +58,7 @@ def scene_overview(scene_path: Path, max_px: int = 1024) -> SceneOverview:
         InvalidSceneError: the scene cannot be read or lacks B2, B3 and B4.
     """
     if max_px < 2:
-        raise ValueError(f"max_px must be at least 2; got {max_px}")
+        raise ValueError(_("max_px must be at least 2; got {max_px}").format(max_px=max_px))
     info = open_scene(scene_path, ("B2", "B3", "B4"))
     factor = max(info.width, info.height) / max_px
     out_w = max(1, min(info.width, round(info.width / max(factor, 1.0))))
@@ -85,7 +86,8 @@ def _read_decimated(info: SceneInfo, out_w: int, out_h: int) -> tuple[np.ndarray
                 masked=True,
             )
     except RasterioError as err:
-        raise InvalidSceneError(f"{info.path.name} could not be read for its overview ({err}).") from None
+        message = _("{scene} could not be read for its overview ({reason}).")
+        raise InvalidSceneError(message.format(scene=info.path.name, reason=err)) from None
     data = np.ma.getdata(raw).astype(np.float32) * np.float32(info.scale)
     valid = ~np.ma.getmaskarray(raw).any(axis=0) & np.isfinite(data).all(axis=0)
     return np.moveaxis(data, 0, -1), valid

@@ -12,12 +12,15 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from core.wording.translate import N_, _, localise_number
+
 #: The GeoTIFF dataset tag holding the JSON recipe.
 PROVENANCE_TAG = "MINESCAN_IMAGERY"
 
+#: Sources as the record keeps them (English, stable); the two MineScan names are translated where shown.
 SOURCE_EARTH_ENGINE = "Google Earth Engine"
-SOURCE_SYNTHETIC = "MineScan synthetic demo"
-SOURCE_UNKNOWN = "local file (origin not recorded)"
+SOURCE_SYNTHETIC = N_("MineScan synthetic demo")
+SOURCE_UNKNOWN = N_("local file (origin not recorded)")
 
 #: The export columns (CSV, GeoJSON, KML, GeoPackage) that carry the imagery of the scan that found a site.
 IMAGERY_EXPORT_COLUMNS = ("imagery_source", "imagery_collection", "imagery_start", "imagery_end", "imagery_summary")
@@ -64,7 +67,7 @@ class ImageryProvenance:
         """
         raw = json.loads(text)
         if not isinstance(raw, dict) or not isinstance(raw.get("source"), str):
-            raise ValueError("the imagery record is not a JSON object with a 'source'")
+            raise ValueError(_("the imagery record is not a JSON object with a 'source'"))
         kwargs: dict[str, Any] = {}
         for name in _TEXT_FIELDS:
             if raw.get(name) is not None:
@@ -87,40 +90,50 @@ class ImageryProvenance:
         return self.source not in (SOURCE_SYNTHETIC, SOURCE_UNKNOWN)
 
     def summary(self) -> str:
-        """One line for a reviewer: what, when, how it was composited."""
+        """One line for a reviewer, in the current language: what, when, how it was composited."""
+        source = _source_words(self.source)
         if self.source != SOURCE_EARTH_ENGINE and not (self.collection or self.start or self.end):
-            return self.source
+            return source
         parts = [f"Sentinel-2 {self.collection}" if self.collection else "Sentinel-2"]
         if self.composite:
-            parts.append(f"{self.composite} of {self.start} to {self.end} (end exclusive)")
+            message = _("{composite} of {start} to {end} (end exclusive)")
+            parts.append(message.format(composite=_(self.composite), start=self.start, end=self.end))
         elif self.start or self.end:
-            parts.append(f"{self.start} to {self.end}")
+            parts.append(_("{start} to {end}").format(start=self.start, end=self.end))
         if self.max_cloud_percent is not None:
-            parts.append(f"scenes ≤ {self.max_cloud_percent:g} % cloud")
+            parts.append(_("scenes ≤ {percent} cloud").format(percent=f"{_number(self.max_cloud_percent)} %"))
         if self.cloud_mask:
-            parts.append(f"masked: {self.cloud_mask}")
+            parts.append(_("masked: {mask}").format(mask=self.cloud_mask))
         if self.scale_m is not None:
-            parts.append(f"{self.scale_m:g} m" + (f" in {self.crs}" if self.crs else ""))
-        return f"{', '.join(parts)}; from {self.source}" + (f" ({self.tile})" if self.tile else "")
+            metres = _number(self.scale_m)
+            parts.append(_("{metres} m in {crs}").format(metres=metres, crs=self.crs) if self.crs else f"{metres} m")
+        if self.tile:
+            return _("{parts}; from {source} ({tile})").format(parts=", ".join(parts), source=source, tile=self.tile)
+        return _("{parts}; from {source}").format(parts=", ".join(parts), source=source)
 
     def details(self) -> dict[str, str]:
-        """The full recipe for a reader, label -> value, in reading order; empty fields left out."""
-        dates = f"{self.start} to {self.end} (end exclusive)" if self.start or self.end else ""
-        cloud = f"scenes with ≤ {self.max_cloud_percent:g} % cloud" if self.max_cloud_percent is not None else ""
+        """The full recipe for a reader, label -> value, in reading order (labels in the current language); empty
+        fields left out."""
+        dates = ""
+        if self.start or self.end:
+            dates = _("{start} to {end} (end exclusive)").format(start=self.start, end=self.end)
+        cloud = ""
+        if self.max_cloud_percent is not None:
+            cloud = _("scenes with ≤ {percent} cloud").format(percent=f"{_number(self.max_cloud_percent)} %")
         rows = {
-            "Source": self.source,
-            "Collection": self.collection,
-            "Dates": dates,
-            "Cloud filter": cloud,
-            "Cloud mask": self.cloud_mask,
-            "Composite": self.composite,
-            "Reflectance": self.reflectance,
-            "Bands": ", ".join(self.bands),
-            "Scale": f"{self.scale_m:g} m" if self.scale_m is not None else "",
+            _("Source"): _source_words(self.source),
+            _("Collection"): self.collection,
+            _("Dates"): dates,
+            _("Cloud filter"): cloud,
+            _("Cloud mask"): self.cloud_mask,
+            _("Composite"): _(self.composite) if self.composite else "",
+            _("Reflectance"): self.reflectance,
+            _("Bands"): ", ".join(self.bands),
+            _("Scale"): f"{_number(self.scale_m)} m" if self.scale_m is not None else "",
             "CRS": self.crs,
-            "Region": self.region,
-            "Tile": self.tile,
-            "Created": self.created_at,
+            _("Region"): self.region,
+            _("Tile"): self.tile,
+            _("Created"): self.created_at,
         }
         rows.update({k: v for k, v in sorted(self.extra.items()) if k not in rows})
         return {k: v for k, v in rows.items() if v}
@@ -134,8 +147,19 @@ class ImageryProvenance:
 def _typed(value: Any, kind: type | tuple[type, ...], name: str) -> Any:
     # bool is an int to Python, never a valid number or text here.
     if isinstance(value, bool) or not isinstance(value, kind):
-        raise ValueError(f"the imagery record's {name!r} has the wrong type ({type(value).__name__})")
+        message = _("the imagery record's {name!r} has the wrong type ({kind})")
+        raise ValueError(message.format(name=name, kind=type(value).__name__))
     return value
+
+
+def _source_words(source: str) -> str:
+    """A source as a reader is shown it: MineScan's own two names translated, any recorded one as it is."""
+    return _(source) if source in (SOURCE_SYNTHETIC, SOURCE_UNKNOWN) else source
+
+
+def _number(value: float) -> str:
+    """``20``, ``12.5`` (``12,5`` in pt-BR): a recipe's number as ``{:g}`` writes it, with the language's mark."""
+    return localise_number(f"{value:g}")
 
 
 def _as_text(value: Any) -> str:

@@ -23,6 +23,7 @@ from core.errors import BandMismatchError, InvalidSceneError, NoValidDataError
 from core.imagery.bands import S2_12_BANDS, S2_13_BANDS, canonical_band_name
 from core.imagery.periods import Period, period_of_scene
 from core.imagery.provenance import ImageryProvenance, provenance_from_tags
+from core.wording.translate import _, ngettext
 
 #: Integer digital numbers are divided by this to give reflectance (Sentinel-2 L1C convention).
 DN_PER_REFLECTANCE = 10_000.0
@@ -78,7 +79,7 @@ class Scene:
 
 
 def _describe_file_bands(names: tuple[str, ...]) -> str:
-    return ", ".join(n or "?" for n in names) if names else "no band names"
+    return ", ".join(n or "?" for n in names) if names else _("no band names")
 
 
 def select_bands(file_descriptions: tuple[str | None, ...], needed: tuple[str, ...], source: str) -> tuple[int, ...]:
@@ -89,52 +90,71 @@ def select_bands(file_descriptions: tuple[str | None, ...], needed: tuple[str, .
     """
     count = len(file_descriptions)
     canon = tuple(canonical_band_name(d) for d in file_descriptions)
-    shown = tuple(d or "unnamed" for d in file_descriptions)
+    shown = tuple(d or _("unnamed") for d in file_descriptions)
     need_txt = ", ".join(needed)
     named = [c for c in canon if c is not None]
     if named:
         duplicated = sorted({c for c in named if named.count(c) > 1 and c in needed})
         if duplicated:
+            message = _(
+                "{source} names band {band} more than once ({bands}), so it is "
+                "ambiguous which to use. Re-export it with one band per name."
+            )
             raise BandMismatchError(
-                f"{source} names band {duplicated[0]} more than once ({_describe_file_bands(shown)}), so it is "
-                f"ambiguous which to use. Re-export it with one band per name."
+                message.format(source=source, band=duplicated[0], bands=_describe_file_bands(shown))
             )
         if all(b in canon for b in needed):
             return tuple(canon.index(b) + 1 for b in needed)
         if len(named) == count:
             missing = [b for b in needed if b not in canon]
-            raise BandMismatchError(
-                f"{source} has {count} band(s) ({_describe_file_bands(shown)}) but lacks {', '.join(missing)}. "
-                f"The model needs {len(needed)}: {need_txt}."
+            message = ngettext(
+                "{source} has {n} band(s) ({bands}) but lacks {missing}. The model needs {needed}: {needed_bands}.",
+                "{source} has {n} band(s) ({bands}) but lacks {missing}. The model needs {needed}: {needed_bands}.",
+                count,
             )
+            raise BandMismatchError(
+                message.format(source=source, n=count, bands=_describe_file_bands(shown), missing=", ".join(missing),
+                               needed=len(needed), needed_bands=need_txt)
+            )  # fmt: skip
     # No usable names: fall back to position only where the count leaves no doubt.
     if count == len(needed):
         return tuple(range(1, count + 1))
     for layout in (S2_13_BANDS, S2_12_BANDS):
         if count == len(layout) and all(b in layout for b in needed):
             return tuple(layout.index(b) + 1 for b in needed)
-    raise BandMismatchError(
-        f"{source} has {count} band(s) ({_describe_file_bands(shown)}); the model needs {len(needed)}: {need_txt}. "
-        f"Name the bands in the file (descriptions such as B2, B3, B4) or export exactly these bands in this order."
+    message = ngettext(
+        "{source} has {n} band(s) ({bands}); the model needs {needed}: {needed_bands}. Name the bands in the file "
+        "(descriptions such as B2, B3, B4) or export exactly these bands in this order.",
+        "{source} has {n} band(s) ({bands}); the model needs {needed}: {needed_bands}. Name the bands in the file "
+        "(descriptions such as B2, B3, B4) or export exactly these bands in this order.",
+        count,
     )
+    raise BandMismatchError(
+        message.format(source=source, n=count, bands=_describe_file_bands(shown), needed=len(needed),
+                       needed_bands=need_txt)
+    )  # fmt: skip
 
 
 def _check_georeferencing(src: rasterio.io.DatasetReader, source: str) -> None:
     if src.crs is None:
-        raise InvalidSceneError(
-            f"{source} has no coordinate reference system, so detections could not be placed on a map. "
-            f"Export it as a georeferenced GeoTIFF (for example EPSG:4326 or a UTM zone)."
+        message = _(
+            "{source} has no coordinate reference system, so detections could not be placed on a map. "
+            "Export it as a georeferenced GeoTIFF (for example EPSG:4326 or a UTM zone)."
         )
+        raise InvalidSceneError(message.format(source=source))
     t = src.transform
     if t == Affine.identity():
-        raise InvalidSceneError(f"{source} has no geotransform (pixel coordinates only). Export it georeferenced.")
+        message = _("{source} has no geotransform (pixel coordinates only). Export it georeferenced.")
+        raise InvalidSceneError(message.format(source=source))
     if t.b != 0 or t.d != 0:
-        raise InvalidSceneError(
-            f"{source} is rotated (its geotransform has rotation terms). Warp it north-up first, "
-            f"for example with gdalwarp."
+        message = _(
+            "{source} is rotated (its geotransform has rotation terms). Warp it north-up first, "
+            "for example with gdalwarp."
         )
+        raise InvalidSceneError(message.format(source=source))
     if t.a <= 0 or t.e >= 0:
-        raise InvalidSceneError(f"{source} is not north-up (pixel size {t.a}, {t.e}). Warp it north-up first.")
+        message = _("{source} is not north-up (pixel size {x}, {y}). Warp it north-up first.")
+        raise InvalidSceneError(message.format(source=source, x=t.a, y=t.e))
 
 
 def open_scene(path: Path | str, bands: tuple[str, ...]) -> SceneInfo:
@@ -147,26 +167,29 @@ def open_scene(path: Path | str, bands: tuple[str, ...]) -> SceneInfo:
     path = Path(path)
     source = path.name
     if not path.exists():
-        raise InvalidSceneError(f"{path} does not exist.")
+        raise InvalidSceneError(_("{path} does not exist.").format(path=path))
     if path.is_dir():
-        raise InvalidSceneError(f"{path} is a folder, not an image file.")
+        raise InvalidSceneError(_("{path} is a folder, not an image file.").format(path=path))
     if path.stat().st_size == 0:
-        raise InvalidSceneError(f"{source} is an empty file (0 bytes): the download or export did not finish.")
+        message = _("{source} is an empty file (0 bytes): the download or export did not finish.")
+        raise InvalidSceneError(message.format(source=source))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             with rasterio.open(path) as src:
                 _check_georeferencing(src, source)
                 if src.count == 0:
-                    raise InvalidSceneError(f"{source} holds no bands.")
+                    raise InvalidSceneError(_("{source} holds no bands.").format(source=source))
                 descriptions = tuple(src.descriptions)
                 indexes = select_bands(descriptions, bands, source)
                 dtype = src.dtypes[indexes[0] - 1]
                 if any(src.dtypes[i - 1] != dtype for i in indexes):
-                    raise InvalidSceneError(f"{source} mixes data types across the needed bands; export one type.")
+                    message = _("{source} mixes data types across the needed bands; export one type.")
+                    raise InvalidSceneError(message.format(source=source))
                 kind = np.dtype(dtype).kind
                 if kind not in "uif":
-                    raise InvalidSceneError(f"{source} has pixels of type {dtype}; expected integers or floats.")
+                    message = _("{source} has pixels of type {dtype}; expected integers or floats.")
+                    raise InvalidSceneError(message.format(source=source, dtype=dtype))
                 return SceneInfo(
                     path=path,
                     width=src.width,
@@ -182,10 +205,11 @@ def open_scene(path: Path | str, bands: tuple[str, ...]) -> SceneInfo:
                     tags=dict(src.tags()),
                 )
     except RasterioIOError as err:
-        raise InvalidSceneError(
-            f"{source} is not a readable GeoTIFF ({_gdal_reason(err)}). Check that it is an image file and "
-            f"that it was copied completely."
-        ) from None
+        message = _(
+            "{source} is not a readable GeoTIFF ({reason}). Check that it is an image file and "
+            "that it was copied completely."
+        )
+        raise InvalidSceneError(message.format(source=source, reason=_gdal_reason(err))) from None
 
 
 def _file_tags(path: Path | str) -> dict[str, str] | None:
@@ -256,7 +280,8 @@ class SceneReader:
             self._src = rasterio.open(self.info.path)
         except RasterioIOError as err:
             self.__exit__()
-            raise InvalidSceneError(f"{self.info.path.name} could not be reopened ({_gdal_reason(err)}).") from None
+            message = _("{scene} could not be reopened ({reason}).")
+            raise InvalidSceneError(message.format(scene=self.info.path.name, reason=_gdal_reason(err))) from None
         self._mask_mode, self._nodata = _mask_plan(self._src, self.info.band_indexes, self.info.dtype)
         return self
 
@@ -287,10 +312,14 @@ class SceneReader:
             self._src.read(indexes, window=window, out=data.transpose(2, 0, 1))
             invalid = self._invalid(data, window)
         except (RasterioIOError, RasterioError) as err:
+            message = _(
+                "{scene} is damaged: reading rows {row0}-{row1}, columns {col0}-{col1} failed "
+                "({reason}). Export or download it again."
+            )
             raise InvalidSceneError(
-                f"{self.info.path.name} is damaged: reading rows {row0}-{row1}, columns {col0}-{col1} failed "
-                f"({_gdal_reason(err)}). Export or download it again."
-            ) from None
+                message.format(scene=self.info.path.name, row0=row0, row1=row1, col0=col0, col1=col1,
+                               reason=_gdal_reason(err))
+            ) from None  # fmt: skip
         if np.dtype(self.info.dtype).kind == "f":
             invalid |= any_band(~np.isfinite(data))
         if self.info.scale != 1.0:
@@ -359,5 +388,6 @@ def read_scene(path: Path | str, bands: tuple[str, ...]) -> Scene:
     with scene_reader(info) as reader:
         data, valid = reader.read(0, info.height, 0, info.width)
     if not valid.any():
-        raise NoValidDataError(f"{info.path.name}: every pixel is nodata (masked, NaN or the nodata value).")
+        message = _("{scene}: every pixel is nodata (masked, NaN or the nodata value).")
+        raise NoValidDataError(message.format(scene=info.path.name))
     return Scene(data=data, valid=valid, transform=info.transform, crs=info.crs, bands=info.bands)

@@ -16,13 +16,14 @@ from core.errors import RegionError
 from core.imagery.regions import CSV_LAYOUTS, GEOD, MAX_LAT, Region, coordinate, make_region
 from core.register.dms import parse_dms
 from core.register.numbers import parse_br_number
+from core.wording.translate import N_, _, ngettext
 
 
 def _decode(data: bytes | str) -> str:
     if isinstance(data, str):
         return data.lstrip("\ufeff")
     if b"\x00" in data[:65536] or data[:4] == b"PK\x03\x04":
-        raise RegionError("The file is not a CSV text file (is it an Excel workbook?); save it as CSV and retry.")
+        raise RegionError(_("The file is not a CSV text file (is it an Excel workbook?); save it as CSV and retry."))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -61,43 +62,61 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _cell(row: int, column: str) -> str:
+    """``Row 3, centre lon``: where a value is, in the current language (``column`` N_-marked)."""
+    return _("Row {row}, {column}").format(row=row, column=_(column))
+
+
+def _lon(text: str, row: int, column: str) -> float:
+    return coordinate(text, _cell(row, column))
+
+
 def _lat(text: str, row: int, column: str) -> float:
-    value = coordinate(text, f"Row {row}, {column}")
+    value = coordinate(text, _cell(row, column))
     if abs(value) > 90:
-        raise RegionError(
-            f"Row {row}: {column} is {text}, beyond ±90°, so latitude and longitude look swapped. "
-            f"The file needs {CSV_LAYOUTS}."
+        message = _(
+            "Row {row}: {column} is {value}, beyond ±90°, so latitude and longitude look swapped. "
+            "The file needs {layouts}."
         )
+        raise RegionError(message.format(row=row, column=_(column), value=text, layouts=_(CSV_LAYOUTS)))
     return value
 
 
+def _row_label(row: int, label: str) -> str:
+    return _("Row {row} ({label})").format(row=row, label=label)
+
+
 def _square_row(row: int, cells: list[str], side_m: float | None) -> Region:
-    lat, lon = _lat(cells[0], row, "centre lat"), coordinate(cells[1], f"Row {row}, centre lon")
-    label = (cells[2] if len(cells) > 2 else "") or f"row {row}"
+    lat, lon = _lat(cells[0], row, N_("centre lat")), _lon(cells[1], row, N_("centre lon"))
+    label = (cells[2] if len(cells) > 2 else "") or f"row {row}"  # a label (file names), not words: not translated
     side = side_m
     if len(cells) > 3:
         try:
             side = parse_br_number(cells[3])
         except ValueError:
-            raise RegionError(f"Row {row}: side_m '{cells[3]}' is not a number of metres.") from None
+            message = _("Row {row}: side_m '{value}' is not a number of metres.")
+            raise RegionError(message.format(row=row, value=cells[3])) from None
         side = side_m if side is None else side
     if side is None:
-        raise RegionError(
-            f"Row {row} ({label}) gives a centre but no square side: add a 4th column side_m (metres) "
+        message = _(
+            "Row {row} ({label}) gives a centre but no square side: add a 4th column side_m (metres) "
             "or choose a side for all rows."
         )
+        raise RegionError(message.format(row=row, label=label))
     if not math.isfinite(side) or side <= 0:
-        raise RegionError(
-            f"Row {row}: side {side:g} must be a positive number of metres (for lower-left/upper-right corners "
+        message = _(
+            "Row {row}: side {side} must be a positive number of metres (for lower-left/upper-right corners "
             "give 5 columns: lower-left lat, lower-left lon, upper-right lat, upper-right lon, label)."
         )
-    return _square(label, lon, lat, side, f"Row {row} ({label})")
+        raise RegionError(message.format(row=row, side=f"{side:g}"))
+    return _square(label, lon, lat, side, _row_label(row, label))
 
 
 def _square(label: str, lon: float, lat: float, side_m: float, where: str) -> Region:
     """A box ``side_m`` metres along the central meridian and along the centre's parallel."""
     if abs(lat) >= MAX_LAT:
-        raise RegionError(f"{where}: latitude {lat:g}° is outside ±{MAX_LAT:g}° (imagery tiles need UTM latitudes).")
+        message = _("{where}: latitude {lat}° is outside ±{limit}° (imagery tiles need UTM latitudes).")
+        raise RegionError(message.format(where=where, lat=f"{lat:g}", limit=f"{MAX_LAT:g}"))
     north = GEOD.fwd(lon, lat, 0.0, side_m / 2)[1]
     south = GEOD.fwd(lon, lat, 180.0, side_m / 2)[1]
     phi = math.radians(lat)
@@ -120,28 +139,35 @@ def parse_region_csv(data: bytes | str, side_m: float | None = None) -> list[Reg
             names the 1-based row (as a spreadsheet numbers it, header included) and the value.
     """
     if side_m is not None and (not math.isfinite(side_m) or side_m <= 0):
-        raise RegionError(f"The square side must be a positive number of metres; got {side_m}.")
+        message = _("The square side must be a positive number of metres; got {side}.")
+        raise RegionError(message.format(side=side_m))
     rows = _csv_rows(text := _decode(data), _sniff_delimiter(text))
     if not rows:
-        raise RegionError(f"The CSV file is empty; it needs {CSV_LAYOUTS}.")
+        raise RegionError(_("The CSV file is empty; it needs {layouts}.").format(layouts=_(CSV_LAYOUTS)))
     if len(rows[0][1]) >= 2 and not _is_number(rows[0][1][0]) and not _is_number(rows[0][1][1]):
         rows = rows[1:]
     if not rows:
-        raise RegionError(f"The CSV file has a header row but no data rows; it needs {CSV_LAYOUTS}.")
-    width = max(len(cells) for _, cells in rows)
+        message = _("The CSV file has a header row but no data rows; it needs {layouts}.")
+        raise RegionError(message.format(layouts=_(CSV_LAYOUTS)))
+    width = max(len(cells) for _line, cells in rows)
     for row, cells in rows:
         if len(cells) < 3 or len(cells) > 5 or (width == 5 and len(cells) < 4):
-            raise RegionError(f"Row {row} has {len(cells)} columns ({'; '.join(cells)}); the file needs {CSV_LAYOUTS}.")
+            message = ngettext(
+                "Row {row} has {n} columns ({cells}); the file needs {layouts}.",
+                "Row {row} has {n} columns ({cells}); the file needs {layouts}.",
+                len(cells),
+            )
+            raise RegionError(message.format(row=row, n=len(cells), cells="; ".join(cells), layouts=_(CSV_LAYOUTS)))
     regions = []
     for row, cells in rows:
         if width == 5:
-            south, west = _lat(cells[0], row, "lower-left lat"), coordinate(cells[1], f"Row {row}, lower-left lon")
-            north, east = _lat(cells[2], row, "upper-right lat"), coordinate(cells[3], f"Row {row}, upper-right lon")
+            south, west = _lat(cells[0], row, N_("lower-left lat")), _lon(cells[1], row, N_("lower-left lon"))
+            north, east = _lat(cells[2], row, N_("upper-right lat")), _lon(cells[3], row, N_("upper-right lon"))
             label = (cells[4] if len(cells) > 4 else "") or f"row {row}"
             try:
                 regions.append(make_region(label, west, south, east, north))
             except RegionError as err:
-                raise RegionError(f"Row {row} ({label}): {err}") from None
+                raise RegionError(_("Row {row} ({label}): {error}").format(row=row, label=label, error=err)) from None
         else:
             regions.append(_square_row(row, cells, side_m))
     return regions
@@ -151,13 +177,13 @@ def _positions(coords: Any, where: str) -> list[tuple[float, float]]:
     """Every [x, y] position in nested GeoJSON coordinates."""
     if isinstance(coords, list | tuple) and len(coords) >= 2 and all(isinstance(v, int | float) for v in coords):
         if any(isinstance(v, bool) or not math.isfinite(v) for v in coords[:2]):
-            raise RegionError(f"{where} has a coordinate that is not a number: {coords}.")
+            message = _("{where} has a coordinate that is not a number: {coordinates}.")
+            raise RegionError(message.format(where=where, coordinates=coords))
         return [(float(coords[0]), float(coords[1]))]
     if isinstance(coords, list | tuple) and coords:
         return [pos for part in coords for pos in _positions(part, where)]
-    raise RegionError(
-        f"{where} has missing or malformed coordinates (at {str(coords)[:60]!r}); give [lon, lat] numbers."
-    )
+    message = _("{where} has missing or malformed coordinates (at {near!r}); give [lon, lat] numbers.")
+    raise RegionError(message.format(where=where, near=str(coords)[:60]))
 
 
 def _polygon_positions(geometry: Any, where: str) -> list[tuple[float, float]]:
@@ -168,13 +194,17 @@ def _polygon_positions(geometry: Any, where: str) -> list[tuple[float, float]]:
     if kind == "GeometryCollection":
         return [pos for part in geometry.get("geometries") or [] for pos in _polygon_positions(part, where)]
     if kind in ("Point", "MultiPoint"):
-        raise RegionError(
-            f"{where} is a point, which has no extent. Outline the area as a polygon, or list the points in a "
+        message = _(
+            "{where} is a point, which has no extent. Outline the area as a polygon, or list the points in a "
             "CSV as 'centre lat, centre lon, label, side_m' to fetch a square around each."
         )
+        raise RegionError(message.format(where=where))
     if kind in ("LineString", "MultiLineString"):
-        raise RegionError(f"{where} is a line; outline the area to fetch as a polygon or rectangle.")
-    raise RegionError(f"{where} has no polygon geometry (type {kind!r}); give Polygon or MultiPolygon features.")
+        raise RegionError(
+            _("{where} is a line; outline the area to fetch as a polygon or rectangle.").format(where=where)
+        )
+    message = _("{where} has no polygon geometry (type {kind!r}); give Polygon or MultiPolygon features.")
+    raise RegionError(message.format(where=where, kind=kind))
 
 
 def _feature_label(properties: Any, number: int) -> str:
@@ -183,11 +213,11 @@ def _feature_label(properties: Any, number: int) -> str:
         for key in ("label", "name", "nome"):
             if lowered.get(key) is not None and str(lowered[key]).strip():
                 return str(lowered[key]).strip()
-    return f"feature {number}"
+    return f"feature {number}"  # a label (file names), not words: not translated
 
 
 def _box_from(label: str, positions: list[tuple[float, float]], where: str) -> Region:
-    xs, ys = [x for x, _ in positions], [y for _, y in positions]
+    xs, ys = [x for x, _y in positions], [y for _x, y in positions]
     try:
         return make_region(label, min(xs), min(ys), max(xs), max(ys))
     except RegionError as err:
@@ -205,7 +235,8 @@ def parse_geojson(data: bytes | str) -> list[Region]:
     try:
         doc = json.loads(data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RegionError(f"The file is not valid GeoJSON ({exc}); export the regions as GeoJSON.") from None
+        message = _("The file is not valid GeoJSON ({error}); export the regions as GeoJSON.")
+        raise RegionError(message.format(error=exc)) from None
     kind = doc.get("type") if isinstance(doc, dict) else None
     if kind == "FeatureCollection":
         features = doc.get("features") or []
@@ -214,16 +245,20 @@ def parse_geojson(data: bytes | str) -> list[Region]:
     elif isinstance(kind, str) and "coordinates" in doc or kind == "GeometryCollection":
         features = [{"type": "Feature", "geometry": doc, "properties": {}}]
     else:
-        raise RegionError(f"The file is JSON but not GeoJSON (type {kind!r}); give a FeatureCollection of polygons.")
+        message = _("The file is JSON but not GeoJSON (type {kind!r}); give a FeatureCollection of polygons.")
+        raise RegionError(message.format(kind=kind))
     if not features:
-        raise RegionError("The GeoJSON has no features; draw or export at least one polygon.")
+        raise RegionError(_("The GeoJSON has no features; draw or export at least one polygon."))
     found = []
     for number, feature in enumerate(features, start=1):
         feature = feature if isinstance(feature, dict) else {}
         label = _feature_label(feature.get("properties"), number)
-        where = f"Feature {number}" + ("" if label == f"feature {number}" else f" ({label})")
+        if label == f"feature {number}":
+            where = _("Feature {number}").format(number=number)
+        else:
+            where = _("Feature {number} ({label})").format(number=number, label=label)
         found.append((label, where, _polygon_positions(feature.get("geometry"), where)))
-    _refuse_projected([pos for _, _, positions in found for pos in positions], doc.get("crs"))
+    _refuse_projected([pos for _label, _where, positions in found for pos in positions], doc.get("crs"))
     return [_box_from(label, positions, where) for label, where, positions in found]
 
 
@@ -231,17 +266,24 @@ def _refuse_projected(positions: list[tuple[float, float]], crs: Any) -> None:
     bad = next(((x, y) for x, y in positions if abs(x) > 180 or abs(y) > 180), None)
     if bad is not None:
         named = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
-        declared = f" (the file declares {named})" if named else ""
-        raise RegionError(
-            f"The GeoJSON's coordinates are not longitude/latitude: found {bad[0]:g}, {bad[1]:g}{declared}. "
-            "GeoJSON must be in WGS84 lon/lat (EPSG:4326); reproject it, e.g. in QGIS, and upload it again."
-        )
+        if named:
+            message = _(
+                "The GeoJSON's coordinates are not longitude/latitude: found {x}, {y} (the file declares {crs}). "
+                "GeoJSON must be in WGS84 lon/lat (EPSG:4326); reproject it, e.g. in QGIS, and upload it again."
+            )
+        else:
+            message = _(
+                "The GeoJSON's coordinates are not longitude/latitude: found {x}, {y}. "
+                "GeoJSON must be in WGS84 lon/lat (EPSG:4326); reproject it, e.g. in QGIS, and upload it again."
+            )
+        raise RegionError(message.format(x=f"{bad[0]:g}", y=f"{bad[1]:g}", crs=named))
     bad = next(((x, y) for x, y in positions if abs(y) > 90), None)
     if bad is not None:
-        raise RegionError(
-            f"The GeoJSON has latitude {bad[1]:g}, beyond ±90°: positions must be [longitude, latitude], "
+        message = _(
+            "The GeoJSON has latitude {lat}, beyond ±90°: positions must be [longitude, latitude], "
             "these look like [latitude, longitude]."
         )
+        raise RegionError(message.format(lat=f"{bad[1]:g}"))
 
 
 def regions_from_drawings(features: list[dict[str, Any]] | None) -> list[Region]:
@@ -260,16 +302,26 @@ def regions_from_drawings(features: list[dict[str, Any]] | None) -> list[Region]
         if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
             skipped += 1
             continue
-        label = f"drawn {len(regions) + 1}"
-        positions = _positions(geometry.get("coordinates"), label)
-        xs = [x for x, _ in positions]
+        label = f"drawn {len(regions) + 1}"  # the region's label (file names): not translated
+        where = _("drawn {number}").format(number=len(regions) + 1)
+        positions = _positions(geometry.get("coordinates"), where)
+        xs = [x for x, _y in positions]
         turns = 360.0 * math.floor(((min(xs) + max(xs)) / 2 + 180) / 360)
         if max(xs) - turns > 180 or min(xs) - turns < -180:
-            raise RegionError(f"{label} crosses the antimeridian (180°); draw it as two shapes, one on each side.")
-        regions.append(_box_from(label, [(round(x - turns, 9) if turns else x, y) for x, y in positions], label))
+            message = _("{where} crosses the antimeridian (180°); draw it as two shapes, one on each side.")
+            raise RegionError(message.format(where=where))
+        regions.append(_box_from(label, [(round(x - turns, 9) if turns else x, y) for x, y in positions], where))
     if not regions:
-        ignored = f" ({skipped} marker/circle/line shapes were ignored)" if skipped else ""
-        raise RegionError(f"Nothing usable is drawn on the map{ignored}; draw a rectangle or polygon.")
+        if skipped:
+            message = ngettext(
+                "Nothing usable is drawn on the map ({n} marker/circle/line shapes were ignored); draw a rectangle "
+                "or polygon.",
+                "Nothing usable is drawn on the map ({n} marker/circle/line shapes were ignored); draw a rectangle "
+                "or polygon.",
+                skipped,
+            )
+            raise RegionError(message.format(n=skipped))
+        raise RegionError(_("Nothing usable is drawn on the map; draw a rectangle or polygon."))
     return regions
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from core.imagery.geo import from_wgs84, to_wgs84, utm_epsg_for
 from core.imagery.regions import Region
+from core.wording.translate import _
 
 MAX_TILE_M = 92_000.0
 MAX_TILE_PX = 9_200
@@ -71,12 +72,15 @@ def _ring(x0: float, y0: float, x1: float, y1: float, n: int) -> tuple[np.ndarra
 def _cell_px(tile_m: float, pixel_m: float) -> int:
     """Pixels per grid cell side, after checking the sizes."""
     if not (math.isfinite(pixel_m) and pixel_m > 0 and math.isfinite(tile_m) and 0 < tile_m <= MAX_TILE_M):
-        raise ValueError(f"tile_m must be in (0, {MAX_TILE_M:g}] and pixel_m positive; got {tile_m}, {pixel_m}")
+        message = _("tile_m must be in (0, {max_m}] and pixel_m positive; got {tile_m}, {pixel_m}")
+        raise ValueError(message.format(max_m=f"{MAX_TILE_M:g}", tile_m=tile_m, pixel_m=pixel_m))
     cell_px = round(tile_m / pixel_m)
     if cell_px < 1 or abs(cell_px * pixel_m - tile_m) > 1e-9 * tile_m:
-        raise ValueError(f"tile_m must be a multiple of pixel_m; got {tile_m} and {pixel_m}")
+        message = _("tile_m must be a multiple of pixel_m; got {tile_m} and {pixel_m}")
+        raise ValueError(message.format(tile_m=tile_m, pixel_m=pixel_m))
     if cell_px > MAX_TILE_PX:
-        raise ValueError(f"tiles may be at most {MAX_TILE_PX} px a side; got {tile_m} / {pixel_m} = {cell_px}")
+        message = _("tiles may be at most {max_px} px a side; got {tile_m} / {pixel_m} = {cell_px}")
+        raise ValueError(message.format(max_px=MAX_TILE_PX, tile_m=tile_m, pixel_m=pixel_m, cell_px=cell_px))
     return cell_px
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.register.tables import normalise_name
+from core.wording.translate import _
 
 #: Field -> header names seen in the 2019 TSV, the 2022 detailed CSV and the 2022/2025 xlsx downloads.
 SIGBM_ALIASES: dict[str, tuple[str, ...]] = {
@@ -49,4 +50,4 @@ def looks_like_sigbm_header(names: tuple[str, ...]) -> bool:
 
 def describe_required() -> str:
     """The required columns, for error messages."""
-    return "an ID column (ID / ID Barragem), Latitude and Longitude"
+    return _("an ID column (ID / ID Barragem), Latitude and Longitude")

@@ -9,6 +9,7 @@ import numpy as np
 
 from core.imagery.geo import haversine_m
 from core.register.model import RegisterEntry
+from core.wording.translate import _
 
 
 @dataclass(frozen=True)
@@ -23,13 +24,14 @@ class SnapshotDiff:
 
     def summary(self) -> str:
         """One readable line per kind of change, with counts."""
+        moved = len(self.moved)
         return "\n".join(
             [
-                f"added: {len(self.added)}",
-                f"removed: {len(self.removed)}",
-                f"moved: {len(self.moved)}",
-                f"risk category changed: {len(self.risk_changed)}",
-                f"in both snapshots: {self.unchanged_count + len(self.moved)} ({len(self.moved)} of them moved)",
+                _("added: {n}").format(n=len(self.added)),
+                _("removed: {n}").format(n=len(self.removed)),
+                _("moved: {n}").format(n=moved),
+                _("risk category changed: {n}").format(n=len(self.risk_changed)),
+                _("in both snapshots: {n} ({moved} of them moved)").format(n=self.unchanged_count + moved, moved=moved),
             ]
         )
 
@@ -48,7 +50,7 @@ def diff_snapshots(
         ValueError: a negative threshold.
     """
     if moved_threshold_m < 0:
-        raise ValueError(f"moved_threshold_m must be >= 0; got {moved_threshold_m}")
+        raise ValueError(_("moved_threshold_m must be >= 0; got {value}").format(value=moved_threshold_m))
     old_by_id = {entry.register_id: entry for entry in old}
     new_by_id = {entry.register_id: entry for entry in new}
     common = [(old_by_id[key], new_by_id[key]) for key in old_by_id if key in new_by_id]

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from core.register.columns import map_columns
-from core.register.dms import parse_dms
+from core.register.dms import AXIS_PROBLEM, parse_dms
 from core.register.errors import RegisterImportError
 from core.register.model import RegisterEntry, RegisterImport, RejectedRow
-from core.register.sigbm import clean_text, snapshot_date
+from core.register.sigbm import MISSING_AXES, clean_text, snapshot_date
 from core.register.tables import Cell, cell_text, normalise_name, read_table
 from core.register.validate import check_point, in_brazil
+from core.wording.translate import _
 
 LAYER_KINDS = ("mine", "reference")
 _VECTOR_FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".shp": "shapefile", ".zip": "shapefile"}
@@ -34,7 +35,7 @@ _LON_KEYS = {normalise_name(name) for name in LAYER_ALIASES["lon"]}
 
 def _check_kind(kind: str) -> None:
     if kind not in LAYER_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(LAYER_KINDS)}; got {kind!r}")
+        raise ValueError(_("kind must be one of {kinds}; got {kind!r}").format(kinds=", ".join(LAYER_KINDS), kind=kind))
 
 
 def _text(value: Any) -> str:
@@ -83,13 +84,16 @@ def _read_frame(path: Path) -> Any:
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises DataSourceError and friends with a useful message
-        raise RegisterImportError(f"{path.name} is not a readable GeoJSON/GeoPackage/shapefile ({exc}).") from exc
+        message = _("{file} is not a readable GeoJSON/GeoPackage/shapefile ({error}).")
+        raise RegisterImportError(message.format(file=path.name, error=exc)) from exc
     if frame.crs is None:
         minx, miny, maxx, maxy = frame.total_bounds if len(frame) else (0.0, 0.0, 0.0, 0.0)
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
             raise RegisterImportError(
-                f"{path.name} has no coordinate system and its coordinates are not degrees; "
-                "save it with its CRS (a .prj beside a shapefile)."
+                _(
+                    "{file} has no coordinate system and its coordinates are not degrees; "
+                    "save it with its CRS (a .prj beside a shapefile)."
+                ).format(file=path.name)
             )
         return frame.set_crs("EPSG:4326")
     return frame.to_crs("EPSG:4326")
@@ -107,7 +111,7 @@ def _vector_entries(path: Path, kind: str) -> tuple[list[RegisterEntry], list[Re
         raw = {str(name): _text(value) for name, value in zip(attributes, values)}
         fields = {field: raw[str(attributes[index])] for field, index in columns.items()}
         if geometry is None or geometry.is_empty:
-            rejected.append(RejectedRow(number, "feature has no geometry"))
+            rejected.append(RejectedRow(number, _("feature has no geometry")))
             continue
         point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
         flags = () if in_brazil(point.x, point.y) else ("outside_brazil",)
@@ -120,7 +124,8 @@ def _is_points_header(names: tuple[str, ...]) -> bool:
 
 
 def _csv_entries(path: Path, kind: str) -> tuple[list[RegisterEntry], list[RejectedRow], int]:
-    table = read_table(path, _is_points_header, "latitude and longitude columns (lat/latitude/y, lon/longitude/x)")
+    wanted = _("latitude and longitude columns (lat/latitude/y, lon/longitude/x)")
+    table = read_table(path, _is_points_header, wanted)
     columns = map_columns(table.header, LAYER_ALIASES)
     entries: list[RegisterEntry] = []
     rejected: list[RejectedRow] = []
@@ -143,17 +148,18 @@ def _cell(cells: tuple[Cell, ...], index: int) -> str:
 
 
 def _point(lon_text: str, lat_text: str) -> tuple[float, float]:
-    missing = [axis for axis, text in (("latitude", lat_text), ("longitude", lon_text)) if not text]
-    if missing:
-        raise ValueError(f"no {' and '.join(missing)}: a site without a place cannot be matched")
+    if not lat_text or not lon_text:
+        missing = _(MISSING_AXES[(not lat_text, not lon_text)])
+        raise ValueError(_("no {missing}: a site without a place cannot be matched").format(missing=missing))
     values = []
     for axis, text, limit in (("longitude", lon_text, 180), ("latitude", lat_text, 90)):
         try:
             value = parse_dms(text)
         except ValueError as exc:
-            raise ValueError(f"{axis} {exc}") from None
+            raise ValueError(_(AXIS_PROBLEM[axis]).format(problem=exc)) from None
         if abs(value) > limit:
-            raise ValueError(f"{axis} '{text}' is not a coordinate: beyond ±{limit}°")
+            problem = _("'{text}' is not a coordinate: beyond ±{limit}°").format(text=text, limit=limit)
+            raise ValueError(_(AXIS_PROBLEM[axis]).format(problem=problem))
         values.append(value)
     return values[0], values[1]
 
@@ -170,9 +176,9 @@ def layer_format(path: Path) -> str:
     if suffix in _TEXT_SUFFIXES:
         return "csv_points"
     supported = sorted(set(_VECTOR_FORMATS) | _TEXT_SUFFIXES)
-    raise RegisterImportError(
-        f"{path.name}: {suffix or 'no extension'} is not a layer format; use one of {', '.join(supported)}."
-    )
+    message = _("{file}: {suffix} is not a layer format; use one of {formats}.")
+    formats = ", ".join(supported)
+    raise RegisterImportError(message.format(file=path.name, suffix=suffix or _("no extension"), formats=formats))
 
 
 def read_layer(path: Path, kind: str) -> RegisterImport:
@@ -185,7 +191,7 @@ def read_layer(path: Path, kind: str) -> RegisterImport:
     _check_kind(kind)
     path = Path(path)
     if not path.is_file():
-        raise RegisterImportError(f"{path} does not exist or is not a file.")
+        raise RegisterImportError(_("{path} does not exist or is not a file.").format(path=path))
     file_format = layer_format(path)
     reader = _csv_entries if file_format == "csv_points" else _vector_entries
     entries, rejected, rows_read = reader(path, kind)

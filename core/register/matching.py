@@ -14,6 +14,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from core.imagery.geo import EARTH_RADIUS_M
+from core.wording.translate import _, localise_number
 
 REGISTERED = "registered"
 OFF_TARGET = "possibly_off_target"
@@ -31,8 +32,12 @@ class MatchSettings:
 
     def __post_init__(self) -> None:
         if not 0 < self.radius_m <= self.off_target_radius_m:
+            message = _("need 0 < radius_m <= off_target_radius_m; got {radius_m} and {off_target_radius_m}")
             raise ValueError(
-                f"need 0 < radius_m <= off_target_radius_m; got {self.radius_m} and {self.off_target_radius_m}"
+                message.format(
+                    radius_m=localise_number(f"{self.radius_m}"),
+                    off_target_radius_m=localise_number(f"{self.off_target_radius_m}"),
+                )
             )
 
 

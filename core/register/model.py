@@ -6,19 +6,29 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from core.wording.translate import N_, _, ngettext
+
 #: Flags a row can carry; every one keeps the row (only missing or unreadable coordinates reject it).
+#: English, marked for translation: show them as ``_(FLAG_DESCRIPTIONS[flag])``.
 FLAG_DESCRIPTIONS: dict[str, str] = {
-    "outside_brazil": "coordinates outside Brazil's bounding box",
-    "swapped_lat_lon": "latitude and longitude were swapped in the file (stored un-swapped)",
-    "hemisphere_conflict": "the coordinate's sign contradicts its hemisphere column (the hemisphere column won)",
-    "dms_overflow": "minutes or seconds of 60 or more in the coordinate text, carried over (34'60\" read as 35'00\")",
-    "negative_height": "negative dam height",
-    "zero_height": "dam height of zero",
-    "height_implausible": "dam height above 300 m",
-    "height_not_a_number": "dam height is not a number",
-    "negative_volume": "negative reservoir volume",
-    "volume_not_a_number": "reservoir volume is not a number",
+    "outside_brazil": N_("coordinates outside Brazil's bounding box"),
+    "swapped_lat_lon": N_("latitude and longitude were swapped in the file (stored un-swapped)"),
+    "hemisphere_conflict": N_("the coordinate's sign contradicts its hemisphere column (the hemisphere column won)"),
+    "dms_overflow": N_(
+        "minutes or seconds of 60 or more in the coordinate text, carried over (34'60\" read as 35'00\")"
+    ),
+    "negative_height": N_("negative dam height"),
+    "zero_height": N_("dam height of zero"),
+    "height_implausible": N_("dam height above 300 m"),
+    "height_not_a_number": N_("dam height is not a number"),
+    "negative_volume": N_("negative reservoir volume"),
+    "volume_not_a_number": N_("reservoir volume is not a number"),
 }
+
+
+def flag_description(flag: str) -> str:
+    """What a flag means, in the current language (an unknown flag is shown as its code)."""
+    return _(FLAG_DESCRIPTIONS[flag]) if flag in FLAG_DESCRIPTIONS else flag
 
 
 @dataclass(frozen=True)
@@ -87,25 +97,38 @@ class RegisterImport:
     def report_text(self, max_listed: int = 20) -> str:
         """A readable multi-line report; flagged and rejected rows are listed up to ``max_listed`` each."""
         report = self.report()
+        snapshot = self.snapshot_date or _("date unknown")
         lines = [
-            f"{self.source_file} ({self.file_format}, snapshot {self.snapshot_date or 'date unknown'})",
-            f"  rows read: {self.rows_read}",
-            f"  imported:  {report['imported']}",
-            f"  flagged:   {report['flagged']['count']}",
+            _("{file} ({file_format}, snapshot {snapshot})").format(
+                file=self.source_file, file_format=self.file_format, snapshot=snapshot
+            ),
+            "  " + _("rows read: {n}").format(n=self.rows_read),
+            "  " + _("imported:  {n}").format(n=report["imported"]),
+            "  " + _("flagged:   {n}").format(n=report["flagged"]["count"]),
         ]
         for flag, count in report["flagged"]["per_flag"].items():
-            lines.append(f"    {flag}: {count} ({FLAG_DESCRIPTIONS.get(flag, flag)})")
+            lines.append(f"    {flag}: {count} ({flag_description(flag)})")
         # rarest flags first: 41 zero heights must not hide the one negative height
         per_flag = report["flagged"]["per_flag"]
         flagged = sorted((e for e in self.entries if e.flags), key=lambda e: min(per_flag[f] for f in e.flags))
         for entry in flagged[:max_listed]:
-            label = f"id {entry.register_id}" + (f" ({entry.name})" if entry.name else "")
-            lines.append(f"    line {entry.source_line}: {label} -> {', '.join(entry.flags)}")
-        if len(flagged) > max_listed:
-            lines.append(f"    ... and {len(flagged) - max_listed} more flagged rows")
-        lines.append(f"  rejected:  {len(self.rejected)}")
+            label = (_("id {register_id} ({name})") if entry.name else _("id {register_id}")).format(
+                register_id=entry.register_id, name=entry.name
+            )
+            line = _("line {line}: {entry} -> {flags}")
+            lines.append("    " + line.format(line=entry.source_line, entry=label, flags=", ".join(entry.flags)))
+        more = len(flagged) - max_listed
+        if more > 0:
+            lines.append(
+                "    " + ngettext("... and {n} more flagged row", "... and {n} more flagged rows", more).format(n=more)
+            )
+        lines.append("  " + _("rejected:  {n}").format(n=len(self.rejected)))
         for row in self.rejected[:max_listed]:
-            lines.append(f"    line {row.source_line}: {row.reason}")
-        if len(self.rejected) > max_listed:
-            lines.append(f"    ... and {len(self.rejected) - max_listed} more rejected rows")
+            lines.append("    " + _("line {line}: {reason}").format(line=row.source_line, reason=row.reason))
+        more = len(self.rejected) - max_listed
+        if more > 0:
+            lines.append(
+                "    "
+                + ngettext("... and {n} more rejected row", "... and {n} more rejected rows", more).format(n=more)
+            )
         return "\n".join(lines)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from core.wording.translate import _
+
 _EMPTY = {"", "-", "--", "n/a", "na", "nan", "none", "null"}
 _BR_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -24,15 +26,15 @@ def parse_br_number(text: str) -> float | None:
         return None
     if "," in cleaned:
         if cleaned.count(",") > 1:
-            raise ValueError(f"'{text}' is not a number")
-        whole, _, decimals = cleaned.partition(",")
+            raise ValueError(_("'{text}' is not a number").format(text=text))
+        whole, _comma, decimals = cleaned.partition(",")
         if "." in whole and not _BR_THOUSANDS.match(whole):
-            raise ValueError(f"'{text}' is not a number")
+            raise ValueError(_("'{text}' is not a number").format(text=text))
         candidate = whole.replace(".", "") + "." + decimals
     elif _BR_THOUSANDS.match(cleaned):
         candidate = cleaned.replace(".", "")
     else:
         candidate = cleaned
     if not _PLAIN.match(candidate):
-        raise ValueError(f"'{text}' is not a number")
+        raise ValueError(_("'{text}' is not a number").format(text=text))
     return float(candidate)

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.register.columns import SIGBM_ALIASES, describe_required, looks_like_sigbm_header, map_columns
-from core.register.dms import hemisphere_sign, parse_lat, parse_lon_brazil
+from core.register.dms import AXIS_PROBLEM, hemisphere_sign, parse_lat, parse_lon_brazil
 from core.register.errors import RegisterImportError
 from core.register.model import RegisterEntry, RegisterImport, RejectedRow
 from core.register.numbers import parse_br_number
 from core.register.tables import Cell, Table, cell_text, read_table
 from core.register.validate import check_point, measure_flags
+from core.wording.translate import N_, _
 
 REGISTER_KINDS = ("dam", "mine", "reference")
 _NULL_TEXT = {"", "-", "--", "n/a", "na", "none", "null"}
@@ -29,6 +30,12 @@ _LEVELS = {
 }
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _BR_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+#: Which coordinates a row lacks, by (no latitude, no longitude).
+MISSING_AXES: dict[tuple[bool, bool], str] = {
+    (True, False): N_("latitude"),
+    (False, True): N_("longitude"),
+    (True, True): N_("latitude and longitude"),
+}
 
 
 class _RowError(ValueError):
@@ -67,7 +74,7 @@ def _parse_axis(axis: str, text: str, parse: Callable[[bool], float], flags: lis
     try:
         value = parse(True)
     except ValueError:
-        raise _RowError(f"{axis} {strict_error}") from None
+        raise _RowError(_(AXIS_PROBLEM[axis]).format(problem=strict_error)) from None
     if "dms_overflow" not in flags:
         flags.append("dms_overflow")
     return value
@@ -76,8 +83,8 @@ def _parse_axis(axis: str, text: str, parse: Callable[[bool], float], flags: lis
 def _coordinates(get: dict[str, Cell]) -> tuple[float, float, list[str]]:
     lat_text, lon_text = cell_text(get.get("lat")).strip(), cell_text(get.get("lon")).strip()
     if not lat_text or not lon_text:
-        missing = " and ".join(name for name, text in (("latitude", lat_text), ("longitude", lon_text)) if not text)
-        raise _RowError(f"no {missing}: a dam without a place cannot be matched")
+        missing = _(MISSING_AXES[(not lat_text, not lon_text)])
+        raise _RowError(_("no {missing}: a dam without a place cannot be matched").format(missing=missing))
     hemisphere = clean_text(get.get("hemisphere"))
     flags: list[str] = []
     lat = _parse_axis(
@@ -154,10 +161,12 @@ def read_register(path: Path, kind: str = "dam") -> RegisterImport:
         RegisterImportError: the file is missing, unreadable, or has no ID/latitude/longitude header.
     """
     if kind not in REGISTER_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(REGISTER_KINDS)}; got {kind!r}")
+        raise ValueError(
+            _("kind must be one of {kinds}; got {kind!r}").format(kinds=", ".join(REGISTER_KINDS), kind=kind)
+        )
     path = Path(path)
     if not path.is_file():
-        raise RegisterImportError(f"{path} does not exist or is not a file.")
+        raise RegisterImportError(_("{path} does not exist or is not a file.").format(path=path))
     table = read_table(path, looks_like_sigbm_header, describe_required())
     columns = map_columns(table.header, SIGBM_ALIASES)
     entries: list[RegisterEntry] = []

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.register.errors import RegisterImportError
+from core.wording.translate import _
 
 Cell = str | int | float | None
 _HEADER_SEARCH_ROWS = 30
@@ -62,8 +63,10 @@ def decode_text(path: Path) -> str:
     data = path.read_bytes()
     if b"\x00" in data[:65536]:
         raise RegisterImportError(
-            f"{path.name} is a binary file, not a CSV/TSV text file or an xlsx workbook; export the register as "
-            "CSV (';' or tab separated) or xlsx."
+            _(
+                "{file} is a binary file, not a CSV/TSV text file or an xlsx workbook; export the register as "
+                "CSV (';' or tab separated) or xlsx."
+            ).format(file=path.name)
         )
     try:
         return data.decode("utf-8-sig")
@@ -94,7 +97,8 @@ def _sheet_rows(path: Path) -> list[tuple[int, tuple[Cell, ...]]]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise RegisterImportError(f"{path.name} is not a readable xlsx workbook ({exc}).") from exc
+        message = _("{file} is not a readable xlsx workbook ({error}).")
+        raise RegisterImportError(message.format(file=path.name, error=exc)) from exc
     try:
         sheet = workbook.worksheets[0]
         return [
@@ -124,14 +128,13 @@ def read_table(path: Path, is_header: Callable[[tuple[str, ...]], bool], wanted:
         delimiter = guess_delimiter(text)
         raw = _text_rows(text, delimiter)
     raw = [(line, cells) for line, cells in raw if not is_empty(cells)]
-    for index, (_, cells) in enumerate(raw[:_HEADER_SEARCH_ROWS]):
+    for index, (_line, cells) in enumerate(raw[:_HEADER_SEARCH_ROWS]):
         names = tuple(normalise_name(cell_text(cell)) for cell in cells)
         if is_header(names):
-            preamble = " ".join(cell_text(c) for _, row in raw[:index] for c in row if cell_text(c).strip())
+            preamble = " ".join(cell_text(c) for _above, row in raw[:index] for c in row if cell_text(c).strip())
             header = tuple(cell_text(cell).strip() for cell in cells)
             return Table(header=header, rows=tuple(raw[index + 1 :]), preamble=preamble, delimiter=delimiter)
     found = [cell_text(c).strip() for c in raw[0][1] if cell_text(c).strip()][:12] if raw else []
-    raise RegisterImportError(
-        f"{path.name} has no header row with {wanted}; the first row holds: "
-        f"{', '.join(found) if found else 'nothing (the file is empty)'}."
-    )
+    holds = ", ".join(found) if found else _("nothing (the file is empty)")
+    message = _("{file} has no header row with {wanted}; the first row holds: {found}.")
+    raise RegisterImportError(message.format(file=path.name, wanted=wanted, found=holds))

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.review.decisions import DECISIONS
+from core.wording import number, share
+from core.wording.translate import _, localise_number, ngettext
 
 
 @dataclass(frozen=True)
@@ -25,11 +27,18 @@ class Agreement:
     def summary(self) -> str:
         """One line for the dashboard."""
         if not self.pairs:
-            return "no site has two independent decisions yet"
-        return (
-            f"Cohen's kappa {self.kappa:.2f} over {self.pairs} double-reviewed sites "
-            f"({self.agreed} agreed, {self.observed:.0%} observed vs {self.expected:.0%} by chance)"
+            return _("no site has two independent decisions yet")
+        message = ngettext(
+            "Cohen's kappa {kappa} over {pairs} double-reviewed site ({agreed} agreed, {observed} observed vs "
+            "{expected} by chance)",
+            "Cohen's kappa {kappa} over {pairs} double-reviewed sites ({agreed} agreed, {observed} observed vs "
+            "{expected} by chance)",
+            self.pairs,
         )
+        return message.format(
+            kappa=number(self.kappa, 2), pairs=number(self.pairs), agreed=number(self.agreed),
+            observed=share(self.agreed, self.pairs), expected=localise_number(f"{self.expected:.0%}"),
+        )  # fmt: skip
 
 
 def cohen_kappa(first: Sequence[str], second: Sequence[str], categories: Sequence[str] = DECISIONS) -> Agreement:
@@ -41,10 +50,12 @@ def cohen_kappa(first: Sequence[str], second: Sequence[str], categories: Sequenc
         ValueError: different lengths, or a label outside ``categories``.
     """
     if len(first) != len(second):
-        raise ValueError(f"both raters need the same items; got {len(first)} and {len(second)} labels")
+        message = _("both raters need the same items; got {first} and {second} labels")
+        raise ValueError(message.format(first=len(first), second=len(second)))
     unknown = sorted({x for x in (*first, *second) if x not in categories})
     if unknown:
-        raise ValueError(f"unknown label(s) {unknown}; expected {list(categories)}")
+        message = _("unknown label(s) {unknown}; expected {expected}")
+        raise ValueError(message.format(unknown=unknown, expected=list(categories)))
     n = len(first)
     if n == 0:
         return Agreement(0, 0, float("nan"), float("nan"), float("nan"))

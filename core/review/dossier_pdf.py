@@ -18,7 +18,10 @@ from fpdf.fonts import FontFace
 from PIL import Image
 
 from core.review.dossier_data import (
+    AFTER,
+    BEFORE,
     DECISION_HEADERS,
+    INTRO,
     NEIGHBOUR_HEADERS,
     PERIOD_HEADERS,
     SYNTHETIC_BANNER,
@@ -27,12 +30,14 @@ from core.review.dossier_data import (
     decision_rows,
     draw_outline,
     facts,
+    headers,
     image_caption,
     imagery_rows,
     neighbour_rows,
     period_rows,
 )
 from core.review.scale_bar import scale_bar_length, scale_label, with_scale_bar
+from core.wording.translate import _
 
 FONT = "DejaVu"
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -64,7 +69,7 @@ class _DossierPDF(FPDF):
         self.set_fill_color(*_RED)
         self.set_text_color(255, 255, 255)
         self.set_font(FONT, "B", 11)
-        self.cell(self.w, 12, SYNTHETIC_BANNER, align="C", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(self.w, 12, _(SYNTHETIC_BANNER), align="C", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0, 0, 0)
         self.set_y(self.t_margin)
 
@@ -73,7 +78,9 @@ class _DossierPDF(FPDF):
         self.set_y(-12)
         self.set_font(FONT, "", 8)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 6, _clean(f"Site dossier {self.place_id}  ·  Page {self.page_no()} of {{nb}}"), align="C")
+        # {nb}: fpdf2's alias, replaced by the number of pages when the document is output.
+        foot = _("Site dossier {place_id}  ·  Page {page} of {pages}")
+        self.cell(0, 6, _clean(foot.format(place_id=self.place_id, page=self.page_no(), pages="{nb}")), align="C")
         self.set_text_color(0, 0, 0)
 
 
@@ -84,29 +91,29 @@ def render_pdf(d: Dossier, zone: ZoneInfo | None = None) -> bytes:
         ValueError: the outline is not a polygon, or a picture is not a readable PNG.
     """
     pdf = _DossierPDF(d.place_id, d.synthetic)
-    pdf.set_title(_clean(f"Site dossier {d.place_id}"))
+    pdf.set_title(_clean(_("Site dossier {place_id}").format(place_id=d.place_id)))
     pdf.set_creator("MineScan")
     pdf.add_page()
     pdf.set_font(FONT, "B", 17)
-    pdf.multi_cell(0, 9, _clean(f"Site dossier: {d.place_id}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    heading = _("Site dossier: {place_id}").format(place_id=d.place_id)
+    pdf.multi_cell(0, 9, _clean(heading), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 9)
-    pdf.multi_cell(0, 5, "MineScan: a candidate mine or tailings dam found in Sentinel-2 imagery, for an inspection "
-                   "request.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
-    _heading(pdf, "Summary")
+    pdf.multi_cell(0, 5, _(INTRO), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _heading(pdf, _("Summary"))
     _key_values(pdf, facts(d, zone))
-    _heading(pdf, "Outline")
+    _heading(pdf, _("Outline"))
     _outline(pdf, d)
-    _heading(pdf, "Area and P(mine) per period")
-    _table(pdf, PERIOD_HEADERS, period_rows(d), (14, 30, 12, 10, 12, 11, 14), size=8)
+    _heading(pdf, _("Area and P(mine) per period"))
+    _table(pdf, headers(PERIOD_HEADERS), period_rows(d), (12, 27, 11, 10, 14, 14, 12), size=8)
     _images(pdf, d)
-    _heading(pdf, "Nearest registered dams and mines")
-    _table(pdf, NEIGHBOUR_HEADERS, neighbour_rows(d), (8, 11, 18, 14, 14, 9, 9, 10, 8, 9), size=7)
-    _heading(pdf, "Decisions")
-    _table(pdf, DECISION_HEADERS, decision_rows(d, zone), (16, 12, 10, 11, 10, 14, 24, 7, 8), size=7)
-    _heading(pdf, "Model versions")
-    _text(pdf, "\n".join(f"• {m}" for m in d.models) or "None recorded.")
-    _heading(pdf, "Imagery recipe per period")
-    for period, rows in imagery_rows(d) or [("Not recorded.", [])]:
+    _heading(pdf, _("Nearest registered dams and mines"))
+    _table(pdf, headers(NEIGHBOUR_HEADERS), neighbour_rows(d), (10, 11, 17, 13, 13, 9, 11, 10, 8, 9), size=7)
+    _heading(pdf, _("Decisions"))
+    _table(pdf, headers(DECISION_HEADERS), decision_rows(d, zone), (16, 12, 10, 11, 10, 14, 24, 7, 8), size=7)
+    _heading(pdf, _("Model versions"))
+    _text(pdf, "\n".join(f"• {m}" for m in d.models) or _("None recorded."))
+    _heading(pdf, _("Imagery recipe per period"))
+    for period, rows in imagery_rows(d) or [(_("Not recorded."), [])]:
         if pdf.will_page_break(6 + 5 * min(len(rows), 6)):
             pdf.add_page()
         pdf.set_font(FONT, "B", 9)
@@ -151,7 +158,7 @@ def _key_values(pdf: FPDF, rows: list[tuple[str, str]], size: float = 9) -> None
 def _table(pdf: FPDF, headers: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...],
            size: float) -> None:  # fmt: skip
     if not rows:
-        _text(pdf, "None.")
+        _text(pdf, _("None."))
         return
     pdf.set_font(FONT, "", size)
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=size * 0.5, padding=0.8,
@@ -189,27 +196,27 @@ def _outline(pdf: FPDF, d: Dossier) -> None:
     pdf.set_fill_color(255, 255, 255)
     pdf.set_xy(x0 + _OUTLINE_MM + 5, y0)
     pdf.set_font(FONT, "", 7)
-    note = "North up, a local equirectangular projection. Outline as WKT (WGS84, longitude latitude):\n"
+    note = _("North up, a local equirectangular projection. Outline as WKT (WGS84, longitude latitude):\n")
     pdf.multi_cell(pdf.w - pdf.r_margin - pdf.get_x(), 3.4, _clean(note + d.outline_wkt), align="L",
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
     pdf.set_y(max(pdf.get_y(), y0 + _OUTLINE_MM) + 2)
 
 
 def _images(pdf: FPDF, d: Dossier) -> None:
-    pictures = [(role, img) for role, img in (("Before", d.before), ("After", d.after))]
+    pictures = [(_(role), img) for role, img in ((BEFORE, d.before), (AFTER, d.after))]
     width = (pdf.w - pdf.l_margin - pdf.r_margin - 6) / 2
     prepared = [(role, img, *_picture(img)) if img else (role, None, b"", 0.0, 0.0) for role, img in pictures]
-    tallest = max((width * h / w for _, img, _, w, h in prepared if img), default=0.0)
+    tallest = max((width * h / w for _role, img, _png, w, h in prepared if img), default=0.0)
     if pdf.will_page_break(tallest + 30):
         pdf.add_page()
-    _heading(pdf, "Before and after")
+    _heading(pdf, _("Before and after"))
     y0 = pdf.get_y()
     for i, (role, img, png, w_px, h_px) in enumerate(prepared):
         x = pdf.l_margin + i * (width + 6)
         if img is None:
             pdf.set_xy(x, y0)
             pdf.set_font(FONT, "", 8)
-            pdf.multi_cell(width, 4, f"{role}: no picture.")
+            pdf.multi_cell(width, 4, _("{role}: no picture.").format(role=role))
             continue
         pdf.image(io.BytesIO(png), x=x, y=y0, w=width, h=width * h_px / w_px, alt_text=f"{role}: {img.label}")
         pdf.set_xy(x, y0 + tallest + 1.5)
@@ -219,7 +226,7 @@ def _images(pdf: FPDF, d: Dossier) -> None:
 
 
 def _picture(img: DossierImage) -> tuple[bytes, float, float]:
-    png, _ = with_scale_bar(img.png, img.ground_width_m)
+    png, _bar_m = with_scale_bar(img.png, img.ground_width_m)
     with Image.open(io.BytesIO(png)) as opened:
         w_px, h_px = opened.size
     return png, float(w_px), float(h_px)

@@ -4,11 +4,13 @@ QGIS reads the default style of a GeoPackage layer from the ``layer_styles`` tab
 default" creates): the row whose ``f_table_name`` and ``f_geometry_column`` name the layer, ``f_table_schema`` is
 empty and ``useAsDefault`` is true. The style is a rule-based renderer with two groups in the legend: the fill by
 decision (the colours of :data:`core.review.export_styles.DECISION_COLOURS`, as in the KML) and the outline by
-register status; each site is labelled ``Site 12: confirmed``.
+register status; each site is labelled ``Site 12: confirmed``. The legend's texts and the labels are in the
+language current when the file is written; filters and field names are the stored codes.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import Any
@@ -20,14 +22,22 @@ from core.review.export_styles import (
     STATUS_OUTLINES,
     UNDECIDED,
     Outline,
+    colour_rule,
     qgis_colour,
+    word,
 )
+from core.wording.translate import N_, _
 
-STYLE_NAME = "MineScan review"
-STYLE_DESCRIPTION = "MineScan: fill by decision, outline by register status, labelled with the site and its decision"
+#: The style's name and description in QGIS's style lists (English, translated when the file is written).
+STYLE_NAME = N_("MineScan review")
+STYLE_DESCRIPTION = N_(
+    "MineScan: fill by decision, outline by register status, labelled with the site and its decision"
+)
 QGIS_VERSION = "3.28.0-Firenze"  # the oldest QGIS in use that writes this QML layout; newer ones read it too
 POLYGON = "2"  # QGIS's layerGeometryType of polygons
-LABEL_EXPRESSION = "concat('Site ', \"site_id\", ': ', coalesce(\"decision\", 'undecided'))"
+#: Each site's label on the map (its placeholders are the fields shown there).
+SITE_LABEL = N_("Site {site_id}: {decision}")
+_FIELD = re.compile(r"(\{site_id\}|\{decision\})")
 _DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
 _MM_PER_PX = 0.28  # SLD's "standardized rendering pixel"
 
@@ -39,11 +49,11 @@ def layer_style_row(table: str, geometry_column: str, updated_at: datetime) -> d
         "f_table_schema": "",  # QGIS matches f_table_schema='' exactly: NULL would hide the style
         "f_table_name": table,
         "f_geometry_column": geometry_column,
-        "styleName": STYLE_NAME,
+        "styleName": _(STYLE_NAME),
         "styleQML": sites_qml(),
         "styleSLD": sites_sld(table),
         "useAsDefault": True,
-        "description": STYLE_DESCRIPTION,
+        "description": _(STYLE_DESCRIPTION),
         "owner": "",
         "ui": None,
         "update_time": updated_at,
@@ -66,6 +76,22 @@ def status_filter(status: str | None) -> str:
     return f"\"match_status\" = '{status}'"
 
 
+def label_expression() -> str:
+    """The QGIS expression of a site's label, ``Site 12: confirmed``, in the current language (the decision
+    worded as the legend words it; an unknown one as stored, none as undecided)."""
+    words = " ".join(f"WHEN \"decision\" = '{d}' THEN {_quoted(word(d))}" for d in DECISION_COLOURS if d != UNDECIDED)
+    fields = {"{site_id}": '"site_id"',
+              "{decision}": f"CASE {words} ELSE coalesce(\"decision\", {_quoted(word(UNDECIDED))}) END"}  # fmt: skip
+    parts = [fields[p] if p in fields else _quoted(p) for p in _FIELD.split(_(SITE_LABEL)) if p]
+    return f"concat({', '.join(parts)})"
+
+
+def _quoted(text: str) -> str:
+    """A QGIS expression's string literal (QgsExpression::quotedString)."""
+    escaped = text.replace("\\", "\\\\").replace("'", "''").replace("\n", "\\n").replace("\t", "\\t")
+    return f"'{escaped}'"
+
+
 def sites_qml() -> str:
     """The QGIS style (QML) of the exported sites layer."""
     root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="Symbology|Labeling", labelsEnabled="1")
@@ -73,14 +99,14 @@ def sites_qml() -> str:
                              forceraster="0", referencescale="-1")  # fmt: skip
     rules = ET.SubElement(renderer, "rules", key="minescan-sites")
     symbols = ET.SubElement(renderer, "symbols")
-    fills = ET.SubElement(rules, "rule", key="decision", label="Decision (fill)")
-    for decision, (rgb, name) in DECISION_COLOURS.items():
-        ET.SubElement(fills, "rule", key=f"decision-{decision}", label=f"{decision}: {name}",
+    fills = ET.SubElement(rules, "rule", key="decision", label=_("Decision (fill)"))
+    for decision, (rgb, _name) in DECISION_COLOURS.items():
+        ET.SubElement(fills, "rule", key=f"decision-{decision}", label=colour_rule(decision),
                       filter=decision_filter(decision), symbol=str(len(symbols)))  # fmt: skip
         symbols.append(_fill_symbol(str(len(symbols)), qgis_colour(rgb, FILL_ALPHA)))
-    outlines = ET.SubElement(rules, "rule", key="status", label="Register status (outline)")
+    outlines = ET.SubElement(rules, "rule", key="status", label=_("Register status (outline)"))
     for status, outline in STATUS_OUTLINES.items():
-        ET.SubElement(outlines, "rule", key=f"status-{status or 'none'}", label=outline.label,
+        ET.SubElement(outlines, "rule", key=f"status-{status or 'none'}", label=_(outline.label),
                       filter=status_filter(status), symbol=str(len(symbols)))  # fmt: skip
         symbols.append(_outline_symbol(str(len(symbols)), outline))
     root.append(_labeling())
@@ -97,16 +123,16 @@ def sites_sld(layer: str) -> str:
     named = ET.SubElement(root, "NamedLayer")
     ET.SubElement(named, "se:Name").text = layer
     user_style = ET.SubElement(named, "UserStyle")
-    ET.SubElement(user_style, "se:Name").text = STYLE_NAME
+    ET.SubElement(user_style, "se:Name").text = _(STYLE_NAME)
     fills = ET.SubElement(user_style, "se:FeatureTypeStyle")
-    for decision, (rgb, name) in DECISION_COLOURS.items():
-        rule = _sld_rule(fills, f"{decision}: {name}", "decision", None if decision == UNDECIDED else decision)
+    for decision, (rgb, _name) in DECISION_COLOURS.items():
+        rule = _sld_rule(fills, colour_rule(decision), "decision", None if decision == UNDECIDED else decision)
         fill = ET.SubElement(ET.SubElement(rule, "se:PolygonSymbolizer"), "se:Fill")
         _sld_parameter(fill, "fill", rgb)
         _sld_parameter(fill, "fill-opacity", f"{FILL_ALPHA / 255:.2f}")
     strokes = ET.SubElement(user_style, "se:FeatureTypeStyle")
     for status, outline in STATUS_OUTLINES.items():
-        rule = _sld_rule(strokes, outline.label, "match_status", status)
+        rule = _sld_rule(strokes, _(outline.label), "match_status", status)
         stroke = ET.SubElement(ET.SubElement(rule, "se:PolygonSymbolizer"), "se:Stroke")
         _sld_parameter(stroke, "stroke", outline.colour)
         _sld_parameter(stroke, "stroke-width", f"{outline.width_mm / _MM_PER_PX:.1f}")
@@ -114,10 +140,15 @@ def sites_sld(layer: str) -> str:
             _sld_parameter(stroke, "stroke-dasharray", "8 4" if outline.pen == "dash" else "2 3")
     labels = ET.SubElement(ET.SubElement(user_style, "se:FeatureTypeStyle"), "se:Rule")
     label = ET.SubElement(ET.SubElement(labels, "se:TextSymbolizer"), "se:Label")
-    label.text = "Site "
-    ET.SubElement(label, "ogc:PropertyName").text = "site_id"
-    ET.SubElement(label, "ogc:PropertyName").text = "decision"
-    label[0].tail = ": "
+    last: ET.Element | None = None
+    for part in (p for p in _FIELD.split(_(SITE_LABEL)) if p):
+        if part in ("{site_id}", "{decision}"):
+            last = ET.SubElement(label, "ogc:PropertyName")
+            last.text = part[1:-1]
+        elif last is None:
+            label.text = part
+        else:
+            last.tail = part
     return ET.tostring(root, encoding="unicode")
 
 
@@ -150,7 +181,7 @@ def _symbol(name: str, props: dict[str, str]) -> ET.Element:
 def _labeling() -> ET.Element:
     labeling = ET.Element("labeling", type="simple")
     settings = ET.SubElement(labeling, "settings", calloutType="simple")
-    text_style = ET.SubElement(settings, "text-style", fieldName=LABEL_EXPRESSION, isExpression="1", fontSize="9",
+    text_style = ET.SubElement(settings, "text-style", fieldName=label_expression(), isExpression="1", fontSize="9",
                                fontSizeUnit="Point", textColor="0,0,0,255", fontWeight="75")  # fmt: skip
     ET.SubElement(text_style, "text-buffer", bufferDraw="1", bufferSize="1", bufferSizeUnits="MM",
                   bufferColor="255,255,255,255", bufferOpacity="0.8")  # fmt: skip

@@ -37,7 +37,16 @@ from core.review.export_columns import (
 )
 from core.review.export_csv import CsvOptions, write_csv
 from core.review.export_qgis import layer_style_row
-from core.review.export_styles import UNDECIDED, decision_counts, kml_style_id, kml_styles, legend_html, legend_lines
+from core.review.export_styles import (
+    UNDECIDED,
+    decision_counts,
+    kml_style_id,
+    kml_styles,
+    legend_html,
+    legend_lines,
+    word,
+)
+from core.wording.translate import _
 
 EXPORT_FORMATS = ("csv", "geojson", "kml", "gpkg")
 GPKG_LAYER = "sites"
@@ -63,7 +72,7 @@ def export_filename(fmt: str, stamp: str) -> str:
     """
     fmt = _check_format(fmt)
     if not _STAMP.fullmatch(stamp):
-        raise ValueError(f"stamp must be letters, digits, '_', '.' or '-'; got {stamp!r}")
+        raise ValueError(_("stamp must be letters, digits, '_', '.' or '-'; got {stamp!r}").format(stamp=stamp))
     return f"minescan_sites_{stamp}.{fmt}"
 
 
@@ -124,7 +133,8 @@ def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
 def _check_format(fmt: str) -> str:
     key = fmt.strip().lower() if isinstance(fmt, str) else fmt
     if key not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        message = _("unknown export format {fmt!r}; use one of {formats}")
+        raise ValueError(message.format(fmt=fmt, formats=", ".join(EXPORT_FORMATS)))
     return str(key)
 
 
@@ -189,7 +199,7 @@ def _write_kml(rows: pd.DataFrame, path: Path) -> None:
     counts = decision_counts(r.get("decision") for r in records)
     root = ET.Element("kml", xmlns=KML_NS)
     document = ET.SubElement(root, "Document")
-    _text(document, "name", "MineScan sites")
+    _text(document, "name", _("MineScan sites"))
     _text(document, "open", "1")
     # The legend: the Snippet shows under the document's name in Google Earth's Places panel as the file opens,
     # the description (a click on the name) shows it with colour swatches. Both are built from constants only.
@@ -208,9 +218,13 @@ def _write_kml(rows: pd.DataFrame, path: Path) -> None:
 def _placemark(record: dict[str, Any]) -> ET.Element:
     decision = record.get("decision") or UNDECIDED
     placemark = ET.Element("Placemark")
-    place = f", place {record['place_id']}" if record.get("place_id") else ""
-    status = record.get("match_status") or "unmatched"
-    _text(placemark, "name", f"Site {record['site_id']}{place}: {decision}, {status}")
+    status = word(record.get("match_status") or "unmatched")
+    if record.get("place_id"):
+        name = _("Site {site_id}, place {place_id}: {decision}, {status}")
+    else:
+        name = _("Site {site_id}: {decision}, {status}")
+    words = {"site_id": record["site_id"], "place_id": record.get("place_id"), "decision": word(decision)}
+    _text(placemark, "name", name.format(**words, status=status))
     _text(placemark, "description", _description_html(record))
     if record.get("period_start"):  # Google Earth's time slider: the site is a sighting in its scan's period
         span = ET.SubElement(placemark, "TimeSpan")

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core.review.queue import RequeueRule
+from core.wording.translate import N_, _
 
-#: What a place did between two periods, in the order the legend reads.
+#: What a place did between two periods, in the order the legend reads (English, translated where shown:
+#: ``_(CHANGES[kind])``).
 CHANGES: dict[str, str] = {
-    "new": "new (not seen in the earlier period)",
-    "grown": "grew beyond the re-queue threshold",
-    "shrunk": "shrank beyond the re-queue threshold",
-    "stable": "about the same",
-    "gone": "gone (not seen in the later period)",
+    "new": N_("new (not seen in the earlier period)"),
+    "grown": N_("grew beyond the re-queue threshold"),
+    "shrunk": N_("shrank beyond the re-queue threshold"),
+    "stable": N_("about the same"),
+    "gone": N_("gone (not seen in the later period)"),
 }
 LATEST = "latest"
 PERIOD = "period"
@@ -38,12 +40,12 @@ class MapView:
 
     @property
     def label(self) -> str:
-        """The view as a reviewer reads it in the chooser."""
+        """The view as a reviewer reads it in the chooser (in the current language)."""
         if self.kind == PERIOD:
-            return f"Seen in {self.period}"
+            return _("Seen in {period}").format(period=self.period)
         if self.kind == CHANGE:
-            return f"Change {self.before} → {self.after}"
-        return "Latest sighting of each place"
+            return _("Change {before} → {after}").format(before=self.before, after=self.after)
+        return _("Latest sighting of each place")
 
     @property
     def scene_period(self) -> str | None:

@@ -9,26 +9,29 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.wording.translate import N_, _, localise_number
+
 #: Register status, most urgent first (a site no register explains comes first).
 STATUS_ORDER = ("unregistered", "possibly_off_target", "registered")
 #: Impact class, most urgent first; unrated sites come after these.
 IMPACT_ORDER = ("high_impact", "low_impact")
 
-RANKING_EXPLAINED = (
+#: What each queue order means (English, translated where shown: ``_(ORDERS[order])``).
+RANKING_EXPLAINED = N_(
     "Sites no register explains come first (unregistered, then possibly off-target register coordinates, then "
     "registered); within each, high-impact ore before low-impact and unrated; then the model's highest P(mine), "
     "then the largest area. Undecided sites come before decided ones."
 )
 
-UNCERTAIN_EXPLAINED = (
+UNCERTAIN_EXPLAINED = N_(
     "Least certain first: the sites whose P(mine) is nearest the scan's threshold, where the model is least sure "
     "and a decision teaches it most; undecided sites before decided ones."
 )
-NEW_EXPLAINED = (
+NEW_EXPLAINED = N_(
     "New this period first: within each register group, the places first seen in the latest imagery of their area "
     "(seen nowhere in the earlier imagery of the same area) come before the rest, then by risk."
 )
-GROWTH_EXPLAINED = (
+GROWTH_EXPLAINED = N_(
     "Grew most first: within each register group, the places whose area grew most since the period before come "
     "first (in hectares), then by risk."
 )
@@ -52,16 +55,16 @@ class RequeueRule:
 
     def __post_init__(self) -> None:
         if not (self.growth_pct > 0 and self.growth_ha > 0):
-            raise ValueError(
-                f"the re-queue thresholds must be positive; got {self.growth_pct:g} % and {self.growth_ha:g} ha"
-            )
+            message = _("the re-queue thresholds must be positive; got {pct} % and {ha} ha")
+            raise ValueError(message.format(pct=_g(self.growth_pct), ha=_g(self.growth_ha)))
 
     def describe(self) -> str:
         """The rule in one line for a reviewer."""
-        return (
-            f"A confirmed or rejected place comes back when it grew by more than {self.growth_pct:g} % or "
-            f"{self.growth_ha:g} ha since the decision, or its register status changed."
+        message = _(
+            "A confirmed or rejected place comes back when it grew by more than {pct} % or {ha} ha since the "
+            "decision, or its register status changed."
         )
+        return message.format(pct=_g(self.growth_pct), ha=_g(self.growth_ha))
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,13 @@ class QueueFilter:
 
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
-            raise ValueError(f"queue order must be one of {', '.join(ORDERS)}; got {self.order!r}")
+            message = _("queue order must be one of {orders}; got {order!r}")
+            raise ValueError(message.format(orders=", ".join(ORDERS), order=self.order))
+
+
+def _g(value: float) -> str:
+    """A threshold as typed (``50``, ``2.5``; ``2,5`` in pt-BR)."""
+    return localise_number(f"{value:g}")
 
 
 def next_site(ranked: pd.DataFrame, after_site_id: int | None) -> int | None:

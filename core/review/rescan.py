@@ -14,8 +14,12 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from core.imagery.geo import reproject_geometry, utm_epsg_for
+from core.wording import number
+from core.wording.translate import N_, _, ngettext
 
 WGS84 = "EPSG:4326"
+#: The reason a rejected site without one is counted under in :attr:`RescanAgreement.by_reason`.
+NO_REASON = N_("no reason")
 
 
 @dataclass(frozen=True)
@@ -57,17 +61,28 @@ class RescanAgreement:
     def summary(self) -> str:
         """One line: confirmed sites still found, rejected sites no longer flagged (by reason)."""
         if not self.rows:
-            return "no earlier decision on this scene to compare with"
+            return _("no earlier decision on this scene to compare with")
         found, confirmed = self.count("confirmed")
         cleared, rejected = self.count("rejected")
-        reasons = ", ".join(f"{reason} {ok}/{n}" for reason, (ok, n) in sorted(self.by_reason.items()))
-        text = (f"agrees with {found + cleared} of {confirmed + rejected} earlier decisions: still finds {found} of "
-                f"{confirmed} confirmed sites, no longer flags {cleared} of {rejected} rejected ones")  # fmt: skip
-        return (
-            text
-            + (f" (by reason: {reasons})" if reasons else "")
-            + (f"; {self.unsure} unsure not scored" if self.unsure else "")
-        )
+        reasons = ", ".join(f"{_(reason) if reason == NO_REASON else reason} {ok}/{n}"
+                            for reason, (ok, n) in sorted(self.by_reason.items()))  # fmt: skip
+        agrees = ngettext("agrees with {agreeing} of {decided} earlier decision",
+                          "agrees with {agreeing} of {decided} earlier decisions", confirmed + rejected)  # fmt: skip
+        still = ngettext("still finds {found} of {confirmed} confirmed site",
+                         "still finds {found} of {confirmed} confirmed sites", confirmed)  # fmt: skip
+        gone = ngettext("no longer flags {cleared} of {rejected} rejected one",
+                        "no longer flags {cleared} of {rejected} rejected ones", rejected)  # fmt: skip
+        text = (
+            agrees.format(agreeing=number(found + cleared), decided=number(confirmed + rejected))
+            + ": " + still.format(found=number(found), confirmed=number(confirmed))
+            + ", " + gone.format(cleared=number(cleared), rejected=number(rejected))
+        )  # fmt: skip
+        if reasons:
+            text += _(" (by reason: {reasons})").format(reasons=reasons)
+        if self.unsure:
+            unsure = ngettext("; {unsure} unsure not scored", "; {unsure} unsure not scored", self.unsure)
+            text += unsure.format(unsure=number(self.unsure))
+        return text
 
 
 def compare_with_decisions(past: Sequence[PastDecision], new_outlines_wkt: Sequence[str],
@@ -97,6 +112,6 @@ def compare_with_decisions(past: Sequence[PastDecision], new_outlines_wkt: Seque
     cleared: Counter[str] = Counter()
     for r in rows:
         if r.decision == "rejected":
-            reasons[r.reason or "no reason"] += 1
-            cleared[r.reason or "no reason"] += r.agrees
+            reasons[r.reason or NO_REASON] += 1
+            cleared[r.reason or NO_REASON] += r.agrees
     return RescanAgreement(tuple(rows), unsure, {k: (cleared[k], n) for k, n in reasons.items()})

@@ -7,6 +7,8 @@ import math
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
+from core.wording.translate import _, localise_number
+
 #: The share of the picture's width a scale bar aims to fill (at most).
 BAR_SHARE = 0.25
 _STRIP_PX = 30
@@ -22,7 +24,9 @@ def scale_bar_length(ground_width_m: float, share: float = BAR_SHARE) -> float:
         ValueError: a width that is not a positive, finite number of metres.
     """
     if not (math.isfinite(ground_width_m) and ground_width_m > 0):
-        raise ValueError(f"ground width must be a positive number of metres; got {ground_width_m}")
+        raise ValueError(
+            _("ground width must be a positive number of metres; got {width}").format(width=ground_width_m)
+        )
     target = ground_width_m * share
     power = 10.0 ** math.floor(math.log10(target))
     for step in (5.0, 2.0, 1.0):
@@ -32,11 +36,11 @@ def scale_bar_length(ground_width_m: float, share: float = BAR_SHARE) -> float:
 
 
 def scale_label(length_m: float) -> str:
-    """``500 m``, ``1 km``, ``2.5 km``, ``0.5 m``: the bar's length as a person reads it."""
+    """``500 m``, ``1 km``, ``2.5 km``, ``0.5 m``: the bar's length as a person reads it (``2,5 km`` in pt-BR)."""
     if length_m >= 1000:
         km = length_m / 1000
-        return f"{km:g} km"
-    return f"{length_m:g} m"
+        return localise_number(f"{km:g} km")
+    return localise_number(f"{length_m:g} m")
 
 
 def with_scale_bar(png: bytes, ground_width_m: float) -> tuple[bytes, float]:
@@ -52,7 +56,7 @@ def with_scale_bar(png: bytes, ground_width_m: float) -> tuple[bytes, float]:
         with Image.open(io.BytesIO(png)) as opened:
             picture = opened.convert("RGB")
     except (UnidentifiedImageError, OSError) as exc:
-        raise ValueError(f"the image is not a readable PNG ({exc})") from None
+        raise ValueError(_("the image is not a readable PNG ({error})").format(error=exc)) from None
     width, height = picture.size
     canvas = Image.new("RGB", (width, height + _STRIP_PX), (255, 255, 255))
     canvas.paste(picture, (0, 0))

@@ -21,6 +21,7 @@ from core.imagery.raster import SceneInfo, open_scene, scene_reader
 from core.scan.box_counts import cells_without_data, grid_box_counts, summed_area
 from core.scan.grid import STRIDE_PX, WINDOW_PX, cell_bounds_px, output_cells
 from core.training.patches import pair_scenes, read_mask
+from core.wording.translate import _
 
 #: Cell labels: 1 = mine, 0 = background, -1 = ignored (near a mask edge, or mostly nodata).
 MINE, BACKGROUND, IGNORED = 1, 0, -1
@@ -40,9 +41,9 @@ class CellLabelSettings:
 
     def __post_init__(self) -> None:
         if self.clearance_px < 0:
-            raise ValueError(f"clearance_px must be >= 0; got {self.clearance_px}")
+            raise ValueError(_("clearance_px must be >= 0; got {value}").format(value=self.clearance_px))
         if not 0.0 <= self.max_window_nodata <= 1.0:
-            raise ValueError(f"max_window_nodata must be in [0, 1]; got {self.max_window_nodata}")
+            raise ValueError(_("max_window_nodata must be in [0, 1]; got {value}").format(value=self.max_window_nodata))
 
 
 def symmetric_size(n_px: int) -> int:
@@ -154,22 +155,23 @@ def load_labelled_scenes(
     """
     settings = settings or CellLabelSettings()
     pairs = pair_scenes(Path(img_dir), Path(mask_dir))
-    infos = [open_scene(img, bands) for img, _ in pairs]
+    infos = [open_scene(img, bands) for img, _mask in pairs]
     size = symmetric_size(min(min(i.width, i.height) for i in infos))
     if size == 0:
         small = min(infos, key=lambda i: min(i.width, i.height))
+        message = _("{file} is {width} x {height} px, smaller than one {window} px window")
         raise TrainingDataError(
-            f"{small.path.name} is {small.width} x {small.height} px, smaller than one {WINDOW_PX} px window"
+            message.format(file=small.path.name, width=small.width, height=small.height, window=WINDOW_PX)
         )
     n = len(infos)
     x = np.empty((n, size, size, len(bands)), dtype=np.float32)
     valid = np.empty((n, size, size), dtype=bool)
     mask = np.empty((n, size, size), dtype=bool)
-    for i, (info, (_, mask_path)) in enumerate(zip(infos, pairs, strict=True)):
+    for i, (info, (_img, mask_path)) in enumerate(zip(infos, pairs, strict=True)):
         with scene_reader(info) as reader:
             x[i], valid[i] = reader.read(0, size, 0, size)
         if not valid[i].any():
-            raise TrainingDataError(f"{info.path.name}: every pixel is nodata; remove the file")
+            raise TrainingDataError(_("{file}: every pixel is nodata; remove the file").format(file=info.path.name))
         mask[i] = read_mask(info, mask_path, WINDOW_PX)[:size, :size]
     labels = np.stack([cell_labels(m, v, settings) for m, v in zip(mask, valid, strict=True)])
     group_of = overlap_groups([_wgs84_bounds(i) for i in infos])

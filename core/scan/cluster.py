@@ -26,6 +26,7 @@ from core.errors import ClusterError, MineScanError
 from core.imagery.raster import SceneInfo, SceneReader, open_scene
 from core.scan.grid import Tile
 from core.scan.tiles import TileOutput, TileRunner
+from core.wording.translate import _
 
 if TYPE_CHECKING:
     from core.scan.pipeline import ScanModel, ScanSettings, TileEngine
@@ -95,12 +96,18 @@ class ScanModelsPlugin(WorkerPlugin):
             wanted = {self.models.discovery: self.models.discovery_ref, self.models.impact: self.models.impact_ref}
             for folder, model in self.loaded.items():
                 if model.card.ref != wanted[folder]:
-                    self.error = (f"worker {self.address} has {model.card.ref} in {folder}, not "
-                                  f"{wanted[folder]}: every worker must see the same model folders")  # fmt: skip
+                    message = _("worker {worker} has {model} in {folder}, not {wanted}: every worker must see the "
+                                "same model folders")  # fmt: skip
+                    self.error = message.format(
+                        worker=self.address, model=model.card.ref, folder=folder, wanted=wanted[folder]
+                    )
         except MineScanError as err:
-            self.error = f"worker {self.address} cannot load the models: {err}"
+            self.error = _("worker {worker} cannot load the models: {problem}").format(worker=self.address, problem=err)
         except Exception as err:  # noqa: BLE001 - any failure becomes the message of every tile on this worker
-            self.error = f"worker {self.address} cannot load the models: {type(err).__name__}: {err}"
+            problem = f"{type(err).__name__}: {err}"
+            self.error = _("worker {worker} cannot load the models: {problem}").format(
+                worker=self.address, problem=problem
+            )
 
     def teardown(self, worker: Any) -> None:
         """Called by Dask when the worker closes: close this thread's reader."""
@@ -126,10 +133,7 @@ class ScanModelsPlugin(WorkerPlugin):
         try:
             info = open_scene(path, bands)
         except MineScanError as err:
-            raise ClusterError(
-                f"worker {self.address} cannot read the scene {path}: {err} Every worker opens the scene itself: "
-                "put it on a disk they all share (the same path) or at a URL they can reach"
-            ) from None
+            raise ClusterError(_unreadable_scene(self.address, path, err)) from None
         reader = SceneReader(info).__enter__()
         self.local.reader = ((path, bands), reader)
         return reader
@@ -142,7 +146,8 @@ def scan_tile(path: str, bands: tuple[str, ...], index: int, tile: Tile, setting
     worker = get_worker()
     plugin = worker.plugins.get(PLUGIN_NAME)
     if not isinstance(plugin, ScanModelsPlugin):
-        raise ClusterError(f"worker {worker.address} has no MineScan models (its plugin was not registered)")
+        message = _("worker {worker} has no MineScan models (its plugin was not registered)")
+        raise ClusterError(message.format(worker=worker.address))
     runner = plugin.runner(settings, bands)
     data, valid = plugin.reader(path, bands).read(tile.rows.px0, tile.rows.px1, tile.cols.px0, tile.cols.px1)
     return runner.output(index, tile, data, valid)
@@ -163,9 +168,10 @@ class Cluster:
 
     def describe(self) -> str:
         """One line for a log or a panel."""
-        where = "a local cluster" if self.local else f"the scheduler {self.client.scheduler.address}"
-        board = f"; dashboard {self.dashboard}" if self.dashboard else ""
-        return f"{self.workers} Dask worker(s) on {where}{board}"
+        where = _("a local cluster") if self.local else _("the scheduler {address}")
+        board = _("; dashboard {url}").format(url=self.dashboard) if self.dashboard else ""
+        text = _("{n} Dask worker(s) on {where}{board}")
+        return text.format(n=self.workers, where=where.format(address=self.client.scheduler.address), board=board)
 
 
 def scheduler_from_env(environ: dict[str, str] | None = None) -> str | None:
@@ -203,20 +209,23 @@ def connect(scheduler: str | None = None, workers: int | None = None,
             try:
                 client = stack.enter_context(Client(scheduler, timeout=f"{timeout_s}s"))
             except (OSError, TimeoutError, ValueError) as err:
+                message = _("cannot reach the Dask scheduler at {scheduler} ({problem}). Check the address and "
+                            "that `dask scheduler` runs there, or scan on this machine with --workers N (and no "
+                            "{variable})")  # fmt: skip
+                problem = f"{type(err).__name__}: {err}"
                 raise ClusterError(
-                    f"cannot reach the Dask scheduler at {scheduler} ({type(err).__name__}: {err}). Check the "
-                    f"address and that `dask scheduler` runs there, or scan on this machine with --workers N "
-                    f"(and no {SCHEDULER_ENV})"
+                    message.format(scheduler=scheduler, problem=problem, variable=SCHEDULER_ENV)
                 ) from None
             n = len(client.scheduler_info().get("workers", {}))
             if n == 0:
-                raise ClusterError(f"the Dask scheduler at {scheduler} has no workers: start some with "
-                                   f"`dask worker {scheduler}`")  # fmt: skip
+                message = _("the Dask scheduler at {scheduler} has no workers: start some with "
+                            "`dask worker {scheduler}`")  # fmt: skip
+                raise ClusterError(message.format(scheduler=scheduler))
             yield Cluster(client, n, client.dashboard_link, local=False)
             return
         n = workers or os.cpu_count() or 1
         if n < 1:
-            raise ClusterError(f"--workers must be 1 or more; got {n}")
+            raise ClusterError(_("--workers must be 1 or more; got {n}").format(n=n))
         cluster = stack.enter_context(
             LocalCluster(n_workers=n, threads_per_worker=tasks_per_worker(n), processes=True, dashboard_address=":0")
         )
@@ -229,22 +238,28 @@ def _check_workers(client: Any, path: str, bands: tuple[str, ...]) -> None:
     problems = client.run(_worker_problem, path, bands)
     bad = [p for p in problems.values() if p]
     if bad:
-        more = f" (and {len(bad) - 1} more worker(s))" if len(bad) > 1 else ""
+        more = _(" (and {n} more worker(s))").format(n=len(bad) - 1) if len(bad) > 1 else ""
         raise ClusterError(bad[0] + more)
 
 
 def _worker_problem(path: str, bands: tuple[str, ...], dask_worker: Any = None) -> str | None:
     plugin = dask_worker.plugins.get(PLUGIN_NAME) if dask_worker is not None else None
     if plugin is None:
-        return f"worker {getattr(dask_worker, 'address', '?')} has no MineScan models (plugin not registered)"
+        message = _("worker {worker} has no MineScan models (plugin not registered)")
+        return message.format(worker=getattr(dask_worker, "address", "?"))
     if plugin.error:
         return str(plugin.error)
     try:
         open_scene(path, bands)
     except MineScanError as err:
-        return (f"worker {plugin.address} cannot read the scene {path}: {err} Every worker opens the scene "
-                "itself: put it on a disk they all share (the same path) or at a URL they can reach")  # fmt: skip
+        return _unreadable_scene(plugin.address, path, err)
     return None
+
+
+def _unreadable_scene(worker: str, path: str, err: Exception) -> str:
+    message = _("worker {worker} cannot read the scene {path}: {problem} Every worker opens the scene itself: put it "
+                "on a disk they all share (the same path) or at a URL they can reach")  # fmt: skip
+    return message.format(worker=worker, path=path, problem=err)
 
 
 def dask_engine(cluster: Cluster, models: ModelFolders, settings: ScanSettings, load: LoadModel,
@@ -283,8 +298,10 @@ def _result(future: Any) -> TileOutput:
         out: TileOutput = future.result()
     except KilledWorker as err:
         raise ClusterError(
-            f"a tile ({future.key}) was running on workers that died several times in a row ({err}); the tiles done "
-            "so far are kept: resume the scan after checking the workers' memory and logs"
+            _(
+                "a tile ({key}) was running on workers that died several times in a row ({problem}); the tiles done "
+                "so far are kept: resume the scan after checking the workers' memory and logs"
+            ).format(key=future.key, problem=err)
         ) from None
     except MineScanError:
         raise

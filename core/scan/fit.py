@@ -19,6 +19,7 @@ from rasterio.warp import transform_bounds
 from core.errors import BandMismatchError
 from core.imagery.raster import select_bands
 from core.model_card import ModelCard, version_key
+from core.wording.translate import _, localise_number
 
 #: Brazil's mainland and islands, west, south, east, north (degrees).
 BRAZIL_BOUNDS = (-74.0, -34.0, -28.8, 5.3)
@@ -91,21 +92,27 @@ def scan_warnings(card: ModelCard | None, facts: SceneFacts | None) -> list[str]
         return []
     out = []
     if not model_fits(card, facts):
-        have = ", ".join(n or "unnamed" for n in facts.band_names)
+        have = ", ".join(n or _("unnamed") for n in facts.band_names)
         out.append(
-            f"The model {card.name} reads {', '.join(card.bands)}; this scene has {len(facts.band_names)} band(s) "
-            f"({have}). Choose a model that reads these bands."
+            _(
+                "The model {model} reads {bands}; this scene has {n} band(s) ({have}). "
+                "Choose a model that reads these bands."
+            ).format(model=card.name, bands=", ".join(card.bands), n=len(facts.band_names), have=have)
         )
     if card.synthetic and not facts.synthetic:
         out.append(
-            f"The model {card.name} was trained only on MineScan's synthetic demo scenes: on real imagery its sites "
-            "mean little. Use a model trained on real data."
+            _(
+                "The model {model} was trained only on MineScan's synthetic demo scenes: on real imagery its sites "
+                "mean little. Use a model trained on real data."
+            ).format(model=card.name)
         )
     if facts.bounds_lonlat is not None and not _overlaps(facts.bounds_lonlat, BRAZIL_BOUNDS):
-        w, s, e, n = facts.bounds_lonlat
+        w, s, e, n = (localise_number(f"{v:.2f}") for v in facts.bounds_lonlat)
         out.append(
-            f"This scene lies outside Brazil ({w:.2f}, {s:.2f} to {e:.2f}, {n:.2f}): the ANM register and the "
-            "models only know Brazilian mines and dams."
+            _(
+                "This scene lies outside Brazil ({west}, {south} to {east}, {north}): the ANM register and the "
+                "models only know Brazilian mines and dams."
+            ).format(west=w, south=s, east=e, north=n)
         )
     return out
 
@@ -129,9 +136,10 @@ def choose_impact(discovery: ModelCard, impacts: Sequence[ModelCard], preferred:
     fitting.sort(key=lambda c: (c.name != preferred, c.synthetic != discovery.synthetic))
     if fitting and fitting[0].name == preferred:
         return fitting[0], None
-    wanted = f"the default impact model {preferred}"
     bands = ", ".join(discovery.bands)
     if fitting:
-        return fitting[0], (f"{wanted} needs bands that {discovery.ref} does not read ({bands}): rating impact with "
-                            f"{fitting[0].ref} instead")  # fmt: skip
-    return None, f"no impact model fits {discovery.ref} (it reads {bands}), so none is used"
+        note = _("the default impact model {preferred} needs bands that {discovery} does not read ({bands}): "
+                 "rating impact with {impact} instead")  # fmt: skip
+        return fitting[0], note.format(preferred=preferred, discovery=discovery.ref, bands=bands, impact=fitting[0].ref)
+    note = _("no impact model fits {discovery} (it reads {bands}), so none is used")
+    return None, note.format(discovery=discovery.ref, bands=bands)

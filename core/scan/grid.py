@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.wording.translate import _
+
 STRIDE_PX = 27
 WINDOW_PX = 201
 #: Pixels left and right of a cell's 201-px window that still influence it (3x3 'same' convolutions).
@@ -63,7 +65,7 @@ def plan_axis(n_px: int, cells_per_tile: int) -> list[AxisTile]:
         ValueError: ``cells_per_tile`` < 1.
     """
     if cells_per_tile < 1:
-        raise ValueError(f"cells_per_tile must be >= 1; got {cells_per_tile}")
+        raise ValueError(_("cells_per_tile must be >= 1; got {value}").format(value=cells_per_tile))
     total = output_cells(n_px)
     starts = list(range(0, total, cells_per_tile))
     tiles: list[AxisTile] = []

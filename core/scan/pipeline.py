@@ -25,6 +25,8 @@ from core.scan.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX, Tile, cell_bou
 from core.scan.prefetch import prefetched
 from core.scan.sites import Site, sites_from_grid
 from core.scan.tiles import TileOutput, TileRunner, read_bands_for, read_tiles, restore_tile
+from core.wording import number
+from core.wording.translate import _
 
 #: Takes normalised input (N, H, W, bands) float32; returns softmax probabilities.
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -58,16 +60,19 @@ class ScanSettings:
     prefetch: int = 1
 
     def __post_init__(self) -> None:
+        problem = None
         if not 0.0 < self.threshold < 1.0:
-            raise ValueError(f"threshold must be between 0 and 1 (exclusive); got {self.threshold}")
-        if self.cells_per_tile < 1:
-            raise ValueError(f"cells_per_tile must be >= 1; got {self.cells_per_tile}")
-        if not 0 <= self.impact_offset_px <= (WINDOW_PX - IMPACT_PATCH_PX) // 2 - 1:
-            raise ValueError(f"impact_offset_px must be between 0 and 89; got {self.impact_offset_px}")
-        if self.prefetch < 0:
-            raise ValueError(f"prefetch must be >= 0; got {self.prefetch}")
-        if not 0.0 <= self.max_window_nodata <= 1.0:
-            raise ValueError(f"max_window_nodata must be in [0, 1]; got {self.max_window_nodata}")
+            problem = _("threshold must be between 0 and 1 (exclusive); got {value}").format(value=self.threshold)
+        elif self.cells_per_tile < 1:
+            problem = _("cells_per_tile must be >= 1; got {value}").format(value=self.cells_per_tile)
+        elif not 0 <= self.impact_offset_px <= (WINDOW_PX - IMPACT_PATCH_PX) // 2 - 1:
+            problem = _("impact_offset_px must be between 0 and 89; got {value}").format(value=self.impact_offset_px)
+        elif self.prefetch < 0:
+            problem = _("prefetch must be >= 0; got {value}").format(value=self.prefetch)
+        elif not 0.0 <= self.max_window_nodata <= 1.0:
+            problem = _("max_window_nodata must be in [0, 1]; got {value}").format(value=self.max_window_nodata)
+        if problem:
+            raise ValueError(problem)
 
 
 @dataclass(frozen=True)
@@ -112,33 +117,44 @@ def check_scene_for_scan(info: SceneInfo, settings: ScanSettings) -> None:
     """
     if max(info.width, info.height) > MAX_SCENE_SIDE_PX:
         raise InvalidSceneError(
-            f"{info.path.name} is {info.width:,} x {info.height:,} px; MineScan scans scenes of up to "
-            f"{MAX_SCENE_SIDE_PX:,} px a side (1,000 km at 10 m). Split it into tiles (the paper used 9,216 px: "
-            f"gdal_retile.py -ps 9216 9216) and scan the tiles."
+            _(
+                "{file} is {width} x {height} px; MineScan scans scenes of up to {limit} px a side "
+                "(1,000 km at 10 m). Split it into tiles (the paper used 9,216 px: gdal_retile.py -ps 9216 9216) "
+                "and scan the tiles."
+            ).format(
+                file=info.path.name,
+                width=number(info.width),
+                height=number(info.height),
+                limit=number(MAX_SCENE_SIDE_PX),
+            )
         )
     if info.width < WINDOW_PX or info.height < WINDOW_PX:
         raise InvalidSceneError(
-            f"{info.path.name} is {info.width} x {info.height} px; a scan needs at least {WINDOW_PX} x {WINDOW_PX} px "
-            f"(one 2 x 2 km model window at 10 m). The file may have been cut short: export it again."
+            _(
+                "{file} is {width} x {height} px; a scan needs at least {window} x {window} px "
+                "(one 2 x 2 km model window at 10 m). The file may have been cut short: export it again."
+            ).format(file=info.path.name, width=info.width, height=info.height, window=WINDOW_PX)
         )
     dx, dy = pixel_size_m(info.crs.to_wkt(), info.transform, info.width, info.height)
     lo, hi = settings.pixel_m_range
     if not (lo <= dx <= hi and lo <= dy <= hi):
         raise InvalidSceneError(
-            f"{info.path.name} has pixels of about {dx:.1f} x {dy:.1f} m; the models work on 10 m Sentinel-2 pixels. "
-            f"Resample it to 10 m (for example gdalwarp -tr 10 10 in a UTM CRS)."
+            _(
+                "{file} has pixels of about {dx} x {dy} m; the models work on 10 m Sentinel-2 pixels. "
+                "Resample it to 10 m (for example gdalwarp -tr 10 10 in a UTM CRS)."
+            ).format(file=info.path.name, dx=number(dx, 1), dy=number(dy, 1))
         )
 
 
 def _check_models(discovery: ScanModel, impact: ScanModel | None) -> None:
     if discovery.card.kind != "discovery":
-        raise ModelBundleError(
-            f"{discovery.card.name} is a {discovery.card.kind} model; the scan needs a discovery model"
-        )
+        message = _("{model} is a {kind} model; the scan needs a discovery model")
+        raise ModelBundleError(message.format(model=discovery.card.name, kind=discovery.card.kind))
     discovery.card.class_index("mine")
     if impact is not None:
         if impact.card.kind != "impact":
-            raise ModelBundleError(f"{impact.card.name} is a {impact.card.kind} model, not an impact model")
+            message = _("{model} is a {kind} model, not an impact model")
+            raise ModelBundleError(message.format(model=impact.card.name, kind=impact.card.kind))
         impact.card.class_index("no_ore")
 
 
@@ -156,10 +172,18 @@ def _open_for_models(
         except InvalidSceneError:
             raise err from None
         raise BandMismatchError(
-            f"{err} The discovery model {discovery.card.label} can scan this scene, but the impact model "
-            f"{impact.card.label} needs {len(impact.card.bands)} bands ({', '.join(impact.card.bands)}). "
-            f"Scan without an impact model (impact model 'none' on the scan page, --impact-model none on the "
-            f"command line): sites are then listed as not rated."
+            _(
+                "{problem} The discovery model {discovery} can scan this scene, but the impact model "
+                "{impact} needs {n} bands ({bands}). "
+                "Scan without an impact model (impact model 'none' on the scan page, --impact-model none on the "
+                "command line): sites are then listed as not rated."
+            ).format(
+                problem=err,
+                discovery=discovery.card.label,
+                impact=impact.card.label,
+                n=len(impact.card.bands),
+                bands=", ".join(impact.card.bands),
+            )
         ) from None
 
 
@@ -209,13 +233,16 @@ def scan_scene(
                 on_tile(out)
             if progress is not None:
                 progress(n_done, len(tiles))
-    missing = sorted({k for k, _ in todo} - computed)
+    missing = sorted({k for k, _tile in todo} - computed)
     if missing:
-        raise InvalidSceneError(f"{len(missing)} of {len(tiles)} tiles were not computed (tiles {missing[:5]}...)")
+        message = _("{missing} of {tiles} tiles were not computed (tiles {first}...)")
+        raise InvalidSceneError(message.format(missing=len(missing), tiles=len(tiles), first=missing[:5]))
     if not np.isfinite(p_mine).any():
         raise NoValidDataError(
-            f"{info.path.name}: no 2 x 2 km window has enough valid pixels (nodata, masked clouds, NaN). "
-            f"Nothing was scanned; check the export's cloud mask and nodata value."
+            _(
+                "{file}: no 2 x 2 km window has enough valid pixels (nodata, masked clouds, NaN). "
+                "Nothing was scanned; check the export's cloud mask and nodata value."
+            ).format(file=info.path.name)
         )
     x0, y0 = cell_bounds_px(0)[0], cell_bounds_px(0)[0]
     cell_transform = info.transform @ Affine.translation(x0, y0) @ Affine.scale(STRIDE_PX)
@@ -231,7 +258,9 @@ def scan_scene(
     positive = np.nan_to_num(p_mine, nan=0.0) > settings.threshold
     dropped = int(positive.sum()) - sum(s.cell_count for s in sites)
     dx, dy = pixel_size_m(info.crs.to_wkt(), info.transform, info.width, info.height)
-    notes = [] if impact else ["No impact model: sites are not rated for impact and 'no ore' cells are not filtered."]
+    notes = (
+        [] if impact else [_("No impact model: sites are not rated for impact and 'no ore' cells are not filtered.")]
+    )
     return ScanResult(
         scene=info,
         grid=grid,

@@ -12,6 +12,7 @@ import shapely
 from shapely.geometry import mapping
 
 from core.scan.sites import Site
+from core.wording.translate import _
 
 SITE_FORMATS = (".geojson", ".json", ".csv")
 
@@ -39,7 +40,7 @@ def write_sites(path: Path, sites: Sequence[Site], metadata: dict[str, Any] | No
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SITE_FORMATS:
-        raise ValueError(f"cannot write {path.name}: use a .geojson or .csv file name")
+        raise ValueError(_("cannot write {file}: use a .geojson or .csv file name").format(file=path.name))
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix in (".geojson", ".json"):
         path.write_text(json.dumps(sites_geojson(sites, metadata), ensure_ascii=False, indent=1), encoding="utf-8")

@@ -12,11 +12,13 @@ from shapely.geometry import Point, box
 
 from core.imagery.geo import geodesic_area_m2, geometry_to_wgs84, to_wgs84
 from core.model_card import ModelCard
+from core.wording.translate import N_
 
 NO_ORE = "no_ore"
 #: What exports and the app say for a site without impact class, by cause.
-NOT_RATED_NO_MODEL = "not rated: scanned without an impact model"
-NOT_RATED_NO_DATA = "not rated: too little valid data for the impact model"
+#: English, marked for translation (translate where shown: ``_(NOT_RATED_NO_MODEL)``).
+NOT_RATED_NO_MODEL = N_("not rated: scanned without an impact model")
+NOT_RATED_NO_DATA = N_("not rated: too little valid data for the impact model")
 
 
 @dataclass(frozen=True)

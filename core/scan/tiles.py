@@ -18,6 +18,7 @@ from core.imagery.raster import SceneInfo, scene_reader
 from core.scan.box_counts import cells_without_data, summed_area
 from core.scan.grid import IMPACT_PATCH_PX, STRIDE_PX, WINDOW_PX, Tile
 from core.scan.sites import NO_ORE
+from core.wording.translate import _
 
 if TYPE_CHECKING:
     from core.scan.pipeline import ScanModel, ScanSettings
@@ -70,7 +71,8 @@ def restore_tile(tiles: Sequence[Tile], out: TileOutput, p_mine: np.ndarray, imp
         InvalidSceneError: the tile does not fit this scan's tiling (another scene or settings).
     """
     if not 0 <= out.index < len(tiles):
-        raise InvalidSceneError(f"saved tile {out.index} is not a tile of this scan ({len(tiles)} tiles)")
+        message = _("saved tile {index} is not a tile of this scan ({tiles} tiles)")
+        raise InvalidSceneError(message.format(index=out.index, tiles=len(tiles)))
     rs, cs = _cells(tiles[out.index])
     expected = p_mine[rs, cs].shape
     impact_ok = (out.impact is None) == (impact_grid is None) and (
@@ -78,8 +80,10 @@ def restore_tile(tiles: Sequence[Tile], out: TileOutput, p_mine: np.ndarray, imp
     )
     if out.p_mine.shape != expected or not impact_ok:
         raise InvalidSceneError(
-            f"saved tile {out.index} holds {out.p_mine.shape} cells but this scan's tile has {expected}: "
-            f"the scene or the scan settings changed since the interrupted run; start a new scan"
+            _(
+                "saved tile {index} holds {shape} cells but this scan's tile has {expected}: "
+                "the scene or the scan settings changed since the interrupted run; start a new scan"
+            ).format(index=out.index, shape=out.p_mine.shape, expected=expected)
         )
     p_mine[rs, cs] = out.p_mine
     if impact_grid is not None and out.impact is not None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.errors import ModelBundleError
 from core.training.metrics import mean_sd
+from core.wording.translate import _
 
 #: The classification measures every fold reports, in this order.
 MEASURES: tuple[str, ...] = ("accuracy", "precision", "recall", "f1")
@@ -123,7 +124,8 @@ class CardMetrics:
         data = _mapping(data, where)
         unknown = sorted(set(data) - set(cls.__dataclass_fields__))
         if unknown:
-            raise ModelBundleError(f"{where} has unknown part(s) {', '.join(unknown)} (known: {_known(cls)})")
+            message = _("{where} has unknown part(s) {parts} (known: {known})")
+            raise ModelBundleError(message.format(where=where, parts=", ".join(unknown), known=_known(cls)))
         cv, sites, demo = data.get("cross_validation"), data.get("sites"), data.get("demo_scene")
         return cls(
             cross_validation=None if cv is None else _cross_validation(cv, f"{where}.cross_validation"),
@@ -138,7 +140,9 @@ def _known(cls: type) -> str:
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise ModelBundleError(f"{where} must be an object, not {type(value).__name__}")
+        raise ModelBundleError(
+            _("{where} must be an object, not {kind}").format(where=where, kind=type(value).__name__)
+        )
     return value
 
 
@@ -147,16 +151,17 @@ def _fields(data: Any, cls: type, where: str, optional: Sequence[str] = ()) -> d
     names = list(cls.__dataclass_fields__)  # type: ignore[attr-defined]
     missing = [k for k in names if k not in data and k not in optional]
     if missing:
-        raise ModelBundleError(f"{where} lacks the field(s) {', '.join(missing)}")
+        raise ModelBundleError(_("{where} lacks the field(s) {fields}").format(where=where, fields=", ".join(missing)))
     unknown = sorted(set(data) - set(names))
     if unknown:
-        raise ModelBundleError(f"{where} has unknown field(s) {', '.join(unknown)} (known: {', '.join(names)})")
+        message = _("{where} has unknown field(s) {fields} (known: {known})")
+        raise ModelBundleError(message.format(where=where, fields=", ".join(unknown), known=", ".join(names)))
     return dict(data)
 
 
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ModelBundleError(f"{where} must be a number, not {value!r}")
+        raise ModelBundleError(_("{where} must be a number, not {value!r}").format(where=where, value=value))
     return float(value)
 
 
@@ -181,7 +186,7 @@ def _cross_validation(data: Any, where: str) -> CrossValidation:
     summary = _mapping(d["summary"], f"{where}.summary")
     missing = [k for k in MEASURES if k not in summary]
     if missing:
-        raise ModelBundleError(f"{where}.summary lacks {', '.join(missing)}")
+        raise ModelBundleError(_("{where}.summary lacks {measures}").format(where=where, measures=", ".join(missing)))
     d["summary"] = {
         k: MeanSd(**{p: _number(v[p], f"{where}.summary.{k}.{p}") for p in ("mean", "sd")})
         for k, v in ((k, _fields(s, MeanSd, f"{where}.summary.{k}")) for k, s in summary.items())

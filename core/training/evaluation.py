@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from core.imagery.geo import WGS84, reproject_geometry, utm_epsg_for
 from core.scan.sites import Site
+from core.wording.translate import _, localise_number
 
 #: A site counts for a target when its outline comes within one FCN output cell (270 m) of the target.
 MATCH_DISTANCE_M = 270.0
@@ -70,9 +71,17 @@ class Evaluation:
 
     def summary(self) -> str:
         """One line for humans."""
-        return (
-            f"recall {self.recall:.1%} ({self.found}/{self.targets} targets found), {self.false_sites} false site(s) "
-            f"of {self.sites} = {self.false_sites_per_100km2:.2f} per 100 km² over {self.scanned_km2:.0f} km²"
+        return _(
+            "recall {recall} ({found}/{targets} targets found), {false_sites} false site(s) of {sites} = "
+            "{per_100km2} per 100 km² over {km2} km²"
+        ).format(
+            recall=localise_number(f"{self.recall:.1%}"),
+            found=self.found,
+            targets=self.targets,
+            false_sites=self.false_sites,
+            sites=self.sites,
+            per_100km2=localise_number(f"{self.false_sites_per_100km2:.2f}"),
+            km2=localise_number(f"{self.scanned_km2:.0f}"),
         )
 
 

@@ -15,6 +15,8 @@ from affine import Affine
 from rasterio.features import geometry_mask
 from scipy.ndimage import distance_transform_edt
 
+from core.wording.translate import _, localise_number
+
 #: The distance the auditor's "far from tailings" measure uses (METHOD.md: 270 m, one output cell's stride x 10 m).
 NEAR_TAILINGS_M = 270.0
 
@@ -49,7 +51,9 @@ def decide_from_mask(outline_wkt: str, transform: Affine, distance_m: np.ndarray
         inside[r, c] = True
     nearest = float(distance_m[inside].min())
     if nearest == 0.0:
-        return MaskDecision("confirmed", "tailings_visible", "the mask shows tailings inside the outline", 0.0)
+        return MaskDecision("confirmed", "tailings_visible", _("the mask shows tailings inside the outline"), 0.0)
     if nearest <= near_m:
-        return MaskDecision("unsure", None, f"tailings {nearest:.0f} m away: part of the same mine", nearest)
-    return MaskDecision("rejected", "other", f"no tailings within {near_m:.0f} m in the mask", nearest)
+        note = _("tailings {metres} m away: part of the same mine").format(metres=localise_number(f"{nearest:.0f}"))
+        return MaskDecision("unsure", None, note, nearest)
+    note = _("no tailings within {metres} m in the mask").format(metres=localise_number(f"{near_m:.0f}"))
+    return MaskDecision("rejected", "other", note, nearest)

@@ -17,6 +17,7 @@ from scipy import ndimage
 from core.scan.grid import STRIDE_PX, cell_bounds_px
 from core.training.evaluation import MATCH_DISTANCE_M
 from core.training.metrics import accuracy, confusion_matrix, f1_score, precision, recall
+from core.wording.translate import _, localise_number
 
 #: Mask components smaller than this (pixels, 10 m each) are digitising specks, not tailings sites.
 MIN_SITE_PX = 10
@@ -153,14 +154,14 @@ def recommend_threshold(curve: Sequence[dict[str, float]], targets: Targets) -> 
     ok = [r for r in curve if meets(r, targets)]
     if ok:
         best = max(ok, key=lambda r: (r["site_recall"], -r["false_per_10km2"], r["threshold"]))
-        return best["threshold"], "highest site recall among thresholds meeting every target"
+        return best["threshold"], _("highest site recall among thresholds meeting every target")
     finding = [r for r in curve if r["site_recall"] >= targets.min_site_recall]
     if finding:
         best = max(finding, key=lambda r: r["threshold"])
-        return best["threshold"], (
-            f"no threshold meets every target; the highest that still finds {targets.min_site_recall:.0%} of "
-            f"tailings sites (recall first: a missed dam costs more than a false alarm)"
-        )
+        return best["threshold"], _(
+            "no threshold meets every target; the highest that still finds {share} of "
+            "tailings sites (recall first: a missed dam costs more than a false alarm)"
+        ).format(share=localise_number(f"{targets.min_site_recall:.0%}"))
     quiet = [
         r
         for r in curve
@@ -168,18 +169,18 @@ def recommend_threshold(curve: Sequence[dict[str, float]], targets: Targets) -> 
     ]
     if quiet:
         best = max(quiet, key=lambda r: (r["site_recall"], r["threshold"]))
-        return best[
-            "threshold"
-        ], "no threshold finds the target share of sites; best recall within the false-alarm targets"
+        return best["threshold"], _(
+            "no threshold finds the target share of sites; best recall within the false-alarm targets"
+        )
 
     def balance(r: dict[str, float]) -> float:
         p, s = r["candidate_precision"], r["site_recall"]
         return 0.0 if not (p + s) or np.isnan(p) else 2 * p * s / (p + s)
 
     best = max(curve, key=balance)
-    return best[
-        "threshold"
-    ], "no threshold meets the recall or false-alarm targets; best balance of recall and precision"
+    return best["threshold"], _(
+        "no threshold meets the recall or false-alarm targets; best balance of recall and precision"
+    )
 
 
 def cell_classification(p_mine: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -> dict[str, object]:

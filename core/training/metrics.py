@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.wording.translate import _
+
 Fold = tuple[np.ndarray, np.ndarray]
 
 
@@ -114,9 +116,9 @@ def group_kfold(groups: Sequence[str] | np.ndarray, k: int, seed: int, labels: n
     groups_arr = np.asarray(groups)
     names, group_idx = np.unique(groups_arr, return_inverse=True)
     if k < 2:
-        raise ValueError(f"k must be at least 2; got {k}")
+        raise ValueError(_("k must be at least 2; got {k}").format(k=k))
     if names.size < 2:
-        raise ValueError(f"group k-fold needs at least two groups; got {names.size}")
+        raise ValueError(_("group k-fold needs at least two groups; got {n}").format(n=names.size))
     k = min(k, names.size)
     y = np.zeros(groups_arr.size, dtype=np.int64) if labels is None else np.asarray(labels, dtype=np.int64)
     n_classes = int(y.max()) + 1 if y.size else 1
@@ -137,7 +139,7 @@ def stratified_kfold(labels: np.ndarray, k: int, seed: int) -> list[Fold]:
     """
     y = np.asarray(labels, dtype=np.int64)
     if k < 2 or k > y.size:
-        raise ValueError(f"k must be in [2, {y.size}] for {y.size} samples; got {k}")
+        raise ValueError(_("k must be in [2, {n}] for {n} samples; got {k}").format(n=y.size, k=k))
     rng = np.random.default_rng(seed)
     fold_of = np.empty(y.size, dtype=np.int64)
     start = 0
@@ -150,7 +152,7 @@ def stratified_kfold(labels: np.ndarray, k: int, seed: int) -> list[Fold]:
 
 def _missing_class(folds: Sequence[Fold], labels: np.ndarray) -> int | None:
     present = np.unique(labels)
-    for train_idx, _ in folds:
+    for train_idx, _val_idx in folds:
         lacking = np.setdiff1d(present, labels[train_idx])
         if lacking.size:
             return int(lacking[0])
@@ -165,15 +167,18 @@ def plan_folds(groups: Sequence[str] | np.ndarray, labels: np.ndarray, k: int, s
     labels = np.asarray(labels, dtype=np.int64)
     n_groups = np.unique(np.asarray(groups)).size
     if k <= 1:
-        return FoldPlan((), "none", k, 0, "no cross-validation requested")
+        return FoldPlan((), "none", k, 0, _("no cross-validation requested"))
     if n_groups >= 2:
         folds = group_kfold(groups, k, seed, labels)
-        note = "" if n_groups >= k else f"only {n_groups} groups (source scenes), so {n_groups} folds instead of {k}"
+        note = ""
+        if n_groups < k:
+            note = _("only {n} groups (source scenes), so {n} folds instead of {k}").format(n=n_groups, k=k)
         lacking = _missing_class(folds, labels)
         if lacking is None:
             return FoldPlan(tuple(folds), "group", k, len(folds), note)
-        reason = f"splitting by group left a training split without class {lacking}; split by patch instead"
+        reason = _("splitting by group left a training split without class {label}; split by patch instead")
+        reason = reason.format(label=lacking)
     else:
-        reason = "all patches come from one group (source scene), so the split is by patch"
+        reason = _("all patches come from one group (source scene), so the split is by patch")
     folds = stratified_kfold(labels, min(k, labels.size), seed)
     return FoldPlan(tuple(folds), "patch", k, len(folds), reason)

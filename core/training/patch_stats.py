@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.errors import TrainingDataError
+from core.wording.translate import _
 
 
 def centre_slice(size: int, crop: int | None) -> slice:
@@ -20,7 +21,9 @@ def centre_slice(size: int, crop: int | None) -> slice:
     if crop is None or crop == size:
         return slice(0, size)
     if crop > size:
-        raise TrainingDataError(f"patches are {size} px but the model needs {crop} x {crop} px patches")
+        raise TrainingDataError(
+            _("patches are {size} px but the model needs {crop} x {crop} px patches").format(size=size, crop=crop)
+        )
     start = (size - crop) // 2
     return slice(start, start + crop)
 
@@ -51,7 +54,7 @@ def band_statistics(
         m2 = m2 + m2_b + delta**2 * count * n_b / total
         count = total
     if count == 0:
-        raise TrainingDataError("the training patches hold no valid pixel")
+        raise TrainingDataError(_("the training patches hold no valid pixel"))
     std = np.sqrt(m2 / count)
     return mean, np.where(std > 1e-6, std, 1.0)
 

@@ -18,6 +18,7 @@ from core.errors import BandMismatchError, TrainingDataError
 from core.imagery.raster import SceneInfo, open_scene, scene_reader
 from core.model_card import DISCOVERY_CLASSES
 from core.scan.box_counts import box_counts, summed_area
+from core.wording.translate import _
 
 SOURCE_SCENE_TAG = "MINESCAN_SOURCE_SCENE"
 _RASTER_SUFFIXES = (".tif", ".tiff")
@@ -85,41 +86,55 @@ def load_patch_folder(root: Path, bands: tuple[str, ...], classes: tuple[str, ..
     """
     root = Path(root)
     if not root.is_dir():
-        raise TrainingDataError(f"patch folder {root} does not exist")
+        raise TrainingDataError(_("patch folder {folder} does not exist").format(folder=root))
     found = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if set(found) != set(classes):
-        raise TrainingDataError(
-            f"{root} must hold one subfolder per class. Found: {', '.join(found) or 'none'}; "
-            f"expected: {', '.join(classes)}."
-        )
+        if found:
+            message = _("{folder} must hold one subfolder per class. Found: {found}; expected: {expected}.")
+        else:
+            message = _("{folder} must hold one subfolder per class. Found: none; expected: {expected}.")
+        raise TrainingDataError(message.format(folder=root, found=", ".join(found), expected=", ".join(classes)))
     infos: list[tuple[int, SceneInfo]] = []
     for label, name in enumerate(classes):
         files = _raster_files(root / name)
         if not files:
-            raise TrainingDataError(f"{root / name} holds no .tif patches; every class needs examples")
+            message = _("{folder} holds no .tif patches; every class needs examples")
+            raise TrainingDataError(message.format(folder=root / name))
         infos.extend((label, open_scene(path, bands)) for path in files)
-    sizes = Counter((info.height, info.width) for _, info in infos)
+    sizes = Counter((info.height, info.width) for _label, info in infos)
     (rows, cols), n_common = sizes.most_common(1)[0]
-    odd = [info for _, info in infos if (info.height, info.width) != (rows, cols)]
+    odd = [info for _label, info in infos if (info.height, info.width) != (rows, cols)]
     if odd:
         raise TrainingDataError(
-            f"{odd[0].path.relative_to(root)} is {odd[0].height} x {odd[0].width} px but {n_common} of the "
-            f"{len(infos)} patches are {rows} x {cols} px ({len(odd)} differ): all patches must be the same size"
+            _(
+                "{file} is {height} x {width} px but {common} of the {n} patches are {rows} x {cols} px "
+                "({odd} differ): all patches must be the same size"
+            ).format(
+                file=odd[0].path.relative_to(root),
+                height=odd[0].height,
+                width=odd[0].width,
+                common=n_common,
+                n=len(infos),
+                rows=rows,
+                cols=cols,
+                odd=len(odd),
+            )
         )
     x = np.empty((len(infos), rows, cols, len(bands)), dtype=np.float32)
     valid = np.empty(x.shape[:3], dtype=bool)
-    for i, (_, info) in enumerate(infos):
+    for i, (_label, info) in enumerate(infos):
         with scene_reader(info) as reader:
             x[i], valid[i] = reader.read(0, info.height, 0, info.width)
         if not valid[i].any():
-            raise TrainingDataError(f"{info.path.relative_to(root)}: every pixel is nodata; remove the file")
+            message = _("{file}: every pixel is nodata; remove the file")
+            raise TrainingDataError(message.format(file=info.path.relative_to(root)))
     return PatchSet(
         x=x,
         valid=valid,
-        y=np.array([label for label, _ in infos], dtype=np.int64),
+        y=np.array([label for label, _info in infos], dtype=np.int64),
         groups=np.array([patch_group(info, classes[label]) for label, info in infos]),
         classes=tuple(classes),
-        sources=np.array([str(info.path.relative_to(root)) for _, info in infos]),
+        sources=np.array([str(info.path.relative_to(root)) for _label, info in infos]),
     )
 
 
@@ -142,11 +157,13 @@ class CutSettings:
 
     def __post_init__(self) -> None:
         if not 0 < self.core_size <= self.patch_size:
-            raise ValueError(f"core_size must be in (0, patch_size={self.patch_size}]; got {self.core_size}")
+            message = _("core_size must be in (0, patch_size={patch_size}]; got {core_size}")
+            raise ValueError(message.format(patch_size=self.patch_size, core_size=self.core_size))
         if min(self.positive_stride, self.negative_stride) < 1 or self.margin < 0:
-            raise ValueError("strides must be >= 1 and margin >= 0")
+            raise ValueError(_("strides must be >= 1 and margin >= 0"))
         if not 0.0 <= self.min_valid_fraction <= 1.0:
-            raise ValueError(f"min_valid_fraction must be in [0, 1]; got {self.min_valid_fraction}")
+            message = _("min_valid_fraction must be in [0, 1]; got {value}")
+            raise ValueError(message.format(value=self.min_valid_fraction))
 
 
 def _window_starts(length: int, window: int, stride: int) -> np.ndarray:
@@ -189,7 +206,8 @@ def pair_scenes(img_dir: Path, mask_dir: Path) -> list[tuple[Path, Path]]:
         TrainingDataError: a missing folder, an image without mask, or no image at all.
     """
     if not img_dir.is_dir() or not mask_dir.is_dir():
-        raise TrainingDataError(f"expected an image folder {img_dir} and a mask folder {mask_dir}")
+        message = _("expected an image folder {images} and a mask folder {masks}")
+        raise TrainingDataError(message.format(images=img_dir, masks=mask_dir))
     pairs, missing = [], []
     for img in _raster_files(img_dir):
         match = re.fullmatch(r"img_(.+)", img.stem)
@@ -201,9 +219,10 @@ def pair_scenes(img_dir: Path, mask_dir: Path) -> list[tuple[Path, Path]]:
         else:
             missing.append(mask.name)
     if missing:
-        raise TrainingDataError(f"{mask_dir} lacks {', '.join(missing[:10])}: every img_N.tif needs its mask_N.tif")
+        message = _("{folder} lacks {files}: every img_N.tif needs its mask_N.tif")
+        raise TrainingDataError(message.format(folder=mask_dir, files=", ".join(missing[:10])))
     if not pairs:
-        raise TrainingDataError(f"{img_dir} holds no img_N.tif scenes")
+        raise TrainingDataError(_("{folder} holds no img_N.tif scenes").format(folder=img_dir))
     return pairs
 
 
@@ -216,18 +235,30 @@ def read_mask(img: SceneInfo, mask_path: Path, patch_size: int) -> np.ndarray:
     try:
         mask = open_scene(mask_path, ("mask",))
     except BandMismatchError:
-        raise TrainingDataError(f"{mask_path.name} must have exactly one band (0 = background, >0 = mine)") from None
+        message = _("{file} must have exactly one band (0 = background, >0 = mine)")
+        raise TrainingDataError(message.format(file=mask_path.name)) from None
     if (mask.width, mask.height) != (img.width, img.height) or mask.crs != img.crs:
         raise TrainingDataError(
-            f"{mask_path.name} ({mask.width} x {mask.height} px, {mask.crs}) is not on the grid of {img.path.name} "
-            f"({img.width} x {img.height} px, {img.crs}); export both on the same grid"
+            _(
+                "{mask} ({mask_width} x {mask_height} px, {mask_crs}) is not on the grid of {image} "
+                "({width} x {height} px, {crs}); export both on the same grid"
+            ).format(
+                mask=mask_path.name,
+                mask_width=mask.width,
+                mask_height=mask.height,
+                mask_crs=mask.crs,
+                image=img.path.name,
+                width=img.width,
+                height=img.height,
+                crs=img.crs,
+            )
         )
     if not mask.transform.almost_equals(img.transform, precision=1e-9):
-        raise TrainingDataError(f"{mask_path.name} and {img.path.name} have different geotransforms (shifted grids)")
+        message = _("{mask} and {image} have different geotransforms (shifted grids)")
+        raise TrainingDataError(message.format(mask=mask_path.name, image=img.path.name))
     if min(img.width, img.height) < patch_size:
-        raise TrainingDataError(
-            f"{img.path.name} is {img.width} x {img.height} px, smaller than one {patch_size} x {patch_size} px patch"
-        )
+        message = _("{file} is {width} x {height} px, smaller than one {size} x {size} px patch")
+        raise TrainingDataError(message.format(file=img.path.name, width=img.width, height=img.height, size=patch_size))
     with scene_reader(mask) as reader:
         data, valid = reader.read(0, mask.height, 0, mask.width)
     return valid & (data[..., 0] > 0)
@@ -279,8 +310,10 @@ def cut_patches_from_scenes(
     counts = np.bincount(windows[:, 3], minlength=2)
     if counts.min() == 0:
         raise TrainingDataError(
-            f"the masks give {counts[1]} mine windows and {counts[0]} background windows; both are needed. "
-            f"Add scenes with (or without) mines, or lower the margin ({settings.margin} px) or strides."
+            _(
+                "the masks give {mine} mine windows and {background} background windows; both are needed. "
+                "Add scenes with (or without) mines, or lower the margin ({margin} px) or strides."
+            ).format(mine=counts[1], background=counts[0], margin=settings.margin)
         )
     rng = np.random.default_rng(settings.seed)
     windows = windows[_balanced_choice(windows[:, 3], settings.max_per_class, rng)]
@@ -288,7 +321,7 @@ def cut_patches_from_scenes(
     keep = valid.mean(axis=(1, 2)) >= settings.min_valid_fraction
     if not keep.all():
         if len(np.unique(windows[keep, 3])) < 2:
-            raise TrainingDataError("after dropping mostly-nodata windows only one class is left")
+            raise TrainingDataError(_("after dropping mostly-nodata windows only one class is left"))
         keep_idx = np.flatnonzero(keep)
         keep_idx = keep_idx[_balanced_choice(windows[keep_idx, 3], None, rng)]
         x, valid, windows = x[keep_idx], valid[keep_idx], windows[keep_idx]

@@ -26,6 +26,7 @@ from core.errors import TrainingDataError
 from core.imagery.geo import EARTH_RADIUS_M
 from core.register.matching import PointLayer, nearest
 from core.training.review_sets import BACKGROUND, MINE, NOT_MINE, on_sphere
+from core.wording.translate import _, localise_number
 
 #: The reason code of a window on a registered dam (background windows keep the review sets' ``background``).
 REGISTER_DAM = "register_dam"
@@ -71,20 +72,24 @@ class RegisterSetSettings:
 
     def __post_init__(self) -> None:
         if self.window_px < 1 or self.window_px % 2 == 0:
-            raise ValueError(f"window_px must be a positive odd number; got {self.window_px}")
+            raise ValueError(_("window_px must be a positive odd number; got {value}").format(value=self.window_px))
         if self.background is not None and self.background < 0:
-            raise ValueError(f"background must be 0 or more; got {self.background}")
+            raise ValueError(_("background must be 0 or more; got {value}").format(value=self.background))
         if self.min_distance_m < self.half_diagonal_m:
+            message = _("the minimum distance from dams must be at least {least} km (half the diagonal of a {window} "
+                        "km window), or a background window could hold a registered dam; got {given} km")  # fmt: skip
             raise ValueError(
-                f"the minimum distance from dams must be at least {self.half_diagonal_m / 1000:.2f} km (half the "
-                f"diagonal of a {self.window_px * self.pixel_m / 1000:.2f} km window), or a background window could "
-                f"hold a registered dam; got {self.min_distance_m / 1000:g} km"
+                message.format(
+                    least=localise_number(f"{self.half_diagonal_m / 1000:.2f}"),
+                    window=localise_number(f"{self.window_px * self.pixel_m / 1000:.2f}"),
+                    given=localise_number(f"{self.min_distance_m / 1000:g}"),
+                )
             )
         if self.background_radius_m <= self.min_distance_m:
-            raise ValueError(f"background_radius_m must exceed min_distance_m; got {self.background_radius_m} and "
-                             f"{self.min_distance_m}")  # fmt: skip
+            message = _("background_radius_m must exceed min_distance_m; got {radius} and {distance}")
+            raise ValueError(message.format(radius=self.background_radius_m, distance=self.min_distance_m))
         if not 0 <= self.max_window_nodata < 1:
-            raise ValueError(f"max_window_nodata must be in [0, 1); got {self.max_window_nodata}")
+            raise ValueError(_("max_window_nodata must be in [0, 1); got {value}").format(value=self.max_window_nodata))
 
     @property
     def half_diagonal_m(self) -> float:
@@ -147,8 +152,8 @@ def dam_points(layers: RegisterLayers, boxes: Sequence[Box] = (), avoid: Sequenc
     """
     settings = settings or RegisterSetSettings()
     if not layers.dams:
-        raise TrainingDataError("the store holds no registered dam: import the ANM/SIGBM register first "
-                                "(`registry import FILE --kind dam`, or the Register page)")  # fmt: skip
+        raise TrainingDataError(_("the store holds no registered dam: import the ANM/SIGBM register first "
+                                  "(`registry import FILE --kind dam`, or the Register page)"))  # fmt: skip
     skipped: list[dict[str, object]] = []
     located = []
     for dam in layers.dams:
@@ -171,10 +176,17 @@ def dam_points(layers: RegisterLayers, boxes: Sequence[Box] = (), avoid: Sequenc
         else:
             taken.append(i)
     if not taken:
-        where = f" inside {_boxes_text(boxes)}" if boxes else ""
-        raise TrainingDataError(f"none of the {len(layers.dams)} registered dams with coordinates lies{where} "
-                                "(or all are next to the model's evaluation sites): give a region that holds dams, "
-                                "or import a register with them")  # fmt: skip
+        if boxes:
+            message = _(
+                "none of the {n} registered dams with coordinates lies inside {regions} (or all are next to "
+                "the model's evaluation sites): give a region that holds dams, or import a register with them"
+            )
+        else:
+            message = _(
+                "none of the {n} registered dams with coordinates lies (or all are next to the model's "
+                "evaluation sites): give a region that holds dams, or import a register with them"
+            )
+        raise TrainingDataError(message.format(n=len(layers.dams), regions=_boxes_text(boxes)))
     positives = tuple(SamplePoint(float(lon[i]), float(lat[i]), MINE, REGISTER_DAM, located[i].entry_id,
                                   located[i].register_id, located[i].name) for i in taken)  # fmt: skip
     return PointPlan(positives, (), tuple(skipped), int((~inside).sum()), tuple(boxes))
@@ -267,7 +279,7 @@ def background_points(layers: RegisterLayers, positives: Sequence[SamplePoint], 
     chosen: list[SamplePoint] = []
     chosen_xyz = np.empty((0, 3))
     min_m = settings.min_distance_m
-    for _ in range(_ROUNDS):
+    for _round in range(_ROUNDS):
         k = max(64, 4 * (n - len(chosen)))
         if boxes:
             lon, lat = _in_boxes(rng, k, boxes)
@@ -287,10 +299,24 @@ def background_points(layers: RegisterLayers, positives: Sequence[SamplePoint], 
             if len(chosen) >= n:
                 return tuple(chosen)
     if not chosen:
-        where = _boxes_text(boxes) if boxes else f"{settings.background_radius_m / 1000:g} km of the dams"
-        raise TrainingDataError(f"no room for background windows in {where}: every point tried lies within "
-                                f"{min_m / 1000:g} km of a registered dam, mine or mining area. Give a larger region "
-                                "or a smaller minimum distance")  # fmt: skip
+        if boxes:
+            message = _(
+                "no room for background windows in {regions}: every point tried lies within {distance} km "
+                "of a registered dam, mine or mining area. Give a larger region or a smaller minimum distance"
+            )
+        else:
+            message = _(
+                "no room for background windows in {radius} km of the dams: every point tried lies within "
+                "{distance} km of a registered dam, mine or mining area. Give a larger region or a smaller "
+                "minimum distance"
+            )
+        raise TrainingDataError(
+            message.format(
+                regions=_boxes_text(boxes),
+                radius=localise_number(f"{settings.background_radius_m / 1000:g}"),
+                distance=localise_number(f"{min_m / 1000:g}"),
+            )
+        )
     return tuple(chosen)
 
 

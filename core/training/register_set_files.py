@@ -20,11 +20,20 @@ from core.imagery.earth_engine.windows import GeoWindow
 from core.training.register_points import PointPlan, RegisterSetSettings, SamplePoint
 from core.training.review_set_files import MANIFEST, BuiltSet, write_window
 from core.training.review_sets import MINE, NOT_MINE, Window, assign_places, counts, fingerprint
+from core.wording.translate import N_, _
 
 #: Fetches the window centred on (lon, lat).
 FetchWindow = Callable[[float, float], GeoWindow]
 #: Called after each window with (windows done, windows in all).
 WindowProgress = Callable[[int, int], None]
+_ALL_DAMS_CLOUDY = N_(
+    "every dam window came back without enough clear-sky pixels ({cloudy} windows left out): "
+    "choose a longer date range, a higher cloud limit or another region"
+)
+_ALL_BACKGROUND_CLOUDY = N_(
+    "every background window came back without enough clear-sky pixels ({cloudy} windows left out): "
+    "choose a longer date range, a higher cloud limit or another region"
+)
 
 
 def _placed(plan: PointPlan, settings: RegisterSetSettings) -> list[Window]:
@@ -56,8 +65,10 @@ def _item(
 
 def _check(window: GeoWindow, bands: tuple[str, ...], size: int) -> None:
     if window.bands != bands or window.data.shape != (size, size, len(bands)):
-        raise TrainingDataError(f"a window came back as {window.data.shape} with bands {', '.join(window.bands)}; "
-                                f"{size} x {size} px with {', '.join(bands)} were asked for")  # fmt: skip
+        message = _("a window came back as {shape} with bands {got}; {size} x {size} px with {wanted} were asked for")
+        raise TrainingDataError(
+            message.format(shape=window.data.shape, got=", ".join(window.bands), size=size, wanted=", ".join(bands))
+        )
 
 
 def write_register_set(plan: PointPlan, fetch: FetchWindow, bands: tuple[str, ...], folder: Path, set_id: int,
@@ -71,7 +82,8 @@ def write_register_set(plan: PointPlan, fetch: FetchWindow, bands: tuple[str, ..
     """
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
-        raise TrainingDataError(f"{folder} is not empty: a training set is written once, into a new folder")
+        message = _("{folder} is not empty: a training set is written once, into a new folder")
+        raise TrainingDataError(message.format(folder=folder))
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     dates = f"{imagery.get('start', '')}/{imagery.get('end_exclusive', '')}"
@@ -131,9 +143,6 @@ def write_register_set(plan: PointPlan, fetch: FetchWindow, bands: tuple[str, ..
 def _check_classes(kept: list[Window], skipped: list[dict[str, object]]) -> None:
     """Both classes must keep windows after the cloudy ones are left out."""
     cloudy = sum(s["why"] in ("no_valid_pixels", "mostly_nodata") for s in skipped)
-    for label, what in ((MINE, "dam"), (NOT_MINE, "background")):
+    for label, message in ((MINE, _ALL_DAMS_CLOUDY), (NOT_MINE, _ALL_BACKGROUND_CLOUDY)):
         if not any(w.label == label for w in kept):
-            raise TrainingDataError(
-                f"every {what} window came back without enough clear-sky pixels ({cloudy} windows left out): "
-                "choose a longer date range, a higher cloud limit or another region"
-            )
+            raise TrainingDataError(_(message).format(cloudy=cloudy))

@@ -38,6 +38,7 @@ from core.training.review_sets import (
     hold_out_places,
     site_centres,
 )
+from core.wording.translate import _
 
 MANIFEST = "manifest.json"
 #: The discovery FCN's output stride: window centres inside an outline are this many pixels apart.
@@ -127,7 +128,8 @@ def scan_windows(scan: ScanInput, bands: tuple[str, ...], settings: SetSettings)
         InvalidSceneError: the scene cannot be read (moved, corrupt, wrong bands).
     """
     if not Path(scan.scene_path).is_file():
-        raise InvalidSceneError(f"scan {scan.scan_id}'s scene {scan.scene_path} is not there any more (moved?)")
+        message = _("scan {scan_id}'s scene {path} is not there any more (moved?)")
+        raise InvalidSceneError(message.format(scan_id=scan.scan_id, path=scan.scene_path))
     info = open_scene(scan.scene_path, bands)
     px_w, px_h = pixel_size_m(info.crs.to_wkt(), info.transform, info.width, info.height)
     pixel_m = float((px_w + px_h) / 2)
@@ -148,7 +150,7 @@ def scan_windows(scan: ScanInput, bands: tuple[str, ...], settings: SetSettings)
     with scene_reader(info) as reader:
 
         def share(r: int, c: int) -> float:
-            _, valid = reader.read(r - half, r + half + 1, c - half, c + half + 1)
+            _data, valid = reader.read(r - half, r + half + 1, c - half, c + half + 1)
             return float(valid.mean())
 
         rng = np.random.default_rng([settings.seed, scan.scan_id])
@@ -197,7 +199,8 @@ def build_review_set(scans: Sequence[ScanInput], bands: tuple[str, ...], folder:
     settings = settings or SetSettings()
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
-        raise TrainingDataError(f"{folder} is not empty: a training set is written once, into a new folder")
+        message = _("{folder} is not empty: a training set is written once, into a new folder")
+        raise TrainingDataError(message.format(folder=folder))
     skipped: list[tuple[int, str]] = []
     cut: list[tuple[SceneInfo, list[Window]]] = []
     for scan in scans:
@@ -206,18 +209,23 @@ def build_review_set(scans: Sequence[ScanInput], bands: tuple[str, ...], folder:
         except InvalidSceneError as err:
             skipped.append((scan.scan_id, str(err)))
     windows, held = hold_out_places(
-        assign_places([w for _, ws in cut for w in ws], settings.place_gap_m), hold_out, settings.seed
+        assign_places([w for _info, ws in cut for w in ws], settings.place_gap_m), hold_out, settings.seed
     )
     held_out = {int(w.site_id): int(w.review_id) for w in held if w.site_id is not None and w.review_id is not None}
     labels = {w.label for w in windows}
-    why_skipped = "; ".join(f"scan {sid}: {why}" for sid, why in skipped)
+    why_skipped = "; ".join(_("scan {scan_id}: {why}").format(scan_id=sid, why=why) for sid, why in skipped)
     if not any(w.site_id is not None for w in windows):
-        raise TrainingDataError("no confirmed or rejected site lies in a readable scene of these scans, so there is "
-                                "nothing to learn from" + (f" ({why_skipped})" if skipped else ""))  # fmt: skip
+        if skipped:
+            message = _("no confirmed or rejected site lies in a readable scene of these scans, so there is "
+                        "nothing to learn from ({skipped})")  # fmt: skip
+        else:
+            message = _("no confirmed or rejected site lies in a readable scene of these scans, so there is "
+                        "nothing to learn from")  # fmt: skip
+        raise TrainingDataError(message.format(skipped=why_skipped))
     if labels != {MINE, NOT_MINE}:
-        only = next(iter(labels))
-        raise TrainingDataError(f"every window is '{only}': a training set needs both confirmed sites (mine) and "
-                                "rejected sites or background (not_mine)")  # fmt: skip
+        message = _("every window is '{only}': a training set needs both confirmed sites (mine) and "
+                    "rejected sites or background (not_mine)")  # fmt: skip
+        raise TrainingDataError(message.format(only=next(iter(labels))))
     items = []
     half = settings.window_px // 2
     info_of = {w.scan_id: info for info, ws in cut for w in ws}
@@ -255,7 +263,8 @@ def read_manifest(folder: Path) -> dict[str, object]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
-        raise TrainingDataError(f"{folder} is not a training-set folder: {MANIFEST} unreadable ({err})") from None
+        message = _("{folder} is not a training-set folder: {manifest} unreadable ({problem})")
+        raise TrainingDataError(message.format(folder=folder, manifest=MANIFEST, problem=err)) from None
     if not isinstance(data, dict) or "items" not in data:
-        raise TrainingDataError(f"{path} is not a training-set manifest")
+        raise TrainingDataError(_("{path} is not a training-set manifest").format(path=path))
     return data

@@ -8,6 +8,7 @@ the same ``{placeholders}`` in every translation.
 
 from __future__ import annotations
 
+import copy
 import string
 import sys
 from collections.abc import Iterable, Iterator
@@ -78,7 +79,7 @@ def write(catalog: Catalog, path: Path) -> None:
 
 def updated(template: Catalog, catalog: Catalog, language: str) -> Catalog:
     """``catalog`` brought in line with ``template``: new messages added (English: filled with themselves)."""
-    catalog.update(template, no_fuzzy_matching=True)
+    catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)  # update() shares the template's messages
     if language == "en":
         for message in catalog:
             if message.id and not _translated(message):
@@ -92,6 +93,8 @@ def fill_from(catalog: Catalog, sources: Iterable[Catalog]) -> int:
     known: dict[object, str | tuple[str, ...] | list[str] | None] = {}
     for source in sources:
         for message in source:
+            if isinstance(message.string, tuple | list):  # a file without a header reads with CLDR's plural count
+                message.string = tuple(message.string)[: catalog.num_plurals]
             if message.id and _translated(message):
                 known[message.id] = message.string
     filled = 0

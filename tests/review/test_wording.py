@@ -27,9 +27,9 @@ def test_register_fields_never_print_nan() -> None:
 
 
 def test_counts_take_the_right_plural() -> None:
-    assert wording.count(1, "candidate site") == "1 candidate site"
-    assert wording.count(0, "candidate site") == "0 candidate sites"
-    assert wording.count(12_345, "site") == "12,345 sites"
+    assert wording.count(1, "candidate site", "candidate sites") == "1 candidate site"
+    assert wording.count(0, "candidate site", "candidate sites") == "0 candidate sites"
+    assert wording.count(12_345, "site", "sites") == "12,345 sites"
     assert wording.count(2, "analysis", "analyses") == "2 analyses"
 
 

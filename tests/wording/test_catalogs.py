@@ -11,7 +11,7 @@ import pytest
 from babel.messages.catalog import Catalog
 
 from core.settings import ROOT
-from core.wording.catalogs import extract, po_path, problems, read
+from core.wording.catalogs import extract, po_path, problems, read, updated
 from core.wording.translate import LANGUAGES
 
 
@@ -48,6 +48,15 @@ def test_the_check_finds_a_missing_an_untranslated_and_a_broken_message() -> Non
     assert [f.split(":")[0] for f in found] == ["placeholders differ", "untranslated", "missing"]
 
 
+def test_updating_one_language_leaves_the_other_as_it_was() -> None:
+    template = Catalog(locale="en")
+    template.add("Sign out")
+    portuguese = updated(template, Catalog(locale="pt_BR"), "pt_BR")
+    portuguese.get("Sign out").string = "Sair"
+    english = updated(template, Catalog(locale="en"), "en")
+    assert english.get("Sign out").string == "Sign out" and portuguese.get("Sign out").string == "Sair"
+
+
 #: Streamlit calls that show their first argument (or these keywords) to the person.
 SHOWN = {
     "title", "header", "subheader", "caption", "markdown", "info", "warning", "error", "success", "toast", "button",
@@ -77,7 +86,8 @@ def _unmarked_texts(path: Path) -> list[str]:
             continue
         if isinstance(node.func.value, ast.Name) and "log" in node.func.value.id.lower():
             continue  # a logger: for the operator's log, not the person on the page
-        shown = node.args[:1] + [k.value for k in node.keywords if k.arg in SHOWN_KEYWORDS]
+        first = [] if node.func.attr == "page_link" else node.args[:1]  # a page link's first argument is its file
+        shown = first + [k.value for k in node.keywords if k.arg in SHOWN_KEYWORDS]
         for arg in shown:
             text = _unmarked(arg)
             if text is not None:

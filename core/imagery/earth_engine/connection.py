@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import MineScanError
-from core.wording.translate import N_
+from core.wording.translate import N_, _
 
 #: Seconds before a request to Earth Engine is given up.
 TIMEOUT_S = 30
 
-HOW_TO_CONFIGURE = (
+#: What to do to use Earth Engine (English, marked: show it as ``_(HOW_TO_CONFIGURE)``).
+HOW_TO_CONFIGURE = N_(
     "To use Earth Engine, give MineScan a Google Cloud project registered for Earth Engine and credentials: "
     "either a service account's JSON key (MINESCAN_EE_SERVICE_ACCOUNT_KEY=/path/key.json and "
     "MINESCAN_EE_PROJECT=my-project in the environment, or `project` and `service_account_key` under "
@@ -57,12 +58,12 @@ class EarthEngineConfig:
 
     @property
     def method(self) -> str:
-        """The credential source in words (never the secret itself)."""
+        """The credential source in words, in the current language (never the secret itself)."""
         if self.key_file:
-            return f"service-account key file {self.key_file}"
+            return _("service-account key file {path}").format(path=self.key_file)
         if self.key_json:
-            return "service-account key from the secrets file"
-        return "the credentials stored by `earthengine authenticate`"
+            return _("service-account key from the secrets file")
+        return _("the credentials stored by `earthengine authenticate`")
 
 
 def config_from(env: Mapping[str, str], secrets: Mapping[str, Any] | None = None) -> EarthEngineConfig:
@@ -79,13 +80,17 @@ def config_from(env: Mapping[str, str], secrets: Mapping[str, Any] | None = None
         table.get("use_stored_credentials")
     )
     if not (project or key_file or key_json or stored):
-        raise EarthEngineUnavailable(f"Earth Engine is not configured on this MineScan. {HOW_TO_CONFIGURE}")
+        message = _("Earth Engine is not configured on this MineScan. {how}")
+        raise EarthEngineUnavailable(message.format(how=_(HOW_TO_CONFIGURE)))
     if not (key_file or key_json or stored):
-        raise EarthEngineUnavailable(f"an Earth Engine project is set but no credentials. {HOW_TO_CONFIGURE}")
+        message = _("an Earth Engine project is set but no credentials. {how}")
+        raise EarthEngineUnavailable(message.format(how=_(HOW_TO_CONFIGURE)))
     if not project and not (key_file or key_json):
         raise EarthEngineUnavailable(
-            "stored credentials need a Google Cloud project registered for Earth Engine: set MINESCAN_EE_PROJECT "
-            "(or `project` under [earth_engine] in .streamlit/secrets.toml)"
+            _(
+                "stored credentials need a Google Cloud project registered for Earth Engine: set MINESCAN_EE_PROJECT "
+                "(or `project` under [earth_engine] in .streamlit/secrets.toml)"
+            )
         )
     return EarthEngineConfig(
         project=project,
@@ -100,7 +105,8 @@ def _service_account_key(config: EarthEngineConfig) -> tuple[str, str]:
     if config.key_file:
         path = Path(config.key_file).expanduser()
         if not path.is_file():
-            raise EarthEngineUnavailable(f"the service-account key file {path} does not exist. {HOW_TO_CONFIGURE}")
+            message = _("the service-account key file {path} does not exist. {how}")
+            raise EarthEngineUnavailable(message.format(path=path, how=_(HOW_TO_CONFIGURE)))
         text = path.read_text(encoding="utf-8", errors="replace")
     else:
         text = config.key_json or ""
@@ -108,12 +114,14 @@ def _service_account_key(config: EarthEngineConfig) -> tuple[str, str]:
         key = json.loads(text)
         email, private_key = key["client_email"], key["private_key"]
     except (ValueError, KeyError, TypeError):
-        raise EarthEngineUnavailable(
-            f"the {config.method} is not a service account's JSON key (it needs client_email and private_key): "
+        message = _(
+            "the {method} is not a service account's JSON key (it needs client_email and private_key): "
             "download a new key for the service account in the Google Cloud console"
-        ) from None
+        )
+        raise EarthEngineUnavailable(message.format(method=config.method)) from None
     if not isinstance(email, str) or not isinstance(private_key, str):
-        raise EarthEngineUnavailable(f"the {config.method} has no usable client_email/private_key")
+        message = _("the {method} has no usable client_email/private_key")
+        raise EarthEngineUnavailable(message.format(method=config.method))
     return email, text
 
 
@@ -133,17 +141,19 @@ def connect(config: EarthEngineConfig) -> Any:
 
     if config.stored_credentials:
         if not stored_credentials_path().is_file():
-            raise EarthEngineUnavailable(
-                f"no stored Earth Engine credentials at {stored_credentials_path()}: run `earthengine authenticate` "
-                f"on this machine as the user running MineScan. {HOW_TO_CONFIGURE}"
+            message = _(
+                "no stored Earth Engine credentials at {path}: run `earthengine authenticate` "
+                "on this machine as the user running MineScan. {how}"
             )
+            raise EarthEngineUnavailable(message.format(path=stored_credentials_path(), how=_(HOW_TO_CONFIGURE)))
         credentials: Any = "persistent"
     else:
         email, text = _service_account_key(config)
         try:
             credentials = ee.ServiceAccountCredentials(email, key_data=text)
         except (ValueError, TypeError) as err:
-            raise EarthEngineUnavailable(f"the {config.method} could not be read: {err}") from None
+            message = _("the {method} could not be read: {error}")
+            raise EarthEngineUnavailable(message.format(method=config.method, error=err)) from None
     try:
         import httplib2  # noqa: PLC0415 - comes with the Earth Engine client
 
@@ -171,19 +181,21 @@ def describe_failure(err: BaseException, config: EarthEngineConfig) -> str:
         "ServerNotFoundError",
     )
     if any(isinstance(e, offline_types) for e in chain if e) or any(w in text for w in network_words):
-        return (
-            f"Earth Engine could not be reached from this machine ({text[:300]}). Check the internet connection "
+        message = _(
+            "Earth Engine could not be reached from this machine ({reason}). Check the internet connection "
             "or proxy; local GeoTIFFs, the demo, triage and exports keep working offline."
         )
+        return message.format(reason=text[:300])
     if "project" in text.lower() and (
         "not registered" in text.lower()
         or "no project" in text.lower()
         or "not have required permission" in text.lower()
     ):
-        return (
-            f"Earth Engine refused the project {config.project or '(none)'!r} ({text[:300]}). Register the project "
+        message = _(
+            "Earth Engine refused the project {project!r} ({reason}). Register the project "
             "for Earth Engine (https://code.earthengine.google.com/register) and give the account access to it."
         )
+        return message.format(project=config.project or _("(none)"), reason=text[:300])
     if any(
         w in text
         for w in (
@@ -197,8 +209,10 @@ def describe_failure(err: BaseException, config: EarthEngineConfig) -> str:
             "Unauthorized",
         )
     ):
-        return (
-            f"Earth Engine refused the {config.method} ({text[:300]}). Check that the key or stored credentials "
+        message = _(
+            "Earth Engine refused the {method} ({reason}). Check that the key or stored credentials "
             "are current and that the account may use Earth Engine in this project."
         )
-    return f"Earth Engine could not be used with the {config.method} ({text[:300]})."
+        return message.format(method=config.method, reason=text[:300])
+    message = _("Earth Engine could not be used with the {method} ({reason}).")
+    return message.format(method=config.method, reason=text[:300])

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from core import wording
 from core.errors import MineScanError
 from core.imagery.earth_engine.recipe import CompositeRecipe, period_recipe
 from core.imagery.earth_engine.requests import (
@@ -25,9 +26,13 @@ from core.imagery.periods import Period, checked_periods
 from core.imagery.region_files import parse_geojson, parse_region_csv
 from core.imagery.regions import Region, parse_bounds
 from core.imagery.tile_grid import ImageryTile, plan_tiles
+from core.wording.translate import N_, _, localise_number, ngettext
 
 #: A plan with more tiles than this is refused (each tile is an export task of up to 1 GB).
 MAX_TILES = 200
+#: How a tile can be fetched: the values of a tile row's ``how`` (English codes a page compares and translates).
+HOW_DOWNLOAD = N_("download or export")
+HOW_EXPORT = N_("export only")
 
 
 @dataclass(frozen=True)
@@ -57,15 +62,19 @@ class ImageryPlan:
 
     @property
     def size_text(self) -> str:
-        """``3 tile(s)``, or ``3 tile(s) x 7 period(s) = 21 scene(s)``."""
-        if len(self.recipes) == 1:
-            return f"{len(self.tiles)} tile(s)"
-        return f"{len(self.tiles)} tile(s) x {len(self.recipes)} period(s) = {len(self.scenes)} scene(s)"
+        """``3 tile(s)``, or ``3 tile(s) x 7 period(s) = 21 scene(s)`` (in the current language)."""
+        n_tiles, n_periods, n_scenes = len(self.tiles), len(self.recipes), len(self.scenes)
+        tiles = ngettext("{n} tile(s)", "{n} tile(s)", n_tiles).format(n=wording.number(n_tiles))
+        if n_periods == 1:
+            return tiles
+        periods = ngettext("{n} period(s)", "{n} period(s)", n_periods).format(n=wording.number(n_periods))
+        scenes = ngettext("{n} scene(s)", "{n} scene(s)", n_scenes).format(n=wording.number(n_scenes))
+        return f"{tiles} x {periods} = {scenes}"
 
     @property
     def scene_word(self) -> str:
         """What a person calls one file of this plan: ``tile(s)``, or ``scene(s)`` when there are several periods."""
-        return "tile(s)" if len(self.recipes) == 1 else "scene(s)"
+        return _("tile(s)") if len(self.recipes) == 1 else _("scene(s)")
 
     @property
     def area_km2(self) -> float:
@@ -96,7 +105,7 @@ class ImageryPlan:
             "km": f"{t.width_px * t.pixel_m / 1000:.1f} x {t.height_px * t.pixel_m / 1000:.1f}",
             **dict(zip(("west", "south", "east", "north"), (round(v, 5) for v in t.bounds_lonlat()), strict=True)),
             "download_requests": len(plan_chunks(t.width_px, t.height_px, n_bands)) if self.downloadable(t) else 0,
-            "how": "download or export" if self.downloadable(t) else "export only",
+            "how": HOW_DOWNLOAD if self.downloadable(t) else HOW_EXPORT,
             "polygon": tile_outline_lonlat(t),
         }
 
@@ -144,7 +153,7 @@ def read_regions(spec: str, *, side_m: float | None = None) -> list[Region]:
     path = Path(spec)
     if path.suffix.lower() in (".csv", ".txt", ".geojson", ".json") or path.exists():
         if not path.is_file():
-            raise MineScanError(f"no region file {path}")
+            raise MineScanError(_("no region file {path}").format(path=path))
         data = path.read_bytes()
         if path.suffix.lower() in (".geojson", ".json"):
             return parse_geojson(data)
@@ -163,38 +172,51 @@ def make_plan(regions: list[Region], recipe: CompositeRecipe, periods: Sequence[
         ImageryRequestError: a period outside Sentinel-2's life.
     """
     if not regions:
-        raise MineScanError("no region given")
+        raise MineScanError(_("no region given"))
     tiles: list[ImageryTile] = []
     for region in regions:
         tiles.extend(plan_tiles(region))
     recipes = tuple(period_recipe(recipe, p) for p in checked_periods(list(periods))) if periods else (recipe,)
     if len(tiles) * len(recipes) > MAX_TILES:
-        many = f"{len(tiles)} tiles" if len(recipes) == 1 else (
-            f"{len(tiles)} tiles x {len(recipes)} periods = {len(tiles) * len(recipes)} scenes")  # fmt: skip
-        raise MineScanError(
-            f"the regions need {many} of up to 92 x 92 km; at most {MAX_TILES} are requested at once: split the request"
+        if len(recipes) == 1:
+            many = _("{tiles} tiles").format(tiles=len(tiles))
+        else:
+            many = _("{tiles} tiles x {periods} periods = {scenes} scenes").format(
+                tiles=len(tiles), periods=len(recipes), scenes=len(tiles) * len(recipes))  # fmt: skip
+        message = _(
+            "the regions need {many} of up to 92 x 92 km; at most {most} are requested at once: split the request"
         )
+        raise MineScanError(message.format(many=many, most=MAX_TILES))
     return ImageryPlan(regions=tuple(regions), tiles=tuple(tiles), recipes=recipes)
 
 
 def plan_text(plan: ImageryPlan, destination: str = "drive", target: str = "MineScan") -> str:
     """The plan as a person reads it: regions, periods, scenes (tile and period), then the exact request as JSON."""
     several = len(plan.recipes) > 1
-    lines = [f"{len(plan.regions)} region(s), {plan.size_text}, {plan.area_km2:,.0f} km²:"]
+    heading = ngettext("{n} region(s), {size}, {area} km²:", "{n} region(s), {size}, {area} km²:", len(plan.regions))
+    lines = [heading.format(n=wording.number(len(plan.regions)), size=plan.size_text,
+                            area=wording.number(plan.area_km2))]  # fmt: skip
     for region in plan.regions:
-        lines.append(
-            f"  {region.label}: west {region.west:.5f}, south {region.south:.5f}, east {region.east:.5f}, "
-            f"north {region.north:.5f} ({region.area_km2:,.0f} km²)"
+        # Coordinates keep their decimal point (they are read back as typed bounds).
+        line = _("{label}: west {west}, south {south}, east {east}, north {north} ({area} km²)").format(
+            label=region.label, west=f"{region.west:.5f}", south=f"{region.south:.5f}", east=f"{region.east:.5f}",
+            north=f"{region.north:.5f}", area=wording.number(region.area_km2))  # fmt: skip
+        lines.append(f"  {line}")
+    if several:
+        lines.append(_("Periods (one composite each; end exclusive):"))
+        lines.extend(
+            "  " + _("{period}: {start} to {end}").format(period=r.period.label, start=r.start, end=r.end)
+            for r in plan.recipes
         )
     if several:
-        lines.append("Periods (one composite each; end exclusive):")
-        lines.extend(f"  {r.period.label}: {r.start} to {r.end}" for r in plan.recipes)
-    lines.append("Tiles (fixed 92 km grid of each UTM zone, 10 m pixels)" + (", per period:" if several else ":"))
+        lines.append(_("Tiles (fixed 92 km grid of each UTM zone, 10 m pixels), per period:"))
+    else:
+        lines.append(_("Tiles (fixed 92 km grid of each UTM zone, 10 m pixels):"))
     for row in plan.rows():
         lines.append(
             f"  {row['tile']}  " + (f"{row['period']}  " if several else "") + f"{row['region']}  {row['crs']}  "
-            f"{row['width_px']} x {row['height_px']} px ({row['km']} km)  {row['how']}"
+            f"{row['width_px']} x {row['height_px']} px ({localise_number(row['km'])} km)  {_(row['how'])}"
         )
-    lines.append("Request:")
+    lines.append(_("Request:"))
     lines.append(json.dumps(plan.request(destination, target), indent=2))
     return "\n".join(lines)

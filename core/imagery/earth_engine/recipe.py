@@ -11,7 +11,7 @@ from core.errors import MineScanError
 from core.imagery.bands import S2_12_BANDS
 from core.imagery.periods import Period, make_period
 from core.imagery.provenance import SOURCE_EARTH_ENGINE, ImageryProvenance
-from core.wording.translate import N_
+from core.wording.translate import N_, _
 
 #: Sentinel-2 L1C, harmonised: scenes after 2022-01-25 (processing baseline 04.00) shifted back by the 1000 DN
 #: offset, so they share the older scenes' radiometry.
@@ -30,6 +30,8 @@ NODATA = -9999.0
 #: Sentinel-2A's first images.
 FIRST_S2_DATE = date(2015, 6, 23)
 MASKS = ("qa60", "cloud_score_plus")
+#: How the composite reduces its scenes, as the scene's record keeps it (English; translated where shown).
+PER_PIXEL_MEDIAN = N_("per-pixel median")
 
 
 class ImageryRequestError(MineScanError, ValueError):
@@ -66,7 +68,7 @@ class CompositeRecipe:
 
     @property
     def mask_description(self) -> str:
-        """The per-pixel mask in words, for people and for the scene's metadata."""
+        """The per-pixel mask in words, for people and for the scene's metadata (English: the record keeps it)."""
         if self.mask == "qa60":
             return f"QA60 bit {QA60_CLOUD_BIT} (opaque clouds) and bit {QA60_CIRRUS_BIT} (cirrus)"
         return f"Cloud Score+ cs_cdf < {self.cloud_score_threshold:g} ({CLOUD_SCORE_PLUS})"
@@ -81,7 +83,7 @@ class CompositeRecipe:
             end=self.end.isoformat(),
             max_cloud_percent=self.max_cloud_percent,
             cloud_mask=self.mask_description,
-            composite="per-pixel median",
+            composite=PER_PIXEL_MEDIAN,
             reflectance=f"DN / {DN_PER_REFLECTANCE}",
             scale_m=self.scale_m,
             crs=crs,
@@ -119,15 +121,20 @@ def make_recipe(
     """
     today = today or datetime.now(UTC).date()
     if not start < end:
-        raise ImageryRequestError(f"the start date ({start}) must be before the end date ({end})")
+        message = _("the start date ({start}) must be before the end date ({end})")
+        raise ImageryRequestError(message.format(start=start, end=end))
     if end <= FIRST_S2_DATE or start > today:
-        raise ImageryRequestError(f"Sentinel-2 images exist from {FIRST_S2_DATE} to today; {start} to {end} holds none")
+        message = _("Sentinel-2 images exist from {first} to today; {start} to {end} holds none")
+        raise ImageryRequestError(message.format(first=FIRST_S2_DATE, start=start, end=end))
     if not 0 <= max_cloud_percent <= 100:
-        raise ImageryRequestError(f"the scene cloud limit must be a percentage (0-100); got {max_cloud_percent}")
+        message = _("the scene cloud limit must be a percentage (0-100); got {percent}")
+        raise ImageryRequestError(message.format(percent=max_cloud_percent))
     if mask not in MASKS:
-        raise ImageryRequestError(f"unknown cloud mask {mask!r}; use one of {', '.join(MASKS)}")
+        message = _("unknown cloud mask {mask!r}; use one of {masks}")
+        raise ImageryRequestError(message.format(mask=mask, masks=", ".join(MASKS)))
     if not 0 < cloud_score_threshold < 1:
-        raise ImageryRequestError(f"the Cloud Score+ threshold must be between 0 and 1; got {cloud_score_threshold}")
+        message = _("the Cloud Score+ threshold must be between 0 and 1; got {threshold}")
+        raise ImageryRequestError(message.format(threshold=cloud_score_threshold))
     recipe = CompositeRecipe(start=max(start, FIRST_S2_DATE), end=end, max_cloud_percent=max_cloud_percent, mask=mask)
     return replace(recipe, cloud_score_threshold=cloud_score_threshold)
 

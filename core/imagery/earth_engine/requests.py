@@ -11,6 +11,7 @@ from typing import Any
 from core.imagery.earth_engine.recipe import NODATA, CompositeRecipe
 from core.imagery.periods import Period
 from core.imagery.tile_grid import ImageryTile
+from core.wording.translate import _
 
 #: Earth Engine's limits for one direct download (``getDownloadURL``): 32 MB of pixels, 10,000 px a side.
 DOWNLOAD_LIMIT_BYTES = 32 * 1024 * 1024
@@ -124,7 +125,8 @@ def export_params(recipe: CompositeRecipe, tile: ImageryTile, destination: str, 
     The tile is exported whole on its 10 m grid: one GeoTIFF per tile (at most 9,200 px a side), nodata marked.
     """
     if destination not in DESTINATIONS:
-        raise ValueError(f"unknown export destination {destination!r}; use one of {', '.join(DESTINATIONS)}")
+        message = _("unknown export destination {destination!r}; use one of {destinations}")
+        raise ValueError(message.format(destination=destination, destinations=", ".join(DESTINATIONS)))
     params: dict[str, Any] = {
         "description": file_prefix(recipe, tile)[:100],
         "fileNamePrefix": file_prefix(recipe, tile),

@@ -20,6 +20,7 @@ from affine import Affine
 from rasterio.io import MemoryFile
 from rasterio.windows import Window
 
+from core import wording
 from core.imagery.earth_engine.composite import build_composite
 from core.imagery.earth_engine.connection import EarthEngineUnavailable
 from core.imagery.earth_engine.recipe import NODATA, CompositeRecipe, ImageryRequestError
@@ -36,6 +37,7 @@ from core.imagery.earth_engine.requests import (
 from core.imagery.periods import period_of_scene, period_tags
 from core.imagery.provenance import ImageryProvenance, provenance_tags
 from core.imagery.tile_grid import ImageryTile
+from core.wording.translate import _, ngettext
 
 Fetch = Callable[[str], bytes]
 #: Called after each chunk with (chunks done, chunks in all).
@@ -69,7 +71,8 @@ def start_export(ee: Any, recipe: CompositeRecipe, tile: ImageryTile, destinatio
         task.start()
     except Exception as err:  # network, quota, permission: all shown as one clear message
         reason = _reason(err)
-        raise EarthEngineUnavailable(f"the export of tile {tile.tile_id} could not be started: {reason}") from None
+        message = _("the export of tile {tile} could not be started: {reason}")
+        raise EarthEngineUnavailable(message.format(tile=tile.tile_id, reason=reason)) from None
     return str(task.id)
 
 
@@ -80,7 +83,8 @@ def task_statuses(ee: Any, task_ids: list[str]) -> list[TaskStatus]:
     try:
         raw = ee.data.getTaskStatus(task_ids)
     except Exception as err:
-        raise EarthEngineUnavailable(f"the export tasks' status could not be read: {_reason(err)}") from None
+        message = _("the export tasks' status could not be read: {reason}")
+        raise EarthEngineUnavailable(message.format(reason=_reason(err))) from None
     return [
         TaskStatus(
             task_id=str(item.get("id", task_id)),
@@ -104,11 +108,11 @@ def _fetch_url(url: str) -> bytes:
             return bytes(response.read())
     except urllib.error.HTTPError as err:
         body = err.read().decode("utf-8", errors="replace")[:400]
-        raise EarthEngineUnavailable(f"Earth Engine refused a download (HTTP {err.code}): {body}") from None
+        message = _("Earth Engine refused a download (HTTP {code}): {body}")
+        raise EarthEngineUnavailable(message.format(code=err.code, body=body)) from None
     except (urllib.error.URLError, OSError, ValueError) as err:  # ValueError: not a URL urllib can open
-        raise EarthEngineUnavailable(
-            f"Earth Engine could not be reached to download pixels ({err}). Check the internet connection."
-        ) from None
+        message = _("Earth Engine could not be reached to download pixels ({reason}). Check the internet connection.")
+        raise EarthEngineUnavailable(message.format(reason=err)) from None
 
 
 def scene_path(folder: Path, recipe: CompositeRecipe, tile: ImageryTile) -> Path:
@@ -143,13 +147,15 @@ def download_tile(
         EarthEngineUnavailable: Earth Engine refused or could not be reached (the partial file is removed).
     """
     if tile.width_px * tile.height_px > MAX_DIRECT_DOWNLOAD_PX:
-        raise ImageryRequestError(
-            f"tile {tile.tile_id} is {tile.width_px} x {tile.height_px} px; direct download is for tiles up to "
-            f"{MAX_DIRECT_DOWNLOAD_PX:,} px (about 40 x 40 km). Start an export to Drive or Cloud Storage instead."
+        message = _(
+            "tile {tile} is {width} x {height} px; direct download is for tiles up to "
+            "{most} px (about 40 x 40 km). Start an export to Drive or Cloud Storage instead."
         )
+        raise ImageryRequestError(message.format(tile=tile.tile_id, width=tile.width_px, height=tile.height_px,
+                                                 most=wording.number(MAX_DIRECT_DOWNLOAD_PX)))  # fmt: skip
     out = scene_path(folder, recipe, tile)
     if out.exists():
-        raise ImageryRequestError(f"{out} already exists; move it away to download this tile again")
+        raise ImageryRequestError(_("{path} already exists; move it away to download this tile again").format(path=out))
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_suffix(".tif.partial")
     image = build_composite(ee, recipe, tile)
@@ -197,7 +203,8 @@ def fetch_chunk(image: Any, recipe: CompositeRecipe, tile: ImageryTile, chunk: C
     try:
         url = image.getDownloadURL(download_params(recipe, tile, chunk))
     except Exception as err:
-        raise EarthEngineUnavailable(f"Earth Engine refused tile {tile.tile_id}: {_reason(err)}") from None
+        message = _("Earth Engine refused tile {tile}: {reason}")
+        raise EarthEngineUnavailable(message.format(tile=tile.tile_id, reason=_reason(err))) from None
     return _chunk_pixels((fetch or _fetch_url)(url), tile, chunk, len(recipe.bands))
 
 
@@ -210,24 +217,27 @@ def _chunk_pixels(payload: bytes, tile: ImageryTile, chunk: Chunk, n_bands: int)
     try:
         with MemoryFile(payload) as memfile, memfile.open() as src:
             if (src.count, src.height, src.width) != (n_bands, chunk.height, chunk.width):
-                raise EarthEngineUnavailable(
-                    f"Earth Engine sent {src.count} bands of {src.width} x {src.height} px for a chunk of tile "
-                    f"{tile.tile_id}; {n_bands} bands of {chunk.width} x {chunk.height} px were asked for"
+                message = _(
+                    "Earth Engine sent {bands} bands of {width} x {height} px for a chunk of tile "
+                    "{tile}; {asked_bands} bands of {asked_width} x {asked_height} px were asked for"
                 )
+                raise EarthEngineUnavailable(
+                    message.format(bands=src.count, width=src.width, height=src.height, tile=tile.tile_id,
+                                   asked_bands=n_bands, asked_width=chunk.width, asked_height=chunk.height)
+                )  # fmt: skip
             left = tile.x0 + chunk.col0 * tile.pixel_m
             top = tile.y1 - chunk.row0 * tile.pixel_m
             if abs(src.transform.c - left) > tile.pixel_m / 2 or abs(src.transform.f - top) > tile.pixel_m / 2:
+                message = _("Earth Engine sent a chunk of tile {tile} at ({x}, {y}); ({left}, {top}) was asked for")
                 raise EarthEngineUnavailable(
-                    f"Earth Engine sent a chunk of tile {tile.tile_id} at ({src.transform.c}, {src.transform.f}); "
-                    f"({left}, {top}) was asked for"
+                    message.format(tile=tile.tile_id, x=src.transform.c, y=src.transform.f, left=left, top=top)
                 )
             data = src.read(out_dtype="float32")
             nodata = src.nodata
     except rasterio.errors.RasterioIOError:
         text = payload[:300].decode("utf-8", errors="replace")
-        raise EarthEngineUnavailable(
-            f"Earth Engine's answer for tile {tile.tile_id} is not a GeoTIFF: {text}"
-        ) from None
+        message = _("Earth Engine's answer for tile {tile} is not a GeoTIFF: {text}")
+        raise EarthEngineUnavailable(message.format(tile=tile.tile_id, text=text)) from None
     data[data == NODATA] = np.nan
     if nodata is not None and not np.isnan(nodata):
         data[data == nodata] = np.nan
@@ -246,17 +256,23 @@ def tag_exported_file(path: Path, provenance: ImageryProvenance) -> None:
     try:
         with rasterio.open(path, "r+") as dst:
             if dst.count != len(provenance.bands):
-                raise ImageryRequestError(
-                    f"{path.name} has {dst.count} bands; the export's recipe has {len(provenance.bands)} "
-                    f"({', '.join(provenance.bands)}). Is it the file of this task?"
+                message = _(
+                    "{file} has {bands} bands; the export's recipe has {recipe_bands} "
+                    "({names}). Is it the file of this task?"
                 )
+                raise ImageryRequestError(
+                    message.format(file=path.name, bands=dst.count, recipe_bands=len(provenance.bands),
+                                   names=", ".join(provenance.bands))
+                )  # fmt: skip
             dst.descriptions = tuple(provenance.bands)
             if dst.nodata is None:
                 dst.nodata = NODATA
             found = period_of_scene({}, provenance.start, provenance.end)
             dst.update_tags(**provenance_tags(provenance), **(period_tags(found[0]) if found else {}))
     except rasterio.errors.RasterioIOError as err:
-        raise ImageryRequestError(f"{path} cannot be opened as a GeoTIFF ({err})") from None
+        raise ImageryRequestError(
+            _("{path} cannot be opened as a GeoTIFF ({reason})").format(path=path, reason=err)
+        ) from None
 
 
 def exported_files(folder: Path, prefix: str) -> list[Path]:
@@ -320,10 +336,14 @@ def download_scenes(
         dict.fromkeys(s.tile.tile_id for s in scenes if s.tile.width_px * s.tile.height_px > MAX_DIRECT_DOWNLOAD_PX)
     )
     if too_big:
-        raise ImageryRequestError(
-            f"{len(too_big)} tile(s) are too large to download directly ({', '.join(too_big[:5])}): start an export "
-            "to Drive or Cloud Storage for this region, or choose a smaller one"
+        message = ngettext(
+            "{n} tile(s) are too large to download directly ({tiles}): start an export "
+            "to Drive or Cloud Storage for this region, or choose a smaller one",
+            "{n} tile(s) are too large to download directly ({tiles}): start an export "
+            "to Drive or Cloud Storage for this region, or choose a smaller one",
+            len(too_big),
         )
+        raise ImageryRequestError(message.format(n=len(too_big), tiles=", ".join(too_big[:5])))
     several = len({s.period for s in scenes}) > 1
     results = []
     for i, scene in enumerate(scenes):

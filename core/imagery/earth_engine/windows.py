@@ -20,6 +20,7 @@ from core.imagery.earth_engine.requests import Chunk
 from core.imagery.earth_engine.transfer import Fetch, fetch_chunk
 from core.imagery.geo import from_wgs84, utm_epsg_for
 from core.imagery.tile_grid import ImageryTile
+from core.wording.translate import _
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def window_tile(lon: float, lat: float, window_px: int, pixel_m: float = 10.0, l
         ValueError: a window side that is not a positive odd number of pixels (the point must have a centre pixel).
     """
     if window_px < 1 or window_px % 2 == 0:
-        raise ValueError(f"window_px must be a positive odd number; got {window_px}")
+        raise ValueError(_("window_px must be a positive odd number; got {window_px}").format(window_px=window_px))
     epsg = utm_epsg_for(lon, lat)
     x, y = from_wgs84(f"EPSG:{epsg}", np.array([lon]), np.array([lat]))
     col, row = math.floor(float(x[0]) / pixel_m), math.floor(float(y[0]) / pixel_m)
