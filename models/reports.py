@@ -39,6 +39,12 @@ def _num(value: float, spec: str) -> str:
     return localise_number(format(value, spec))
 
 
+def _stored(text: str) -> str:
+    """A text the card stores (layout, unit, scores, split note, why a threshold): written in the language of the
+    training, from N_-marked English constants; an English one (a shipped card) is shown in the current language."""
+    return _(text) if text else text
+
+
 def _pct(value: float) -> str:
     return f"{_num(100 * value, '.1f')} %"
 
@@ -81,9 +87,9 @@ def _header(report: dict[str, Any]) -> list[str]:
             bands=", ".join(m["bands"]), classes=", ".join(m["classes"]), threshold=_num(m["threshold"], "g")
         ),
         _("- Data: `{source}`, {layout}: {data}").format(
-            source=tr["data_source"], layout=tr["layout"], data=tr["data"]
+            source=tr["data_source"], layout=_stored(tr["layout"]), data=tr["data"]
         ),
-        split + (f" ({tr['split_note']})" if tr["split_note"] else ""),
+        split + (f" ({_stored(tr['split_note'])})" if tr["split_note"] else ""),
         training,
         "",
     ]
@@ -96,9 +102,9 @@ def _cross_validation(report: dict[str, Any]) -> list[str]:
     s = cv["summary"]
     titles = [_("fold"), _("train"), _("val"), _("val groups"), _("accuracy"), _("precision"), _("recall"), "F1"]
     lines = [
-        _("## Cross-validation: held-out {unit}").format(unit=cv["unit"]),
+        _("## Cross-validation: held-out {unit}").format(unit=_stored(cv["unit"])),
         "",
-        _("Scores: {scores}.").format(scores=cv["scores"]),
+        _("Scores: {scores}.").format(scores=_stored(cv["scores"])),
         "",
         _row([*titles, _("train accuracy"), _("seconds")]),
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -112,7 +118,7 @@ def _cross_validation(report: dict[str, Any]) -> list[str]:
     lines.append(_row([_("**mean ± sd**"), "", "", "", *means, "", ""]))
     classes = report["model"]["classes"]
     if cv["confusion_mean"] and len(cv["confusion_mean"]) == len(classes):
-        lines += ["", _("Mean confusion matrix per fold (held-out {unit}):").format(unit=cv["unit"]), ""]
+        lines += ["", _("Mean confusion matrix per fold (held-out {unit}):").format(unit=_stored(cv["unit"])), ""]
         lines += _md_confusion(cv["confusion_mean"], classes)
     return [*lines, ""]
 
@@ -131,7 +137,7 @@ def _sites(report: dict[str, Any]) -> list[str]:
         _("## Out-of-fold sites (every scene scored by a model that never saw its overlap group)"),
         "",
         _("**Recommended threshold: {threshold}** ({why}). It is the threshold in the model card.").format(
-            threshold=_num(sites["threshold"], "g"), why=sites["why"]
+            threshold=_num(sites["threshold"], "g"), why=_stored(sites["why"])
         ),
         "",
         _row([_("measure"), _("at the recommended threshold"), _("at the paper's 0.6"), _("target")]),
