@@ -26,7 +26,16 @@ from core.access.sessions import (
     signature_ok,
     token_hash,
 )
-from core.access.users import AuthError, Identity, User, authenticate, can, identity_for_email, load_users
+from core.access.users import (
+    CAPABILITY_WORDS,
+    AuthError,
+    Identity,
+    User,
+    authenticate,
+    can,
+    identity_for_email,
+    load_users,
+)
 from core.wording.translate import N_, _
 from db import sessions
 from ui import resources, state
@@ -35,18 +44,6 @@ from ui import resources, state
 _REFUSED = "refused_session_token"
 #: Seconds to wait after the n-th failed password in a session (slows guessing down).
 _FAIL_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
-#: What a capability lets someone do, in words (a page that refuses someone names what it needs).
-CAPABILITY_WORDS: dict[str, str] = {
-    "decide": N_("decide"),
-    "scan": N_("scan"),
-    "supervise": N_("supervise"),
-    "import_register": N_("import register"),
-    "view_dashboard": N_("view dashboard"),
-    "export": N_("export"),
-    "view_models": N_("view models"),
-    "train_model": N_("train model"),
-    "promote_model": N_("promote model"),
-}
 #: Why the revoked session of a sign-out was ended: kept in the store in English (a code), marked for the catalogs.
 SIGNED_OUT_WHY = N_("signed out in the app")
 
