@@ -34,6 +34,8 @@ PAGE_SIZE = 200
 #: The impact filter's code for sites without an impact class (db.queue), and the words for a missing rating.
 NOT_RATED = "not rated"
 NOT_RATED_WORDS = N_("not rated")
+#: What an empty filter means (Streamlit's own placeholder is English).
+ANY = N_("Any (choose to narrow)")
 #: Stable widget keys: a widget whose options or default change between runs keeps the person's choice.
 SITE_KEY = "triage_site"
 
@@ -237,13 +239,16 @@ if st.session_state.get("triage_scan") not in scan_ids:
 
 f1, f2, f3, f4, f5 = st.columns(5)
 scan_id = f1.selectbox(_("Scan"), scan_ids, key="triage_scan")
-states = f2.multiselect(_("State (of nearest dam)"), dam_states, key="triage_states")
-statuses = f3.multiselect(_("Register status"), list(STATUS_ORDER), format_func=wording.label, key="triage_statuses")
+states = f2.multiselect(_("State (of nearest dam)"), dam_states, key="triage_states", placeholder=_(ANY))
+statuses = f3.multiselect(
+    _("Register status"), list(STATUS_ORDER), format_func=wording.label, key="triage_statuses", placeholder=_(ANY)
+)
 impacts = f4.multiselect(
     _("Impact"),
     [*IMPACT_ORDER, NOT_RATED],
     format_func=lambda k: wording.label(k, short=True) if k != NOT_RATED else _(wording.NOT_RATED),
     key="triage_impacts",
+    placeholder=_(ANY),
 )
 decided_choice = f5.radio(
     _("Show"), list(SHOW_LABELS), horizontal=True, key="triage_show", format_func=lambda k: _(SHOW_LABELS[k])

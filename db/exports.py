@@ -13,6 +13,7 @@ import pandas as pd
 
 from core.imagery.provenance import IMAGERY_EXPORT_COLUMNS
 from core.scan.sites import NOT_RATED_NO_DATA, NOT_RATED_NO_MODEL
+from core.wording.translate import _
 from db.places import place_rows
 from db.scans import imagery_by_scan
 
@@ -67,7 +68,7 @@ PLACE_COLUMNS = ("first_period", "last_period", "persistence", "growth_ha", "gro
 
 def not_rated_params() -> dict[str, Any]:
     """The parameters of :data:`SITE_ROWS_SQL`: why a site has no impact class."""
-    return {"no_impact_model": NOT_RATED_NO_MODEL, "no_valid_patch": NOT_RATED_NO_DATA}
+    return {"no_impact_model": _(NOT_RATED_NO_MODEL), "no_valid_patch": _(NOT_RATED_NO_DATA)}
 
 
 def export_rows(

@@ -27,6 +27,7 @@ LABELS: dict[str, str] = {
     # impact class
     "high_impact": N_("High impact"),
     "low_impact": N_("Low impact"),
+    "no_ore": N_("No ore"),
     # decisions and review kinds
     "confirmed": N_("Confirmed"),
     "rejected": N_("Rejected"),

@@ -81,3 +81,14 @@ def test_a_catalog_never_compiled_is_read_from_its_po(tmp_path: Path, monkeypatc
     finally:
         monkeypatch.undo()
         translate.reload()
+
+
+def test_every_impact_class_and_not_rated_reason_reads_in_portuguese() -> None:
+    from core.model_card import IMPACT_CLASSES
+    from core.scan.sites import NOT_RATED_NO_DATA, NOT_RATED_NO_MODEL
+
+    with translate.using("pt_BR"):
+        shown = {code: wording.label(code) for code in IMPACT_CLASSES}
+        reasons = [_(NOT_RATED_NO_MODEL), _(NOT_RATED_NO_DATA)]
+    assert shown == {"high_impact": "Alto impacto", "low_impact": "Baixo impacto", "no_ore": "Sem minério"}
+    assert all(r.startswith("não avaliado") for r in reasons), reasons
