@@ -7,6 +7,8 @@ where no cloud-free observation exists, and the recipe recorded in its ``MINESCA
 
 from __future__ import annotations
 
+import http.client
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -43,6 +45,15 @@ Fetch = Callable[[str], bytes]
 #: Called after each chunk with (chunks done, chunks in all).
 ChunkProgress = Callable[[int, int], None]
 FETCH_TIMEOUT_S = 300
+#: Seconds to wait before each new try of a chunk after a passing failure (busy server, dropped connection).
+RETRY_WAITS_S: tuple[float, ...] = (2.0, 8.0, 30.0)
+#: HTTP answers that mean "try again later" (rate limit, server trouble), not "this request is wrong".
+TRANSIENT_HTTP = frozenset({429, 500, 502, 503, 504})
+_wait = time.sleep
+
+
+class DownloadInterrupted(EarthEngineUnavailable):
+    """A download failure worth trying again: Earth Engine busy, a timeout or a dropped connection."""
 
 
 @dataclass(frozen=True)
@@ -102,17 +113,20 @@ def _reason(err: BaseException) -> str:
 
 
 def _fetch_url(url: str) -> bytes:
-    """GET ``url``; Earth Engine's error text when it refuses."""
+    """GET ``url``; Earth Engine's error text when it refuses (:class:`DownloadInterrupted` when trying again may
+    help)."""
     try:
         with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_S) as response:  # noqa: S310 - Earth Engine's https URL
             return bytes(response.read())
     except urllib.error.HTTPError as err:
         body = err.read().decode("utf-8", errors="replace")[:400]
-        message = _("Earth Engine refused a download (HTTP {code}): {body}")
-        raise EarthEngineUnavailable(message.format(code=err.code, body=body)) from None
-    except (urllib.error.URLError, OSError, ValueError) as err:  # ValueError: not a URL urllib can open
+        message = _("Earth Engine refused a download (HTTP {code}): {body}").format(code=err.code, body=body)
+        raise (DownloadInterrupted if err.code in TRANSIENT_HTTP else EarthEngineUnavailable)(message) from None
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as err:  # ValueError: not a URL
+        reason = err.reason if isinstance(err, urllib.error.URLError) else err
+        passing = isinstance(reason, (TimeoutError, ConnectionResetError, http.client.IncompleteRead))
         message = _("Earth Engine could not be reached to download pixels ({reason}). Check the internet connection.")
-        raise EarthEngineUnavailable(message.format(reason=err)) from None
+        raise (DownloadInterrupted if passing else EarthEngineUnavailable)(message.format(reason=err)) from None
 
 
 def scene_path(folder: Path, recipe: CompositeRecipe, tile: ImageryTile) -> Path:
@@ -195,11 +209,22 @@ def download_tile(
 def fetch_chunk(image: Any, recipe: CompositeRecipe, tile: ImageryTile, chunk: Chunk,
                 fetch: Fetch | None = None) -> np.ndarray:  # fmt: skip
     """One chunk of ``image`` (the tile's composite) as float32 (bands, rows, cols), NaN where nodata, after
-    checking it is the window asked for. ``fetch`` defaults to a plain HTTPS GET of the download URL.
+    checking it is the window asked for. ``fetch`` defaults to a plain HTTPS GET of the download URL. A chunk whose
+    fetch fails in passing (:class:`DownloadInterrupted`) is asked for again after each of ``RETRY_WAITS_S``.
 
     Raises:
         EarthEngineUnavailable: Earth Engine refused, could not be reached, or sent something else.
     """
+    for wait in RETRY_WAITS_S:
+        try:
+            return _fetch_chunk_once(image, recipe, tile, chunk, fetch)
+        except DownloadInterrupted:
+            _wait(wait)
+    return _fetch_chunk_once(image, recipe, tile, chunk, fetch)
+
+
+def _fetch_chunk_once(image: Any, recipe: CompositeRecipe, tile: ImageryTile, chunk: Chunk,
+                      fetch: Fetch | None) -> np.ndarray:  # fmt: skip
     try:
         url = image.getDownloadURL(download_params(recipe, tile, chunk))
     except Exception as err:
