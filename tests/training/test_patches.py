@@ -11,6 +11,7 @@ from affine import Affine
 
 from core.errors import TrainingDataError
 from core.model_card import DISCOVERY_CLASSES, ModelCard
+from core.settings import shared_data_dir
 from core.training.patch_stats import band_statistics, centre_slice, normalise_patches
 from core.training.patches import (
     SOURCE_SCENE_TAG,
@@ -22,7 +23,7 @@ from core.training.patches import (
 
 BANDS = ("B2", "B3", "B4")
 UTM = Affine(10, 0, 600_000, 0, -10, 7_800_000)
-REAL_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "tailings_seg"
+REAL_DATA = shared_data_dir() / "tailings_seg"
 
 
 def _write(
@@ -209,7 +210,7 @@ def test_band_statistics_use_valid_pixels_of_the_chosen_patches() -> None:
         band_statistics(x, np.zeros_like(valid), idx)
 
 
-@pytest.mark.skipif(not REAL_DATA.is_dir(), reason="real tailings patches (../shared/data/tailings_seg) not present")
+@pytest.mark.skipif(not REAL_DATA.is_dir(), reason=f"real tailings patches ({REAL_DATA}) not present")
 def test_real_tailings_scenes_give_mine_windows_but_no_background(tmp_path: Path) -> None:
     """The real 448 px patches are centred on a dam: every 201 px window lies near it, so no negatives come out."""
     for sub in ("img", "mask"):
