@@ -44,7 +44,8 @@ def _decide_scene(store: Any, scan_id: int, scene: Path, mask_path: Path) -> Cou
     for site_id, wkt in store.read(lambda con: scan_sites(con, scan_id)):
         outline = reproject_geometry(shapely.from_wkt(wkt), WGS84, crs)
         d = decide_from_mask(outline.wkt, transform, distance)
-        decide(store, MASK_REVIEWER, site_id, d.decision, d.reason, _("campaign from the mask: {note}").format(note=d.note))
+        note = _("campaign from the mask: {note}").format(note=d.note)
+        decide(store, MASK_REVIEWER, site_id, d.decision, d.reason, note)
         tally[d.decision] += 1
     return tally
 
