@@ -35,7 +35,7 @@ PAGE_SIZE = 200
 NOT_RATED = "not rated"
 NOT_RATED_WORDS = N_("not rated")
 #: What an empty filter means (Streamlit's own placeholder is English).
-ANY = N_("Any (choose to narrow)")
+ANY = N_("Any")
 #: Stable widget keys: a widget whose options or default change between runs keeps the person's choice.
 SITE_KEY = "triage_site"
 
