@@ -2,7 +2,9 @@
 Sentinel-2 composite, and follow export tasks. Planning works offline and without an account."""
 
 import os
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -163,26 +165,29 @@ st.pydeck_chart(
     height=380,
 )
 st.dataframe(plan_table(plan), hide_index=True)
+
+
+def _online_map(build: Callable[[Any, Any], Any], plan: Any, waiting: str, key: str) -> None:
+    """Ask Earth Engine for a map (``build(ee, plan)``) and draw it; a refusal or no connection as a message."""
+    try:
+        with st.spinner(waiting):
+            drawn = build(earth_engine(), plan)
+        st_folium(drawn, height=460, use_container_width=True, returned_objects=[], key=key)
+    except MineScanError as err:
+        resources.show_error(err)
+
+
 if ready:  # Earth Engine draws the composite (geemap) and the swipe between periods (leafmap): online only
     first, last = plan.periods[0].label, plan.periods[-1].label
     if st.toggle(_("Preview the composite {period} on a map").format(period=first), key="imagery_preview",
                  help=_("Earth Engine draws it as map tiles: nothing is downloaded. Needs the internet.")):  # fmt: skip
-        try:
-            with st.spinner(_("Asking Earth Engine for the composite's map tiles…")):
-                preview = composite_preview(earth_engine(), plan)
-            st_folium(preview, height=460, use_container_width=True, returned_objects=[], key="imagery_preview_map")
-        except MineScanError as err:
-            resources.show_error(err)
+        waiting = _("Asking Earth Engine for the composite's map tiles…")
+        _online_map(composite_preview, plan, waiting, "imagery_preview_map")
     if len(plan.periods) > 1 and st.toggle(
         _("Swipe between {first} and {last}").format(first=first, last=last), key="imagery_swipe",
         help=_("The first and the last period's composites of the first tile, side by side under a slider."),
     ):  # fmt: skip
-        try:
-            with st.spinner(_("Asking Earth Engine for both periods' map tiles…")):
-                swipe = period_swipe(earth_engine(), plan)
-            st_folium(swipe, height=460, use_container_width=True, returned_objects=[], key="imagery_swipe_map")
-        except MineScanError as err:
-            resources.show_error(err)
+        _online_map(period_swipe, plan, _("Asking Earth Engine for both periods' map tiles…"), "imagery_swipe_map")
 destination = st.radio(
     _("Export to"),
     DESTINATIONS,
