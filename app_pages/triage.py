@@ -45,6 +45,12 @@ def _record_decision(identity: Identity, site_id: int, decision: str, following:
     if auth.current_identity() is None:  # the session ended since the page was drawn: record nothing
         return
     reason = st.session_state.get(f"reason_{site_id}")
+    if decision == "rejected" and reason is None:  # the key N works before a reason: it says what is missing
+        st.session_state[state.DECISION_ERROR] = _(
+            "**Pick a reason first.** A rejection says what the site is: choose it above or press its key "
+            "(**1**-**9**, **0**), then reject again. Nothing was recorded."
+        )
+        return
     note = st.session_state.get(f"note_{site_id}") or None
     shown = st.session_state.get(state.SITE_SHOWN_AT)
     seconds = round(time.monotonic() - shown[1], 1) if shown and shown[0] == site_id else None
@@ -185,7 +191,7 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
     if not history.empty:
         st.markdown(_("**History**"))
         st.table(wording.history_rows(history))  # a plain table: notes are shown as typed, never as Markdown or HTML
-    reason = st.selectbox(
+    st.selectbox(
         _("Reason"),
         list(REASONS),
         index=None,
@@ -202,7 +208,6 @@ def _panel(identity: Identity, queue: QueueFilter, offset: int) -> None:
     for d, column in (("confirmed", b1), ("rejected", b2), ("unsure", b3)):
         column.button(
             wording.label(d),
-            disabled=d == "rejected" and reason is None,
             key=f"{d}_{current}",
             shortcut=DECISION_KEYS[d],
             use_container_width=True,

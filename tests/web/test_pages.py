@@ -107,8 +107,12 @@ def test_a_rejection_needs_a_reason(env: Path) -> None:
     filled_store(env)
     at = open_app("app_pages/triage.py", Identity("bruno", "supervisor", "", "password"))
     shown = at.session_state["selected_site"]
-    reject = next(b for b in at.button if b.label == "Rejected")
-    assert reject.disabled
+    next(b for b in at.button if b.label == "Rejected").click().run()  # the N key before a reason: said, not done
+    assert not at.exception
+    assert "Pick a reason first" in at.error[0].value and "Nothing was recorded" in at.error[0].value
+    assert at.session_state["selected_site"] == shown
+    con = connect(env / "store.duckdb")
+    assert con.execute("SELECT count(*) FROM review WHERE site_id = ?", [shown]).fetchone() == (0,)
     at.selectbox(key=f"reason_{shown}").select("irrigation_dam").run()
     next(b for b in at.button if b.label == "Rejected").click().run()
     assert not at.exception
